@@ -1,0 +1,54 @@
+"""LA5xx: setups that train, but not as well as they could (info and warnings)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lossadvisor.checks import Hit, rule
+from lossadvisor.checks.context import Context
+
+
+def _logits_form(c: Context) -> str | None:
+    """How this loss takes logits, read from losses.yaml: a spelling or an argument."""
+    assert c.loss is not None
+    for spelling in c.loss.spellings(c.framework or "keras"):
+        if spelling.input == "logits" and not spelling.strings_only:
+            return f"use `{spelling.name}` on the logits"
+    for param in c.loss.params.values():
+        if param.frameworks and c.framework and c.framework not in param.frameworks:
+            continue
+        for value, change in param.when.items():
+            if change.get("input") == "logits":
+                return f"pass {param.name}={value.capitalize() if value in ('true', 'false') else value}"
+    return None
+
+
+@rule("LA501")
+def prefer_logits_form(c: Context) -> Iterator[Hit]:
+    """sigmoid + BCE / softmax + CCE train, but the fused logits form is more stable."""
+    if not c.loss or not c.activation or c.expected_input not in {"probabilities", "distribution"}:
+        return
+    if c.activation.id != c.loss.link:
+        return  # a different activation is LA102/LA105's business
+    if instead := _logits_form(c):
+        yield Hit("LA501", c.loss_at, {
+            "loss": c.loss_call(), "activation": c.activation.id, "where": c.activation_where, "instead": instead,
+        })  # fmt: skip
+
+
+@rule("LA502")
+def kl_div_mean_reduction(c: Context) -> Iterator[Hit]:
+    """PyTorch KLDivLoss(reduction='mean') divides by every element, not by the batch."""
+    if not c.loss or c.framework != "pytorch" or "reduction" not in c.loss.params or c.expected_input != "log_distribution":
+        return
+    if c.loss_args.get("reduction", c.loss.params["reduction"].default) == "mean" and "log_target" in c.loss.params:
+        yield Hit("LA502", c.loss_at, {"loss": c.loss_call()})
+
+
+@rule("LA503")
+def focal_alpha_ignored(c: Context) -> Iterator[Hit]:
+    """Keras BinaryFocalCrossentropy ignores `alpha` unless apply_class_balancing=True."""
+    if not c.loss or "apply_class_balancing" not in c.loss.params or "alpha" not in c.loss_args:
+        return
+    if not c.loss_args.get("apply_class_balancing", c.loss.params["apply_class_balancing"].default):
+        yield Hit("LA503", c.loss_at, {"loss": c.loss_call()})

@@ -1,0 +1,168 @@
+"""What the checks look at: one setup, with what the knowledge base says about its loss, head and
+labels worked out once (the prediction form the loss expects given its spelling and arguments, the
+label formats it accepts, what the activation outputs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from lossadvisor.facts import Position, TrainingSetup
+from lossadvisor.knowledge import FRAMEWORK_FAMILIES, Activation, Knowledge, Loss, Task
+
+FORM_WORDS = {
+    "logits": "logits (unbounded scores, no activation)",
+    "distribution": "probabilities that sum to 1 over the classes (softmax output)",
+    "probabilities": "probabilities in [0, 1]",
+    "log_distribution": "log-probabilities (log_softmax output)",
+    "log_probabilities": "log-probabilities",
+    "real": "real values",
+    "positive": "a positive rate (exp or softplus output)",
+    "log_rate": "the log of the rate (a linear output)",
+    "embeddings": "embedding vectors",
+    "scores": "raw margin scores",
+}
+
+
+@dataclass
+class Context:
+    setup: TrainingSetup
+    kb: Knowledge
+
+    # -- the loss
+    @cached_property
+    def loss(self) -> Loss | None:
+        use = self.setup.loss
+        return self.kb.losses.get(use.id) if use and use.id else None
+
+    @cached_property
+    def framework(self) -> str | None:
+        use = self.setup.loss
+        return (use.framework if use else None) or self.setup.framework
+
+    @cached_property
+    def loss_args(self) -> dict[str, Any]:
+        use = self.setup.loss
+        return {k: f.value for k, f in use.args.items()} if use else {}
+
+    @cached_property
+    def spelling(self) -> str | None:
+        use = self.setup.loss
+        return use.written.value.rsplit(".", 1)[-1] if use else None
+
+    @cached_property
+    def expected_input(self) -> str | None:
+        if not self.loss:
+            return None
+        return self.kb.expected_input(self.loss.id, self.framework, self.spelling, self.loss_args)
+
+    @cached_property
+    def accepted_targets(self) -> tuple[str, ...]:
+        if not self.loss:
+            return ()
+        return self.kb.accepted_targets(self.loss.id, self.framework, self.spelling, self.loss_args)
+
+    @property
+    def loss_at(self) -> Position:
+        assert self.setup.loss is not None
+        return self.setup.loss.written.at
+
+    @property
+    def loss_written(self) -> str:
+        assert self.setup.loss is not None
+        return self.setup.loss.written.value
+
+    def loss_call(self) -> str:
+        """The loss as the user wrote it, with the arguments that matter: `BinaryCrossentropy(from_logits=True)`."""
+        shown = {k: v for k, v in self.loss_args.items() if self.loss and k in self.loss.params}
+        if not shown:
+            return self.loss_written
+        return f"{self.loss_written}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
+    @cached_property
+    def classification_link(self) -> str | None:
+        """'softmax' for losses over exclusive classes, 'sigmoid' for independent ones, else None."""
+        link = self.loss.link if self.loss else None
+        return {"softmax": "softmax", "log_softmax": "softmax", "sigmoid": "sigmoid"}.get(link or "")
+
+    # -- the head
+    @cached_property
+    def activation(self) -> Activation | None:
+        head = self.setup.head
+        return self.kb.activations.get(head.activation.value) if head and head.activation else None
+
+    @property
+    def activation_where(self) -> str:
+        head = self.setup.head
+        assert head is not None and head.activation is not None
+        return head.activation.where()
+
+    @cached_property
+    def units(self) -> int | None:
+        head = self.setup.head
+        return head.units.value if head and head.units else None
+
+    # -- problem type and classes
+    @cached_property
+    def task(self) -> Task | None:
+        return self.kb.tasks.get(self.setup.task.value) if self.setup.task else None
+
+    @cached_property
+    def declared_classes(self) -> int | None:
+        return self.setup.num_classes.value if self.setup.num_classes else None
+
+    # -- labels
+    @cached_property
+    def label_format(self) -> str | None:
+        labels = self.setup.labels
+        return labels.format.value if labels and labels.format else None
+
+    @cached_property
+    def label_formats(self) -> set[str]:
+        """The label format and every format its values also satisfy."""
+        return self.kb.satisfied_formats(self.label_format) if self.label_format else set()
+
+    @property
+    def labels_at(self) -> Position:
+        """Label findings point at the loss (that is what to change), else at the labels' declaration."""
+        if self.setup.loss:
+            return self.loss_at
+        labels = self.setup.labels
+        if labels and labels.format:
+            return labels.format.at
+        return Position(self.setup.path)
+
+    def labels_described(self) -> str:
+        labels = self.setup.labels
+        assert labels is not None
+        fmt = self.kb.label_formats.get(self.label_format or "")
+        title = fmt.title.lower() if fmt else (self.label_format or "unknown")
+        if labels.source:
+            evidence = f": {labels.evidence}" if labels.evidence else ""
+            return f"the labels in {labels.source} are {title}{evidence}"
+        return f"the labels are declared as {title}"
+
+    def recommended_loss(self, task_id: str) -> str:
+        """The stable-form loss tasks.yaml recommends for this framework, as code."""
+        task = self.kb.tasks.get(task_id)
+        if not task:
+            return "a loss for this problem type"
+        family = next((fam for fam, fws in FRAMEWORK_FAMILIES.items() if self.framework in fws), None)
+        choices = task.raw.get("loss") or {}
+        choice = choices.get(family) if family else None
+        if not choice:
+            parts = [_spell(c) for c in choices.values() if c]
+            return " / ".join(parts) or "a dedicated loss"
+        return _spell(choice)
+
+
+def _spell(choice: dict[str, Any]) -> str:
+    if "name" not in choice:
+        return "a custom loss"
+    args = ", ".join(f"{k}={_py(v)}" for k, v in (choice.get("args") or {}).items())
+    return f"{choice['name']}({args})"
+
+
+def _py(value: Any) -> str:
+    return repr(value)

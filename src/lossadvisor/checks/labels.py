@@ -1,0 +1,172 @@
+"""LA3xx: the labels vs the loss (and vs the head's output range).
+
+Label facts come from a config's `labels:` section or from profiling a label file; which formats a
+loss accepts comes from losses.yaml (`targets`), and which formats a label format also satisfies
+(binary 0/1 labels are also class ids, also values in [0, 1], …) from labels.yaml (`also`).
+The specific rules come first; LA309 reports a mismatch none of them names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lossadvisor.checks import Hit, rule
+from lossadvisor.checks.context import Context
+
+INTEGER_FORMATS = {"binary", "class_ids"}
+
+
+def _base(c: Context) -> dict[str, str]:
+    return {"loss": c.loss_call(), "labels": c.labels_described()}
+
+
+def _class_count(c: Context) -> int | None:
+    labels = c.setup.labels
+    if labels and labels.num_classes:
+        return labels.num_classes
+    return c.declared_classes or (c.units if c.units and c.units > 1 else None)
+
+
+def _multiclass_ids(c: Context) -> bool:
+    count = _class_count(c)
+    return c.label_format == "class_ids" and count is not None and count > 2
+
+
+@rule("LA301")
+def class_ids_to_binary_loss(c: Context) -> Iterator[Hit]:
+    """The classic: integer multi-class ids into binary crossentropy. Trains, learns nothing useful."""
+    if c.loss and c.classification_link == "sigmoid" and _multiclass_ids(c):
+        yield Hit("LA301", c.labels_at, {**_base(c), "classes": _class_count(c), "instead": c.recommended_loss("multiclass")})
+
+
+@rule("LA302")
+def class_ids_to_one_hot_loss(c: Context) -> Iterator[Hit]:
+    targets = c.accepted_targets
+    if c.loss and c.label_format in INTEGER_FORMATS and "one_hot" in targets and "class_ids" not in targets:
+        yield Hit("LA302", c.labels_at, _base(c))
+
+
+@rule("LA303")
+def one_hot_to_sparse_loss(c: Context) -> Iterator[Hit]:
+    targets = c.accepted_targets
+    if c.loss and c.label_format == "one_hot" and "class_ids" in targets and not {"one_hot", "distribution"} & set(targets):
+        yield Hit("LA303", c.labels_at, _base(c))
+
+
+@rule("LA304")
+def multi_hot_to_single_label_loss(c: Context) -> Iterator[Hit]:
+    if c.label_format != "multi_hot" or not c.loss:
+        return
+    softmax_head = c.activation is not None and c.activation.output in {"distribution", "log_distribution"}
+    if c.classification_link == "softmax" or softmax_head:
+        yield Hit("LA304", c.labels_at, _base(c))
+
+
+@rule("LA305")
+def continuous_to_classification_loss(c: Context) -> Iterator[Hit]:
+    if c.loss and c.classification_link and c.label_format in {"continuous", "nonnegative"}:
+        yield Hit("LA305", c.labels_at, _base(c))
+
+
+@rule("LA306")
+def class_ids_to_regression_loss(c: Context) -> Iterator[Hit]:
+    """Ids as ordered numbers: fine when the user says the task is ordinal, counts or regression."""
+    if not c.loss or c.classification_link or not _multiclass_ids(c):
+        return
+    if c.task and c.task.id not in {"multiclass", "segmentation"}:
+        return
+    if "regression" in c.loss.tasks:
+        yield Hit("LA306", c.labels_at, {**_base(c), "classes": _class_count(c)})
+
+
+@rule("LA307")
+def signed_labels_to_bce(c: Context) -> Iterator[Hit]:
+    if c.loss and c.label_format == "signed_binary" and c.classification_link == "sigmoid":
+        yield Hit("LA307", c.labels_at, _base(c))
+
+
+@rule("LA308")
+def binary_labels_to_margin_loss(c: Context) -> Iterator[Hit]:
+    targets = c.accepted_targets
+    if c.loss and c.label_format == "binary" and "signed_binary" in targets and "binary" not in targets:
+        yield Hit("LA308", c.labels_at, _base(c))
+
+
+SPECIFIC = ("LA301", "LA302", "LA303", "LA304", "LA305", "LA306", "LA307", "LA308")
+
+
+@rule("LA309")
+def labels_not_accepted(c: Context) -> Iterator[Hit]:
+    if not c.loss or not c.label_format or not c.accepted_targets:
+        return
+    if c.label_formats & set(c.accepted_targets):
+        return
+    from lossadvisor.checks import REGISTRY
+
+    if any(True for code in SPECIFIC for _ in REGISTRY[code](c)):
+        return  # a specific rule already says what is wrong and what to do
+    accepted = ", ".join(c.kb.label_formats[t].title.lower() for t in c.accepted_targets if t in c.kb.label_formats)
+    yield Hit("LA309", c.labels_at, {**_base(c), "accepted": accepted})
+
+
+@rule("LA310")
+def class_id_out_of_range(c: Context) -> Iterator[Hit]:
+    """Ids ≥ the number of output units (or classes), negative ids, and 1-based ids."""
+    labels = c.setup.labels
+    if not labels or labels.maximum is None or c.label_format not in INTEGER_FORMATS:
+        return
+    if c.classification_link != "softmax":
+        return
+    limit = c.units if c.units and c.units > 1 else c.declared_classes
+    if not limit:
+        return
+    top = int(labels.maximum)
+    if top >= limit:
+        one_based = labels.minimum == 1 and top == limit
+        hint = "they look 1-based: subtract 1" if one_based else f"use {top + 1} output units or remap the ids"
+        yield Hit("LA310", c.labels_at, {**_base(c), "top": top, "limit": limit, "hint": hint})
+
+
+@rule("LA311")
+def unhandled_ignore_label(c: Context) -> Iterator[Hit]:
+    """-1 / 255 / -100 'ignore' labels that the loss is not told to ignore."""
+    labels = c.setup.labels
+    if not labels or not labels.ignore_values or not c.loss:
+        return
+    ignore_params = [p for p in c.loss.params.values() if p.ignores_label and (not p.frameworks or c.framework in p.frameworks)]
+    ignored = {c.loss_args.get(p.name, p.default) for p in ignore_params}
+    missing = [v for v in labels.ignore_values if v not in ignored]
+    if not missing:
+        return
+    if ignore_params:
+        fix = f"pass {ignore_params[0].name}={missing[0]}"
+    else:
+        fix = "this loss has no ignore parameter: mask those positions out (sample weights) before the loss"
+    values = ", ".join(str(v) for v in missing)
+    yield Hit("LA311", c.labels_at, {**_base(c), "values": values, "fix": fix})
+
+
+@rule("LA312")
+def targets_outside_output_range(c: Context) -> Iterator[Hit]:
+    """A sigmoid/tanh/relu head asked to produce targets it cannot reach."""
+    labels = c.setup.labels
+    if not labels or labels.minimum is None or labels.maximum is None or not c.activation:
+        return
+    if c.activation.output in {"logits", "log_distribution", "log_probabilities"} or (c.loss and c.classification_link):
+        return  # classification losses compare labels with probabilities, not with raw outputs
+    lo, hi = c.activation.range
+    if labels.minimum < lo or labels.maximum > hi:
+        from lossadvisor.checks.prediction import _range
+
+        yield Hit("LA312", c.setup.head.activation.at, {
+            "activation": c.activation.id, "where": c.activation_where, "range": _range((lo, hi)),
+            "low": f"{labels.minimum:g}", "high": f"{labels.maximum:g}",
+            "origin": f"in {labels.source}" if labels.source else "as declared in `labels.range`",
+        })  # fmt: skip
+
+
+@rule("LA313")
+def non_finite_labels(c: Context) -> Iterator[Hit]:
+    labels = c.setup.labels
+    if labels and labels.nan_count:
+        yield Hit("LA313", c.labels_at, {"count": labels.nan_count, "source": labels.source or "the labels"})

@@ -1,0 +1,57 @@
+"""LA0xx: names the knowledge base does not know (a typo in a loss, activation, task or label format).
+
+LA001 (invalid input) is not a check: the engine reports it when a reader cannot read a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from lossadvisor.checks import Hit, rule
+from lossadvisor.checks.context import Context
+from lossadvisor.knowledge import normalize
+
+
+def did_you_mean(name: str, candidates: list[str]) -> str:
+    """'; did you mean `BinaryCrossentropy`?' or '' — forgiving about case, '-' and '_'."""
+    by_norm = {normalize(c): c for c in candidates}
+    close = difflib.get_close_matches(normalize(name), list(by_norm), n=1, cutoff=0.75)
+    if close:
+        return f"; did you mean `{by_norm[close[0]]}`?"
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+@rule("LA002")
+def unknown_loss(c: Context) -> Iterator[Hit]:
+    use = c.setup.loss
+    if use and use.id is None:
+        bare = use.written.value.rsplit(".", 1)[-1]
+        yield Hit("LA002", use.written.at, {
+            "loss": use.written.value,
+            "framework": f" in {use.framework}" if use.framework else "",
+            "suggestion": did_you_mean(bare, c.kb.loss_names(use.framework)),
+        })  # fmt: skip
+
+
+@rule("LA003")
+def unknown_activation(c: Context) -> Iterator[Hit]:
+    written = c.setup.head.activation_written if c.setup.head else None
+    if written:
+        yield Hit("LA003", written.at, {"activation": written.value, "suggestion": did_you_mean(written.value, c.kb.activation_names())})
+
+
+@rule("LA004")
+def unknown_task(c: Context) -> Iterator[Hit]:
+    if written := c.setup.task_written:
+        names = [a for t in c.kb.tasks.values() for a in (t.id, *t.aliases)]
+        yield Hit("LA004", written.at, {"task": written.value, "suggestion": did_you_mean(written.value, names)})
+
+
+@rule("LA005")
+def unknown_label_format(c: Context) -> Iterator[Hit]:
+    written = c.setup.labels.format_written if c.setup.labels else None
+    if written:
+        names = [a for f in c.kb.label_formats.values() for a in (f.id, *f.aliases)]
+        yield Hit("LA005", written.at, {"format": written.value, "suggestion": did_you_mean(written.value, names)})

@@ -1,0 +1,103 @@
+"""LA1xx: what the model outputs vs what the loss expects as its prediction.
+
+The expectation comes from losses.yaml (the loss's `input`, overridden by its spelling —
+`BCEWithLogitsLoss` — and by arguments — `from_logits=True`); what the head produces comes from
+activations.yaml. These checks fire only when both halves are known: an activation the reader could
+not see is never assumed to be linear.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from lossadvisor.checks import Hit, rule
+from lossadvisor.checks.context import FORM_WORDS, Context
+
+PROBABILITY_FORMS = {"distribution", "probabilities"}
+
+
+def _pair(c: Context) -> dict[str, str]:
+    assert c.activation is not None
+    return {
+        "loss": c.loss_call(),
+        "activation": c.activation.id,
+        "where": c.activation_where,
+        "expected": FORM_WORDS.get(c.expected_input or "", c.expected_input or ""),
+    }
+
+
+def _within_unit_interval(lo: float, hi: float) -> bool:
+    return lo >= 0.0 and hi <= 1.0
+
+
+@rule("LA101")
+def probabilities_into_logits_loss(c: Context) -> Iterator[Hit]:
+    """softmax → CrossEntropyLoss, sigmoid → BCEWithLogitsLoss, softmax + from_logits=True."""
+    if c.expected_input != "logits" or not c.activation:
+        return
+    # log_softmax into a softmax loss is harmless: softmax(log_softmax(x)) == softmax(x).
+    if c.activation.output == "log_distribution" and c.classification_link == "softmax":
+        return
+    if c.activation.output in PROBABILITY_FORMS | {"log_distribution", "log_probabilities"}:
+        link = c.loss.link if c.loss and c.loss.link else "an activation"
+        yield Hit("LA101", c.loss_at, {**_pair(c), "link": link})
+
+
+@rule("LA102")
+def logits_into_probability_loss(c: Context) -> Iterator[Hit]:
+    """A linear (or otherwise unbounded) output into a loss that expects probabilities."""
+    if c.expected_input not in PROBABILITY_FORMS or not c.activation:
+        return
+    out = c.activation.output
+    if out == "logits" or (out not in PROBABILITY_FORMS and not _within_unit_interval(*c.activation.range)):
+        yield Hit("LA102", c.loss_at, {**_pair(c), "range": _range(c.activation.range)})
+
+
+@rule("LA103")
+def not_log_probabilities_into_log_loss(c: Context) -> Iterator[Hit]:
+    """NLLLoss / KLDivLoss / optax kl_divergence fed probabilities or logits instead of log_softmax."""
+    if c.expected_input != "log_distribution" or not c.activation:
+        return
+    if c.activation.output in PROBABILITY_FORMS | {"logits"}:
+        yield Hit("LA103", c.loss_at, _pair(c))
+
+
+@rule("LA104")
+def bounded_activation_into_logits_loss(c: Context) -> Iterator[Hit]:
+    """tanh/relu before a logits loss: the logits cannot reach the values the loss needs."""
+    if c.expected_input != "logits" or not c.activation or c.activation.output not in {"real", "positive"}:
+        return
+    lo, hi = c.activation.range
+    link = c.classification_link
+    # A sigmoid needs negative logits for p < 0.5 and large ones for p → 1; a softmax only needs
+    # room between classes, so it is starved only when both ends are bounded.
+    starved = (link == "sigmoid" and (lo > -math.inf or hi < math.inf)) or (
+        link == "softmax" and lo > -math.inf and hi < math.inf
+    )
+    if starved:
+        yield Hit("LA104", c.loss_at, {**_pair(c), "range": _range((lo, hi))})
+
+
+@rule("LA105")
+def sigmoid_into_categorical_loss(c: Context) -> Iterator[Hit]:
+    """Independent sigmoid probabilities into a loss that wants one distribution over the classes."""
+    if c.expected_input == "distribution" and c.activation and c.activation.output == "probabilities":
+        yield Hit("LA105", c.loss_at, _pair(c))
+
+
+@rule("LA106")
+def rate_form_mismatch(c: Context) -> Iterator[Hit]:
+    """Poisson: Keras wants a positive rate, PyTorch's default wants the log-rate."""
+    if not c.activation:
+        return
+    lo = c.activation.range[0]
+    if c.expected_input == "positive" and lo < 0:
+        yield Hit("LA106", c.loss_at, {**_pair(c), "problem": "can be negative, and the log of a negative rate is NaN"})
+    elif c.expected_input == "log_rate" and c.activation.output == "positive":
+        yield Hit("LA106", c.loss_at, {**_pair(c), "problem": "is already a rate, so the loss exponentiates it a second time"})
+
+
+def _range(bounds: tuple[float, float]) -> str:
+    lo, hi = (("-inf" if math.isinf(b) and b < 0 else "inf" if math.isinf(b) else f"{b:g}") for b in bounds)
+    return f"[{lo}, {hi}]"

@@ -1,0 +1,250 @@
+"""path → reader → setups → checks → findings. The only module that knows all four.
+
+Which reader reads which file is decided by its suffix (READERS); a directory is walked for the
+suffixes in WALKED, skipping VCS folders, virtualenvs, site-packages, node_modules and build output,
+never following symlinked directories (so symlink loops end). A file that cannot be read becomes one
+LA001 finding and the run goes on with the other files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lossadvisor.facts import Fact, LossUse, Position, TrainingSetup
+from lossadvisor.findings import Finding, severity_rank
+from lossadvisor.readers import InputError, Source
+from lossadvisor.settings import Settings
+
+# suffix -> "module:function"; the function takes a Source and returns a list of TrainingSetup.
+READERS = {
+    ".yaml": "lossadvisor.readers.document:read",
+    ".yml": "lossadvisor.readers.document:read",
+    ".json": "lossadvisor.readers.document:read",
+    ".py": "lossadvisor.readers.python:read",
+    ".ipynb": "lossadvisor.readers.notebook:read",
+    ".keras": "lossadvisor.readers.keras_archive:read",
+    ".h5": "lossadvisor.readers.keras_archive:read",
+    ".hdf5": "lossadvisor.readers.keras_archive:read",
+    ".npy": "lossadvisor.labels.files:read",
+    ".npz": "lossadvisor.labels.files:read",
+    ".csv": "lossadvisor.labels.files:read",
+    ".tsv": "lossadvisor.labels.files:read",
+    ".txt": "lossadvisor.labels.files:read",
+}
+# .txt is read when named explicitly, never picked up while walking a directory.
+WALKED = frozenset(READERS) - {".txt"}
+# suffix -> "module:function" giving {cell: lines} for `# noqa` comments (default: the text's lines).
+COMMENT_LINES = {".ipynb": "lossadvisor.readers.notebook:comment_lines"}
+NO_COMMENTS = frozenset({".json", ".keras", ".h5", ".hdf5", ".npy", ".npz", ".csv", ".tsv", ".txt"})
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "site-packages", "node_modules", "__pycache__",
+    "build", "dist", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", ".ipynb_checkpoints",
+})  # fmt: skip
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+
+    @property
+    def input_errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.code == "LA001"]
+
+    def exit_code(self, fail_on: str = "warning", exit_zero: bool = False) -> int:
+        if self.input_errors:
+            return 2
+        if exit_zero:
+            return 0
+        threshold = severity_rank(fail_on)
+        return 1 if any(severity_rank(f.severity) >= threshold for f in self.findings) else 0
+
+
+def _call(spec: str, *args):
+    module, function = spec.split(":")
+    return getattr(importlib.import_module(module), function)(*args)
+
+
+# --------------------------------------------------------------------------- finding files
+
+
+def iter_sources(paths: Iterable[str | Path], settings: Settings) -> Iterator[Source | Finding]:
+    """Files to check, in a stable order. A path that does not exist is an LA001 finding."""
+    for raw in paths:
+        path = Path(raw)
+        display = str(raw)
+        if path.is_dir():
+            yield from _walk(path, settings)
+        elif path.is_file():
+            if not settings.is_excluded(display):
+                yield Source(path, display)
+        else:
+            yield _input_error(display, InputError("no such file or directory"))
+
+
+def _walk(root: Path, settings: Settings) -> Iterator[Source]:
+    for dirpath, dirnames, filenames in os.walk(root):  # followlinks=False: no symlink loops
+        rel_dir = os.path.relpath(dirpath, root)
+        kept = []
+        for d in sorted(dirnames):
+            rel = os.path.normpath(os.path.join(rel_dir, d))
+            if d in SKIPPED_DIRS or d.endswith(".egg-info") or settings.is_excluded(os.path.join(str(root), rel)) or settings.is_excluded(rel):
+                continue
+            kept.append(d)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            if os.path.splitext(name)[1].lower() not in WALKED:
+                continue
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full) and not os.path.exists(full):
+                continue  # a dangling link is not a file we were asked about
+            rel = os.path.normpath(os.path.join(rel_dir, name))
+            if settings.is_excluded(full) or settings.is_excluded(rel):
+                continue
+            yield Source(Path(full), os.path.normpath(full))
+
+
+# --------------------------------------------------------------------------- reading and checking
+
+
+def read_setups(source: Source) -> list[TrainingSetup]:
+    """Raises InputError for a file that cannot be read."""
+    suffix = source.path.suffix.lower() or Path(source.display).suffix.lower()
+    spec = READERS.get(suffix)
+    if spec is None:
+        raise InputError(f"lossadvisor does not read '{suffix or 'extensionless'}' files")
+    try:
+        return _call(spec, source)
+    except InputError:
+        raise
+    except (OSError, MemoryError) as exc:
+        raise InputError(f"cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}") from None
+    except RecursionError:
+        raise InputError("too deeply nested to read") from None
+
+
+def findings_for(setup: TrainingSetup, settings: Settings) -> list[Finding]:
+    from lossadvisor import knowledge
+    from lossadvisor.checks import all_checks
+    from lossadvisor.checks.context import Context
+
+    kb = knowledge.load()
+    context = Context(setup, kb)
+    out = []
+    for code, check in all_checks().items():
+        rule = kb.rules[code]
+        if not settings.is_enabled(code, rule.default_enabled, setup.path):
+            continue
+        for hit in check(context):
+            out.append(to_finding(hit.code, hit.at, hit.args, settings))
+    return out
+
+
+def to_finding(code: str, at: Position, args: dict, settings: Settings) -> Finding:
+    from lossadvisor import knowledge
+
+    rule = knowledge.load().rules[code]
+    return Finding(
+        code=code, name=rule.name, severity=settings.severity_of(code, rule.severity),
+        message=rule.message.format(**args), path=at.path, line=at.line,
+        column=at.column if at.column is not None else (1 if at.line is not None else None),
+        cell=at.cell, fix=rule.fix,
+    )  # fmt: skip
+
+
+def _input_error(display: str, exc: InputError) -> Finding:
+    from lossadvisor.settings import Settings
+
+    return to_finding("LA001", Position(display, exc.line, exc.column, exc.cell), {"problem": exc.message}, Settings())
+
+
+def _comment_lines(source: Source) -> dict[int | None, list[str]]:
+    suffix = source.path.suffix.lower() or Path(source.display).suffix.lower()
+    if suffix in NO_COMMENTS:
+        return {}
+    if spec := COMMENT_LINES.get(suffix):
+        return _call(spec, source)
+    try:
+        return {None: source.read_text().splitlines()}
+    except InputError:
+        return {}
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What the command line adds to every setup: `--labels FILE`, `--loss NAME`, `--framework`."""
+
+    labels_file: Path | None = None
+    loss: str | None = None
+    framework: str | None = None
+
+
+def _pair(setup: TrainingSetup, pairing: Pairing, paired_labels) -> TrainingSetup:
+    from lossadvisor import knowledge
+
+    if pairing.framework and not setup.framework:
+        setup = replace(setup, framework=pairing.framework)
+    if pairing.loss and setup.loss is None:
+        kb = knowledge.load()
+        match = kb.find_loss(pairing.loss, setup.framework)
+        written = Fact(pairing.loss, Position(setup.path), "(from --loss)")
+        loss = LossUse(written, match.loss.id if match else None, match.framework if match else setup.framework)
+        setup = replace(setup, loss=loss)
+    if paired_labels is not None:
+        from lossadvisor.readers.config import _merge
+
+        setup = replace(setup, labels=_merge(paired_labels, setup.labels) if setup.labels else paired_labels)
+    return setup
+
+
+def check_source(source: Source, settings: Settings, pairing: Pairing = Pairing(), paired_labels=None) -> list[Finding]:
+    try:
+        setups = read_setups(source)
+    except InputError as exc:
+        return [_input_error(source.display, exc)]
+    findings: list[Finding] = []
+    for setup in setups:
+        setup = _pair(setup, pairing, paired_labels)
+        findings.extend(findings_for(setup, settings))
+    if findings:
+        from lossadvisor import suppression
+
+        findings = suppression.apply(findings, _comment_lines(source))
+    return findings
+
+
+def check_paths(
+    paths: Iterable[str | Path],
+    settings: Settings | None = None,
+    *,
+    labels: str | Path | None = None,
+    loss: str | None = None,
+    framework: str | None = None,
+    stdin: Source | None = None,
+) -> Report:
+    """Check files and directories; the public entry point (`lossadvisor.check_paths`)."""
+    settings = settings or Settings(framework=framework)
+    pairing = Pairing(Path(labels) if labels else None, loss, framework or settings.framework)
+    report = Report()
+    paired_labels = None
+    if pairing.labels_file is not None:
+        from lossadvisor.labels.files import label_facts
+
+        try:
+            paired_labels = label_facts(pairing.labels_file, display=str(labels))
+        except InputError as exc:
+            report.findings.append(_input_error(str(labels), exc))
+            return report
+    sources: list[Source | Finding] = [stdin] if stdin is not None else list(iter_sources(paths, settings))
+    for item in sources:
+        if isinstance(item, Finding):
+            report.findings.append(item)
+            continue
+        report.files_checked += 1
+        report.findings.extend(check_source(item, settings, pairing, paired_labels))
+    report.findings.sort(key=lambda f: f.sort_key)
+    return report

@@ -1,0 +1,88 @@
+"""TrainingSetup: the one normalized description of a training setup that every reader produces.
+
+Readers (configs, Python code, notebooks, Keras archives, Hydra configs, label files) turn their
+input into setups; checks only ever look at setups. Each fact carries where it was read, so a
+finding can point at the offending line and name the other half of the mismatch.
+
+A reader never decides whether something is wrong: an unknown loss name is recorded as written
+(`LossUse.id is None`) and a check reports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a fact was read. 1-based; `line` None for inputs without lines."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    cell: int | None = None
+
+    def describe(self) -> str:
+        """Short human form used inside messages: 'line 18', 'cell 3, line 4', 'model.keras'."""
+        if self.line is None:
+            return self.path
+        where = f"line {self.line}"
+        return f"cell {self.cell}, {where}" if self.cell is not None else where
+
+
+@dataclass(frozen=True, slots=True)
+class Fact(Generic[T]):
+    value: T
+    at: Position
+    context: str | None = None  # e.g. "in `Net.forward`", "layer 'probs'"
+
+    def where(self) -> str:
+        return f"{self.at.describe()} {self.context}" if self.context else self.at.describe()
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The model's last layer as far as the loss sees it."""
+
+    units: Fact[int] | None = None
+    activation: Fact[str] | None = None  # canonical activation id (activations.yaml); None = unknown
+    activation_written: Fact[str] | None = None  # as written, when it is not a known activation
+    name: str | None = None  # output name, for multi-output models
+
+
+@dataclass(frozen=True, slots=True)
+class LossUse:
+    written: Fact[str]  # the spelling as written: 'nn.CrossEntropyLoss', 'bce'
+    id: str | None = None  # canonical loss id (losses.yaml); None = not a loss we know
+    framework: str | None = None  # the framework whose spelling matched
+    args: dict[str, Fact[Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelFacts:
+    """What is known about the targets: declared in a config, or profiled from a label file."""
+
+    format: Fact[str] | None = None  # label format id (labels.yaml)
+    num_classes: int | None = None  # distinct class ids (or columns of one-hot/multi-hot)
+    minimum: float | None = None
+    maximum: float | None = None
+    ignore_values: tuple[int, ...] = ()  # values that look like ignore labels (-100, -1, 255)
+    nan_count: int = 0
+    source: str | None = None  # label file path, when profiled
+    evidence: str | None = None  # "labels take 8 integer values 0..7"
+    format_written: Fact[str] | None = None  # as written, when it is not a format we know
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSetup:
+    path: str
+    framework: str | None = None
+    task: Fact[str] | None = None
+    task_written: Fact[str] | None = None  # as written, when it is not a task we know
+    num_classes: Fact[int] | None = None
+    head: Head | None = None
+    loss: LossUse | None = None
+    labels: LabelFacts | None = None

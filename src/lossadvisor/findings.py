@@ -1,0 +1,46 @@
+"""The one result type: a frozen `Finding`, with 1-based positions.
+
+Every check, every reader error and every renderer speaks in findings. Positions are 1-based as
+users see them (editors, GitHub, SARIF); `line`/`column` are None where the input has no lines
+(binary archives, label arrays), and `cell` is the 1-based notebook cell when there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEVERITIES = ("info", "warning", "error")
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    severity: str
+    message: str
+    path: str
+    line: int | None = None
+    column: int | None = None
+    cell: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+    fix: str | None = None  # what to use instead, in a sentence
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.path, self.cell or 0, self.line or 0, self.column or 0, self.code)
+
+    @property
+    def location(self) -> str:
+        """`path:line:col`, `path:cell 4:12:3` in notebooks, `path` where there is no line."""
+        parts = [self.path]
+        if self.cell is not None:
+            parts.append(f"cell {self.cell}")
+        if self.line is not None:
+            parts.append(str(self.line))
+            parts.append(str(self.column or 1))
+        return ":".join(parts)

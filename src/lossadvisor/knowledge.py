@@ -1,0 +1,348 @@
+"""Load `rules/` (the knowledge, as YAML data) into typed, frozen objects, once and lazily.
+
+Parsing YAML costs ~40 ms of start-up (the import alone), which a pre-commit hook pays on every
+commit. So the parsed rules are cached as JSON in the user's cache folder, keyed by the rule files'
+names, sizes and modification times: a warm start reads one JSON file and never imports yaml.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FRAMEWORKS = ("keras", "tf_keras", "pytorch", "jax")
+# What users type for --framework, and the framework families recommendations are given for.
+FRAMEWORK_FAMILIES = {"keras": ("keras", "tf_keras"), "pytorch": ("pytorch",), "jax": ("jax",)}
+FRAMEWORK_TITLES = {"keras": "Keras 3", "tf_keras": "tf.keras 2.x", "pytorch": "PyTorch", "jax": "JAX / optax"}
+PREDICTION_FORMS = (
+    "logits", "distribution", "probabilities", "log_distribution", "log_probabilities",
+    "real", "positive", "log_rate", "embeddings", "scores",
+)  # fmt: skip
+
+
+def rules_dir() -> Path:
+    shipped = Path(__file__).parent / "rules"  # inside the wheel
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parents[2] / "rules"
+
+
+# --------------------------------------------------------------------------- typed objects
+
+
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    name: str
+    input: str | None = None  # overrides the loss's default prediction form
+    targets: tuple[str, ...] | None = None  # overrides the loss's accepted label formats
+    strings_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    default: Any = None
+    frameworks: tuple[str, ...] | None = None
+    when: dict[str, dict[str, Any]] = field(default_factory=dict)  # value (as YAML text) -> changes
+    ignores_label: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Loss:
+    id: str
+    title: str
+    input: str
+    link: str | None
+    targets: tuple[str, ...]
+    tasks: tuple[str, ...]
+    params: dict[str, Param]
+    names: dict[str, tuple[Spelling, ...]]
+    note: str | None = None
+
+    def spellings(self, framework: str) -> tuple[Spelling, ...]:
+        if framework == "tf_keras" and "tf_keras" not in self.names:
+            return self.names.get("keras", ())
+        return self.names.get(framework, ())
+
+
+@dataclass(frozen=True, slots=True)
+class LossMatch:
+    loss: Loss
+    framework: str
+    spelling: Spelling
+
+
+@dataclass(frozen=True, slots=True)
+class Activation:
+    id: str
+    title: str
+    output: str
+    range: tuple[float, float]
+    names: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelFormat:
+    id: str
+    title: str
+    description: str
+    aliases: tuple[str, ...]
+    also: tuple[str, ...]
+    example: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    title: str
+    aliases: tuple[str, ...]
+    raw: dict[str, Any]  # the whole entry, for `recommend` to render
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        return tuple(self.raw.get("activations") or ())
+
+    @property
+    def label_range(self) -> tuple[float, float] | None:
+        r = self.raw.get("label_range")
+        return (_num(r[0]), _num(r[1])) if r else None
+
+    @property
+    def special(self) -> str | None:
+        return self.raw.get("special")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    message: str
+    fix: str | None
+    docs: dict[str, Any]
+    default_enabled: bool = True
+
+
+def _num(value: Any) -> float:
+    if isinstance(value, str):
+        return float(value.replace(".inf", "inf"))
+    return float(value)
+
+
+def _key(value: Any) -> str:
+    """Parameter values as YAML would spell them, so `when: {true: …}` matches `from_logits=True`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def normalize(name: str) -> str:
+    """Forgiving form for ids and aliases: case, '-', '_' and spaces do not matter."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+# --------------------------------------------------------------------------- the knowledge base
+
+
+class Knowledge:
+    """The loaded `rules/`. Build with `load()`; lookups are dictionaries built once."""
+
+    def __init__(self, raw: dict[str, Any]):
+        self.raw = raw
+        self.losses = {k: _loss(k, v) for k, v in raw["losses"].items()}
+        self.activations = {k: _activation(k, v) for k, v in raw["activations"].items()}
+        self.label_formats = {k: _label_format(k, v) for k, v in raw["labels"].items()}
+        self.tasks = {k: Task(k, v.get("title", k), tuple(v.get("aliases") or ()), v) for k, v in raw["tasks"].items()}
+        self.rules = {r["code"]: _rule(r) for r in raw["checks"]}
+        self._loss_index: dict[tuple[str, str], LossMatch] = {}
+        for loss in self.losses.values():
+            for framework in FRAMEWORKS:
+                for spelling in loss.spellings(framework):
+                    self._loss_index.setdefault((framework, spelling.name), LossMatch(loss, framework, spelling))
+        self._activation_index: dict[tuple[str, str], Activation] = {}
+        for act in self.activations.values():
+            for framework, names in act.names.items():
+                for name in names:
+                    self._activation_index.setdefault((framework, name), act)
+        self._task_index = {normalize(a): t for t in self.tasks.values() for a in (t.id, *t.aliases)}
+        self._label_index = {normalize(a): f for f in self.label_formats.values() for a in (f.id, *f.aliases)}
+
+    # -- losses
+    def find_loss(self, name: str, framework: str | None = None) -> LossMatch | None:
+        """The loss a spelling names: in `framework` first (tf_keras falls back to keras), then any."""
+        order = _framework_order(framework)
+        for fw in order:
+            if match := self._loss_index.get((fw, name)):
+                return match
+        return None
+
+    def loss_names(self, framework: str | None = None) -> list[str]:
+        return sorted({n for (fw, n) in self._loss_index if framework in (None, fw)})
+
+    def expected_input(self, loss_id: str, framework: str | None, spelling: str | None, args: dict[str, Any]) -> str:
+        """The prediction form a loss expects, given the spelling and the arguments passed."""
+        loss = self.losses[loss_id]
+        form = loss.input
+        if spelling and framework:
+            for s in loss.spellings(framework):
+                if s.name == spelling and s.input:
+                    form = s.input
+        for change in self._param_changes(loss, framework, args):
+            form = change.get("input", form)
+        return form
+
+    def accepted_targets(self, loss_id: str, framework: str | None, spelling: str | None, args: dict[str, Any]) -> tuple[str, ...]:
+        loss = self.losses[loss_id]
+        targets = loss.targets
+        if spelling and framework:
+            for s in loss.spellings(framework):
+                if s.name == spelling and s.targets is not None:
+                    targets = s.targets
+        for change in self._param_changes(loss, framework, args):
+            if "targets" in change:
+                targets = tuple(change["targets"])
+        return targets
+
+    def _param_changes(self, loss: Loss, framework: str | None, args: dict[str, Any]) -> list[dict[str, Any]]:
+        changes = []
+        for name, param in loss.params.items():
+            if param.frameworks and framework and framework not in param.frameworks:
+                continue
+            value = args.get(name, param.default)
+            if (change := param.when.get(_key(value))) is not None:
+                changes.append(change)
+        return changes
+
+    # -- activations
+    def find_activation(self, name: str | None, framework: str | None = None) -> Activation | None:
+        key = "null" if name is None else name
+        for fw in _framework_order(framework):
+            if act := self._activation_index.get((fw, key)):
+                return act
+        return None
+
+    def activation_names(self) -> list[str]:
+        return sorted({n for (_, n) in self._activation_index})
+
+    # -- tasks and label formats
+    def find_task(self, name: str) -> Task | None:
+        return self._task_index.get(normalize(name))
+
+    def find_label_format(self, name: str) -> LabelFormat | None:
+        return self._label_index.get(normalize(name))
+
+    def satisfied_formats(self, label_format: str) -> set[str]:
+        """A format and everything a value of it also is (transitively): binary → class_ids → counts …"""
+        seen, todo = set(), [label_format]
+        while todo:
+            fmt = todo.pop()
+            if fmt in seen or fmt not in self.label_formats:
+                continue
+            seen.add(fmt)
+            todo.extend(self.label_formats[fmt].also)
+        return seen
+
+
+def _framework_order(framework: str | None) -> list[str]:
+    if framework is None:
+        return list(FRAMEWORKS)
+    first = [framework, "keras"] if framework == "tf_keras" else [framework]
+    family = [fw for fam in FRAMEWORK_FAMILIES.values() if framework in fam for fw in fam]
+    return list(dict.fromkeys([*first, *family, *FRAMEWORKS]))
+
+
+def _spelling(entry: Any) -> Spelling:
+    if isinstance(entry, str):
+        return Spelling(entry)
+    targets = entry.get("targets")
+    return Spelling(entry["name"], entry.get("input"), tuple(targets) if targets is not None else None, bool(entry.get("strings_only")))
+
+
+def _loss(key: str, v: dict[str, Any]) -> Loss:
+    params = {}
+    for name, p in (v.get("params") or {}).items():
+        p = p or {}
+        when = {_key(k): dict(c) for k, c in (p.get("when") or {}).items()}
+        frameworks = tuple(p["frameworks"]) if p.get("frameworks") else None
+        params[name] = Param(name, p.get("default"), frameworks, when, bool(p.get("ignores_label")))
+    names = {fw: tuple(_spelling(e) for e in (entries or ())) for fw, entries in (v.get("names") or {}).items()}
+    return Loss(
+        key, v.get("title", key), v.get("input", "real"), v.get("link"), tuple(v.get("targets") or ()),
+        tuple(v.get("tasks") or ()), params, names, v.get("note"),
+    )  # fmt: skip
+
+
+def _activation(key: str, v: dict[str, Any]) -> Activation:
+    lo, hi = v.get("range") or (-math.inf, math.inf)
+    names = {fw: tuple("null" if n is None else str(n) for n in (entries or ())) for fw, entries in (v.get("names") or {}).items()}
+    return Activation(key, v.get("title", key), v["output"], (_num(lo), _num(hi)), names)
+
+
+def _label_format(key: str, v: dict[str, Any]) -> LabelFormat:
+    return LabelFormat(
+        key, v.get("title", key), v.get("description", ""), tuple(v.get("aliases") or ()),
+        tuple(v.get("also") or ()), v.get("example"),
+    )  # fmt: skip
+
+
+def _rule(r: dict[str, Any]) -> Rule:
+    return Rule(r["code"], r["name"], r["severity"], r["message"], r.get("fix"), r.get("docs") or {}, r.get("default_enabled", True))
+
+
+# --------------------------------------------------------------------------- loading and caching
+
+
+def _rule_files(root: Path) -> list[Path]:
+    return sorted(root.glob("*.yaml")) + sorted((root / "checks").glob("*.yaml"))
+
+
+def _cache_file(root: Path, files: list[Path]) -> Path:
+    from lossadvisor import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    for f in files:
+        st = f.stat()
+        h.update(f"{f.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    base = os.environ.get("LOSSADVISOR_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lossadvisor"
+    )
+    return Path(base) / f"rules-{h.hexdigest()[:20]}.json"
+
+
+def read_raw(root: Path | None = None) -> dict[str, Any]:
+    """Parse the YAML files of `rules/` (no cache). Used by the cache and by the knowledge test."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    root = root or rules_dir()
+    raw: dict[str, Any] = {"checks": []}
+    for name in ("losses", "activations", "labels", "tasks"):
+        raw[name] = yaml.load((root / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader) or {}
+    for f in sorted((root / "checks").glob("*.yaml")):
+        raw["checks"].append(yaml.load(f.read_text(encoding="utf-8"), Loader=loader))
+    return raw
+
+
+@cache
+def load() -> Knowledge:
+    root = rules_dir()
+    files = _rule_files(root)
+    cache_file = _cache_file(root, files)
+    try:
+        raw = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raw = read_raw(root)
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(raw, default=str), encoding="utf-8")
+            os.replace(tmp, cache_file)
+        except OSError:
+            pass  # a read-only home is fine: we just parse YAML every time
+    return Knowledge(raw)

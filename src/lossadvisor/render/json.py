@@ -1,0 +1,34 @@
+"""One JSON object: {"version", "files_checked", "summary", "findings": [...]}.
+
+Each finding: code, name, severity, message, path, line, column (1-based; null where the input has
+no lines), end_line, end_column, cell (notebook cell, 1-based, or null), fix (what to use instead).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from lossadvisor.findings import Finding
+
+
+def finding_dict(f: Finding) -> dict:
+    return {
+        "code": f.code, "name": f.name, "severity": f.severity, "message": f.message, "path": f.path,
+        "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
+        "cell": f.cell, "fix": f.fix,
+    }  # fmt: skip
+
+
+def render(findings: list[Finding], *, files_checked: int, **_: object) -> str:
+    from lossadvisor import __version__
+
+    counts = Counter(f.severity for f in findings)
+    doc = {
+        "tool": "lossadvisor",
+        "version": __version__,
+        "files_checked": files_checked,
+        "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
+        "findings": [finding_dict(f) for f in findings],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

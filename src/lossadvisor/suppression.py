@@ -1,0 +1,63 @@
+"""`# noqa` comments, flake8/ruff style, in Python and YAML (and notebook cells):
+
+    loss = nn.CrossEntropyLoss()  # noqa: LA101        this line, this code (or prefix, LA1)
+    loss = nn.CrossEntropyLoss()  # noqa               this line, every code
+    # lossadvisor: noqa                                 the whole file
+    # lossadvisor: noqa: LA501, LA502                   the whole file, these codes
+
+Codes are case-insensitive and separated by commas or spaces. JSON, archives and label files
+cannot hold comments: use `per-file-ignores` for them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lossadvisor.findings import Finding
+
+NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+FILE_NOQA = re.compile(r"#\s*lossadvisor:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+ALL = ("",)  # the empty prefix matches every code
+
+
+def _codes(match: re.Match[str]) -> tuple[str, ...]:
+    codes = match.group("codes")
+    return tuple(c.upper() for c in re.split(r"[,\s]+", codes.strip())) if codes else ALL
+
+
+def _covers(codes: tuple[str, ...], code: str) -> bool:
+    return any(code.startswith(c) for c in codes)
+
+
+def file_level(lines: list[str]) -> tuple[str, ...]:
+    """Codes a file-level `# lossadvisor: noqa[: …]` comment suppresses (() if none)."""
+    found: list[str] = []
+    for line in lines:
+        if m := FILE_NOQA.search(line):
+            found.extend(_codes(m))
+    return tuple(found)
+
+
+def line_level(line: str) -> tuple[str, ...]:
+    if FILE_NOQA.search(line):
+        return ()
+    m = NOQA.search(line)
+    return _codes(m) if m else ()
+
+
+def apply(findings: list[Finding], lines_by_cell: dict[int | None, list[str]]) -> list[Finding]:
+    """Drop findings suppressed by comments. `lines_by_cell` maps a notebook cell (None for plain
+    files) to its source lines. LA001 (unreadable input) is never suppressed."""
+    everywhere = file_level([l for lines in lines_by_cell.values() for l in lines])
+    kept = []
+    for f in findings:
+        if f.code == "LA001":
+            kept.append(f)
+            continue
+        if everywhere and _covers(everywhere, f.code):
+            continue
+        lines = lines_by_cell.get(f.cell, [])
+        if f.line is not None and 1 <= f.line <= len(lines) and _covers(line_level(lines[f.line - 1]), f.code):
+            continue
+        kept.append(f)
+    return kept

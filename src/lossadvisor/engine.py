@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 from pathlib import Path
 
 from lossadvisor.facts import Fact, LossUse, Position, TrainingSetup
@@ -46,10 +46,10 @@ SKIPPED_DIRS = frozenset({
 })  # fmt: skip
 
 
-@dataclass
 class Report:
-    findings: list[Finding] = field(default_factory=list)
-    files_checked: int = 0
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.files_checked = 0
 
     @property
     def input_errors(self) -> list[Finding]:
@@ -174,8 +174,7 @@ def _comment_lines(source: Source) -> dict[int | None, list[str]]:
         return {}
 
 
-@dataclass(frozen=True)
-class Pairing:
+class Pairing(NamedTuple):
     """What the command line adds to every setup: `--labels FILE`, `--loss NAME`, `--framework`."""
 
     labels_file: Path | None = None
@@ -187,17 +186,17 @@ def _pair(setup: TrainingSetup, pairing: Pairing, paired_labels) -> TrainingSetu
     from lossadvisor import knowledge
 
     if pairing.framework and not setup.framework:
-        setup = replace(setup, framework=pairing.framework)
+        setup = setup._replace(framework=pairing.framework)
     if pairing.loss and setup.loss is None:
         kb = knowledge.load()
         match = kb.find_loss(pairing.loss, setup.framework)
         written = Fact(pairing.loss, Position(setup.path), "(from --loss)")
         loss = LossUse(written, match.loss.id if match else None, match.framework if match else setup.framework)
-        setup = replace(setup, loss=loss)
+        setup = setup._replace(loss=loss)
     if paired_labels is not None:
         from lossadvisor.readers.config import _merge
 
-        setup = replace(setup, labels=_merge(paired_labels, setup.labels) if setup.labels else paired_labels)
+        setup = setup._replace(labels=_merge(paired_labels, setup.labels) if setup.labels else paired_labels)
     return setup
 
 

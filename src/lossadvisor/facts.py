@@ -6,18 +6,20 @@ finding can point at the offending line and name the other half of the mismatch.
 
 A reader never decides whether something is wrong: an unknown loss name is recorded as written
 (`LossUse.id is None`) and a check reports it.
+
+These are NamedTuples rather than dataclasses on purpose: they are just as frozen and readable, and
+importing `dataclasses` (which imports `inspect`) costs more start-up than the pre-commit hook can
+spare. Change a field with `fact._replace(...)`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):
     """Where a fact was read. 1-based; `line` None for inputs without lines."""
 
     path: str
@@ -33,8 +35,7 @@ class Position:
         return f"cell {self.cell}, {where}" if self.cell is not None else where
 
 
-@dataclass(frozen=True, slots=True)
-class Fact(Generic[T]):
+class Fact(NamedTuple, Generic[T]):
     value: T
     at: Position
     context: str | None = None  # e.g. "in `Net.forward`", "layer 'probs'"
@@ -43,8 +44,7 @@ class Fact(Generic[T]):
         return f"{self.at.describe()} {self.context}" if self.context else self.at.describe()
 
 
-@dataclass(frozen=True, slots=True)
-class Head:
+class Head(NamedTuple):
     """The model's last layer as far as the loss sees it."""
 
     units: Fact[int] | None = None
@@ -53,22 +53,20 @@ class Head:
     name: str | None = None  # output name, for multi-output models
 
 
-@dataclass(frozen=True, slots=True)
-class LossUse:
+class LossUse(NamedTuple):
     written: Fact[str]  # the spelling as written: 'nn.CrossEntropyLoss', 'bce'
     id: str | None = None  # canonical loss id (losses.yaml); None = not a loss we know
     framework: str | None = None  # the framework whose spelling matched
-    args: dict[str, Fact[Any]] = field(default_factory=dict)
+    args: dict[str, Fact[Any]] = {}  # keyword arguments as written (never mutated)
 
 
-@dataclass(frozen=True, slots=True)
-class LabelFacts:
+class LabelFacts(NamedTuple):
     """What is known about the targets: declared in a config, or profiled from a label file."""
 
     format: Fact[str] | None = None  # label format id (labels.yaml)
     num_classes: int | None = None  # distinct class ids (or columns of one-hot/multi-hot)
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: float | None = None  # smallest target, ignore labels excluded
+    maximum: float | None = None  # largest target, ignore labels excluded
     ignore_values: tuple[int, ...] = ()  # values that look like ignore labels (-100, -1, 255)
     nan_count: int = 0
     source: str | None = None  # label file path, when profiled
@@ -76,8 +74,7 @@ class LabelFacts:
     format_written: Fact[str] | None = None  # as written, when it is not a format we know
 
 
-@dataclass(frozen=True, slots=True)
-class TrainingSetup:
+class TrainingSetup(NamedTuple):
     path: str
     framework: str | None = None
     task: Fact[str] | None = None

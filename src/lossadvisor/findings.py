@@ -1,4 +1,4 @@
-"""The one result type: a frozen `Finding`, with 1-based positions.
+"""The one result type: a frozen `Finding` (a NamedTuple, see facts.py), with 1-based positions.
 
 Every check, every reader error and every renderer speaks in findings. Positions are 1-based as
 users see them (editors, GitHub, SARIF); `line`/`column` are None where the input has no lines
@@ -7,7 +7,7 @@ users see them (editors, GitHub, SARIF); `line`/`column` are None where the inpu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SEVERITIES = ("info", "warning", "error")
 
@@ -16,8 +16,7 @@ def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     code: str
     name: str
     severity: str

@@ -7,14 +7,12 @@ names, sizes and modification times: a warm start reads one JSON file and never 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 FRAMEWORKS = ("keras", "tf_keras", "pytorch", "jax")
 # What users type for --framework, and the framework families recommendations are given for.
@@ -34,25 +32,22 @@ def rules_dir() -> Path:
 # --------------------------------------------------------------------------- typed objects
 
 
-@dataclass(frozen=True, slots=True)
-class Spelling:
+class Spelling(NamedTuple):
     name: str
     input: str | None = None  # overrides the loss's default prediction form
     targets: tuple[str, ...] | None = None  # overrides the loss's accepted label formats
     strings_only: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(NamedTuple):
     name: str
     default: Any = None
     frameworks: tuple[str, ...] | None = None
-    when: dict[str, dict[str, Any]] = field(default_factory=dict)  # value (as YAML text) -> changes
+    when: dict[str, dict[str, Any]] = {}  # value (as YAML text) -> changes (never mutated)
     ignores_label: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Loss:
+class Loss(NamedTuple):
     id: str
     title: str
     input: str
@@ -69,15 +64,13 @@ class Loss:
         return self.names.get(framework, ())
 
 
-@dataclass(frozen=True, slots=True)
-class LossMatch:
+class LossMatch(NamedTuple):
     loss: Loss
     framework: str
     spelling: Spelling
 
 
-@dataclass(frozen=True, slots=True)
-class Activation:
+class Activation(NamedTuple):
     id: str
     title: str
     output: str
@@ -85,8 +78,7 @@ class Activation:
     names: dict[str, tuple[str, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class LabelFormat:
+class LabelFormat(NamedTuple):
     id: str
     title: str
     description: str
@@ -95,8 +87,7 @@ class LabelFormat:
     example: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
+class Task(NamedTuple):
     id: str
     title: str
     aliases: tuple[str, ...]
@@ -116,8 +107,7 @@ class Task:
         return self.raw.get("special")
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     severity: str
@@ -305,14 +295,13 @@ def _rule_files(root: Path) -> list[Path]:
 def _cache_file(root: Path, files: list[Path]) -> Path:
     from lossadvisor import __version__
 
-    h = hashlib.sha256(__version__.encode())
-    for f in files:
-        st = f.stat()
-        h.update(f"{f.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    import zlib  # crc32 is enough to tell versions apart, and hashlib costs ~4 ms to import
+
+    stamp = __version__ + "".join(f"\n{f.relative_to(root)}\0{f.stat().st_size}\0{f.stat().st_mtime_ns}" for f in files)
     base = os.environ.get("LOSSADVISOR_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lossadvisor"
     )
-    return Path(base) / f"rules-{h.hexdigest()[:20]}.json"
+    return Path(base) / f"rules-{zlib.crc32(stamp.encode()):08x}-{len(stamp)}.json"
 
 
 def read_raw(root: Path | None = None) -> dict[str, Any]:
@@ -343,6 +332,9 @@ def load() -> Knowledge:
             tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(raw, default=str), encoding="utf-8")
             os.replace(tmp, cache_file)
+            for stale in cache_file.parent.glob("rules-*.json"):
+                if stale != cache_file:
+                    stale.unlink(missing_ok=True)  # one cache per install is plenty
         except OSError:
             pass  # a read-only home is fine: we just parse YAML every time
     return Knowledge(raw)

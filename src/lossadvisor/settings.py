@@ -7,7 +7,7 @@ Selectors are codes or prefixes (`LA3`, `LA301`) or `ALL`, as in ruff and flake8
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # LA001 (a file that cannot be read) is not a rule one can turn off: it decides exit status 2.
 ALWAYS_ON = ("LA001",)
@@ -24,13 +24,12 @@ def _matches(code: str, selectors: tuple[str, ...]) -> int:
     return best
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     select: tuple[str, ...] = ()  # empty = every rule that is on by default
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    severity: dict[str, str] = field(default_factory=dict)  # code or prefix -> info|warning|error
+    per_file_ignores: dict[str, tuple[str, ...]] = {}  # never mutated
+    severity: dict[str, str] = {}  # code or prefix -> info|warning|error (never mutated)
     exclude: tuple[str, ...] = ()
     framework: str | None = None
     fail_on: str = "warning"

@@ -8,8 +8,7 @@ A check never opens a file and never formats a severity.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from lossadvisor.facts import Position
 
@@ -19,11 +18,10 @@ REGISTRY: dict[str, CheckFunction] = {}
 FAMILIES = ("names", "prediction", "units", "labels", "task", "advice")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     code: str
     at: Position
-    args: dict[str, Any] = field(default_factory=dict)
+    args: dict[str, Any] = {}  # message template arguments (never mutated)
 
 
 def rule(code: str) -> Callable[[CheckFunction], CheckFunction]:

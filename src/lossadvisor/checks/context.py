@@ -4,7 +4,6 @@ label formats it accepts, what the activation outputs)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -25,10 +24,10 @@ FORM_WORDS = {
 }
 
 
-@dataclass
 class Context:
-    setup: TrainingSetup
-    kb: Knowledge
+    def __init__(self, setup: TrainingSetup, kb: Knowledge):
+        self.setup = setup
+        self.kb = kb
 
     # -- the loss
     @cached_property

@@ -3,8 +3,8 @@ recorded as written, and a file that cannot be read raises `InputError` (one cle
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # Members of archives and documents are read with a cap: a zip bomb or a 2 GB JSON is bad input.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -21,8 +21,7 @@ class InputError(Exception):
         self.cell = cell
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A file to read: its path on disk (for files it names relative to itself) and the name to
     report. `data` holds standard input's bytes when the file came from `-`."""
 

@@ -160,12 +160,9 @@ def _declared_labels(doc: Document, kb: knowledge.Knowledge, labels: dict[str, A
 def _merge(profiled: LabelFacts, declared: LabelFacts) -> LabelFacts:
     """What a label file shows wins over what is declared, except for the format's position: a
     declared format is where the user would fix it."""
-    from dataclasses import replace
-
     if profiled.format is None and profiled.source is None:
         return declared
-    return replace(
-        profiled,
+    return profiled._replace(
         format=profiled.format or declared.format,
         format_written=declared.format_written,
         minimum=profiled.minimum if profiled.minimum is not None else declared.minimum,

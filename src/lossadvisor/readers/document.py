@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from lossadvisor.facts import Position, TrainingSetup
@@ -27,13 +26,13 @@ DOCUMENT_READERS = (
 Path_ = tuple[Any, ...]
 
 
-@dataclass
 class Document:
     """Plain data plus where each key (and each list item) was written."""
 
-    data: Any
-    source: Source
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    def __init__(self, data: Any, source: Source, positions: dict[Path_, tuple[int, int]] | None = None):
+        self.data = data
+        self.source = source
+        self.positions = positions or {}
 
     def at(self, *keys: Any) -> Position:
         """Position of the deepest known key on `keys`: a missing key points at its parent."""

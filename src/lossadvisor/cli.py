@@ -174,7 +174,7 @@ def recommend(
     try:
         advice = advise(task, framework.value, classes, evidence=evidence)
     except UnknownTask as exc:
-        raise fail(f"{exc}; valid tasks: {', '.join(exc.valid)}") from None
+        raise fail(f"{exc} Valid tasks: {', '.join(exc.valid)}" if str(exc).endswith("?") else f"{exc}; valid tasks: {', '.join(exc.valid)}") from None
     from lossadvisor.render.advice import render_json, render_text
 
     if output_format is AdviceFormat.json:

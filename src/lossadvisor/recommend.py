@@ -58,7 +58,7 @@ def find_task(kb: Knowledge, name: str) -> Task:
         from lossadvisor.checks.names import did_you_mean
 
         valid = list(kb.tasks)
-        raise UnknownTask(name, did_you_mean(name, [a for t in kb.tasks.values() for a in (t.id, *t.aliases)]), valid)
+        raise UnknownTask(name, did_you_mean(name, {a: t.id for t in kb.tasks.values() for a in (t.id, *t.aliases)}), valid)
     return task
 
 
@@ -68,9 +68,7 @@ def recommend(task: str, framework: str = "all", classes: int | None = None, evi
     t = find_task(kb, task)
     raw = t.raw
     head = raw.get("head") or {}
-    units = head.get("units")
-    if units == "num_classes":
-        units = classes if classes else "num_classes"
+    units = _units(head.get("units"), classes)
     frameworks = FRAMEWORK_CHOICES if framework == "all" else (framework,)
     label_format = kb.label_formats.get(raw.get("labels") or "")
     return Advice(
@@ -88,6 +86,16 @@ def recommend(task: str, framework: str = "all", classes: int | None = None, evi
         frameworks=[_framework_advice(kb, t, fw, units) for fw in frameworks if _has_advice(t, fw)],
         evidence=evidence,
     )
+
+
+def _units(units: Any, classes: int | None) -> int | str | None:
+    """tasks.yaml writes units as a number, "num_classes" or "num_classes - 1" (ordinal, K-1 logits)."""
+    if not isinstance(units, str) or "num_classes" not in units:
+        return units
+    if classes is None:
+        return units
+    offset = units.replace("num_classes", "").replace(" ", "")
+    return classes + int(offset) if offset else classes
 
 
 def _text(value: Any) -> str | None:
@@ -122,8 +130,8 @@ def _py(value: Any) -> str:
 
 def _framework_advice(kb: Knowledge, task: Task, framework: str, units: int | str | None) -> FrameworkAdvice:
     head = _head_for(task, framework)
-    n = units if units is not None else head.get("units", 1)
-    if head.get("units") not in (None, "num_classes"):
+    n = units
+    if isinstance(head.get("units"), int):
         n = head["units"]
     activation = head.get("activation")
     choice = (task.raw.get("loss") or {}).get(framework) or {}
@@ -133,11 +141,13 @@ def _framework_advice(kb: Knowledge, task: Task, framework: str, units: int | st
         head_text = _head_text(kb, framework, n, activation)
         return FrameworkAdvice(framework, FRAMEWORK_TITLES[framework], head_text, "custom loss", str(custom).rstrip(), metrics)
     loss = _call(choice["name"], choice.get("args") or {})
-    snippet = SNIPPETS[framework](kb, n, activation, choice["name"], choice.get("args") or {})
+    snippet = SNIPPETS[framework](kb, n if n is not None else 1, activation, choice["name"], choice.get("args") or {})
     return FrameworkAdvice(framework, FRAMEWORK_TITLES[framework], _head_text(kb, framework, n, activation), loss, snippet, metrics)
 
 
 def _head_text(kb: Knowledge, framework: str, units: Any, activation: str | None) -> str:
+    if units is None:
+        return "task-specific (see the description)"
     act = _activation_spelling(kb, activation, framework)
     layer = {"keras": "Dense", "pytorch": "Linear", "jax": "Dense"}[framework]
     return f"{layer}({units}) + {act}" if act else f"{layer}({units}), no activation (logits)"
@@ -152,7 +162,9 @@ def _keras_snippet(kb: Knowledge, units: Any, activation: str | None, loss: str,
 
 def _pytorch_snippet(kb: Knowledge, units: Any, activation: str | None, loss: str, args: dict[str, Any]) -> str:
     act = _activation_spelling(kb, activation, "pytorch")
-    layers = f"nn.Linear(in_features, {units})" + (f", nn.{act}()" if act else "")
+    # Softmax-like modules need their class axis, or PyTorch warns about an implicit dim.
+    act_args = "dim=-1" if act in ("Softmax", "LogSoftmax") else ""
+    layers = f"nn.Linear(in_features, {units})" + (f", nn.{act}({act_args})" if act else "")
     head = f"head = nn.Sequential({layers})" if act else f"head = {layers}"
     if loss[:1].isupper():
         return f"{head}\ncriterion = nn.{_call(loss, args)}\nloss = criterion(head(x), y)"

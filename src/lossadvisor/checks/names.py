@@ -13,14 +13,17 @@ from lossadvisor.checks.context import Context
 from lossadvisor.knowledge import normalize
 
 
-def did_you_mean(name: str, candidates: list[str]) -> str:
-    """'; did you mean `BinaryCrossentropy`?' or '' — forgiving about case, '-' and '_'."""
-    by_norm = {normalize(c): c for c in candidates}
+def did_you_mean(name: str, candidates: list[str] | dict[str, str]) -> str:
+    """'; did you mean `BinaryCrossentropy`?' or '' — forgiving about case, '-' and '_'.
+    `candidates` may map each spelling to what to suggest (an alias to its canonical id)."""
+    shown = candidates if isinstance(candidates, dict) else {c: c for c in candidates}
+    candidates = list(shown)
+    by_norm = {normalize(c): shown[c] for c in candidates}
     close = difflib.get_close_matches(normalize(name), list(by_norm), n=1, cutoff=0.75)
     if close:
         return f"; did you mean `{by_norm[close[0]]}`?"
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    return f"; did you mean `{shown[close[0]]}`?" if close else ""
 
 
 @rule("LA002")
@@ -35,6 +38,17 @@ def unknown_loss(c: Context) -> Iterator[Hit]:
         })  # fmt: skip
 
 
+@rule("LA006")
+def tf_keras_only_name(c: Context) -> Iterator[Hit]:
+    """A spelling only tf.keras 2.x accepts, in a setup declared as Keras 3."""
+    use = c.setup.loss
+    if not use or use.framework != "tf_keras" or c.setup.framework != "keras" or not c.loss:
+        return
+    keras3 = [s.name for s in c.loss.spellings("keras") if not s.strings_only]
+    if keras3 and all(s.name != use.written.value for s in c.loss.spellings("keras")):
+        yield Hit("LA006", use.written.at, {"loss": use.written.value, "instead": keras3[0]})
+
+
 @rule("LA003")
 def unknown_activation(c: Context) -> Iterator[Hit]:
     written = c.setup.head.activation_written if c.setup.head else None
@@ -45,7 +59,7 @@ def unknown_activation(c: Context) -> Iterator[Hit]:
 @rule("LA004")
 def unknown_task(c: Context) -> Iterator[Hit]:
     if written := c.setup.task_written:
-        names = [a for t in c.kb.tasks.values() for a in (t.id, *t.aliases)]
+        names = {a: t.id for t in c.kb.tasks.values() for a in (t.id, *t.aliases)}
         yield Hit("LA004", written.at, {"task": written.value, "suggestion": did_you_mean(written.value, names)})
 
 
@@ -53,5 +67,5 @@ def unknown_task(c: Context) -> Iterator[Hit]:
 def unknown_label_format(c: Context) -> Iterator[Hit]:
     written = c.setup.labels.format_written if c.setup.labels else None
     if written:
-        names = [a for f in c.kb.label_formats.values() for a in (f.id, *f.aliases)]
+        names = {a: f.id for f in c.kb.label_formats.values() for a in (f.id, *f.aliases)}
         yield Hit("LA005", written.at, {"format": written.value, "suggestion": did_you_mean(written.value, names)})

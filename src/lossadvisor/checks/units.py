@@ -45,4 +45,4 @@ def two_sigmoid_units_for_binary_ids(c: Context) -> Iterator[Hit]:
     if c.units != 2 or c.classification_link != "sigmoid":
         return
     if c.label_format in {"binary", "class_ids"}:
-        yield Hit("LA204", c.loss_at, {"loss": c.loss_call(), "where": _units_at(c).describe()})
+        yield Hit("LA204", c.loss_at, {"loss": c.loss_call(), "where": _units_at(c).describe(), "labels": c.labels_described()})

@@ -11,7 +11,7 @@ def render_json(advice: Advice) -> str:
     return json.dumps(advice.as_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_text(advice: Advice, *, color: bool = False, width: int = 100) -> str:
+def render_text(advice: Advice, *, color: bool = False, width: int | None = None) -> str:
     import io
 
     from rich.console import Console, Group
@@ -21,6 +21,10 @@ def render_text(advice: Advice, *, color: bool = False, width: int = 100) -> str
     from rich.table import Table
 
     buf = io.StringIO()
+    if width is None:  # the terminal's width when there is one, else a readable 100 columns
+        import shutil
+
+        width = min(shutil.get_terminal_size((100, 24)).columns, 120)
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
     console.print(f"[bold]{escape(advice.title)}[/] [dim]({advice.task})[/]")
     if advice.description:
@@ -33,8 +37,9 @@ def render_text(advice: Advice, *, color: bool = False, width: int = 100) -> str
     summary = Table(show_header=False, box=None, padding=(0, 1))
     summary.add_column(style="bold")
     summary.add_column()
-    summary.add_row("Output units", str(advice.units))
-    summary.add_row("Last activation", "none (logits)" if advice.activation in (None, "linear") else str(advice.activation))
+    if advice.units is not None:
+        summary.add_row("Output units", str(advice.units))
+        summary.add_row("Last activation", "none (logits)" if advice.activation in (None, "linear") else str(advice.activation))
     if advice.label_format:
         example = f"  e.g. {advice.label_example}" if advice.label_example else ""
         summary.add_row("Label format", escape(f"{advice.label_format}{example}"))
@@ -46,15 +51,15 @@ def render_text(advice: Advice, *, color: bool = False, width: int = 100) -> str
 
     table = Table(title="Per framework (numerically stable form first)", show_lines=True, expand=True)
     table.add_column("Framework", style="bold", no_wrap=True)
-    table.add_column("Last layer")
-    table.add_column("Loss")
-    table.add_column("Metrics")
+    table.add_column("Last layer", overflow="fold")
+    table.add_column("Loss", overflow="fold", ratio=2)
     for fw in advice.frameworks:
-        table.add_row(fw.title, escape(fw.head), escape(fw.loss), escape(", ".join(fw.metrics)))
+        table.add_row(fw.title, escape(fw.head), escape(fw.loss))
     if advice.frameworks:
         console.print(table)
     for fw in advice.frameworks:
-        body = Syntax(fw.snippet, "python", theme="ansi_dark", background_color="default") if color else escape(fw.snippet)
+        code = fw.snippet + (f"\n# metrics: {', '.join(fw.metrics)}" if fw.metrics else "")
+        body = Syntax(code, "python", theme="ansi_dark", background_color="default", word_wrap=True) if color else escape(code)
         console.print(Panel(body, title=fw.title, title_align="left", border_style="dim"))
     if advice.alternatives:
         alt = Table(title="Alternatives", show_header=True, expand=True, show_lines=False)

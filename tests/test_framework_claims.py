@@ -1,0 +1,279 @@
+"""What rules/ and the rule docs claim about PyTorch and Keras 3, checked against the real frameworks
+(the `frameworks` extra: torch==2.13.0 CPU, keras with KERAS_BACKEND=torch).
+
+Each test names the rule or knowledge entry whose claim it checks, so a framework release that
+changes behaviour points straight at the rule to revisit."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+torch = pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+F = torch.nn.functional
+
+from lossadvisor import knowledge  # noqa: E402
+from lossadvisor.recommend import recommend  # noqa: E402
+
+pytestmark = pytest.mark.frameworks
+KB = knowledge.load()
+
+
+# --------------------------------------------------------------------------- spellings exist
+
+
+def test_every_pytorch_spelling_exists_in_torch():
+    missing = []
+    for loss in KB.losses.values():
+        for s in loss.spellings("pytorch"):
+            if not (hasattr(torch.nn, s.name) or hasattr(F, s.name)):
+                missing.append(f"{loss.id}: {s.name}")
+    assert not missing, missing
+
+
+def test_every_keras3_spelling_resolves_in_keras():
+    missing = []
+    for loss in KB.losses.values():
+        for s in loss.spellings("keras"):
+            if s.strings_only:
+                continue  # 'crossentropy' / 'ce' exist only inside compile()
+            try:
+                keras.losses.get(s.name)
+            except (ValueError, TypeError):
+                if not hasattr(keras.losses, s.name):
+                    missing.append(f"{loss.id}: {s.name}")
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("name", ["logcosh", "huber_loss", "kullback_leibler_divergence"])
+def test_tf_keras_only_strings_are_rejected_by_keras3(name):  # LA006
+    with pytest.raises(ValueError):
+        keras.losses.get(name)
+
+
+def test_pytorch_activation_spellings_exist():
+    missing = []
+    for act in KB.activations.values():
+        for name in act.names.get("pytorch", ()):
+            if name in ("null", "None", "identity"):
+                continue
+            if not any(hasattr(mod, name) for mod in (torch.nn, torch, F, torch.Tensor, torch.special)):
+                missing.append(f"{act.id}: {name}")
+    assert not missing, missing
+
+
+def test_keras_activation_strings_resolve():
+    missing = []
+    for act in KB.activations.values():
+        for name in act.names.get("keras", ()):
+            if name in ("null", "None", "none") or hasattr(keras.layers, name):
+                continue
+            try:
+                keras.activations.get(name)
+            except (ValueError, TypeError):
+                if not hasattr(keras.ops, name):
+                    missing.append(f"{act.id}: {name}")
+    assert not missing, missing
+
+
+# --------------------------------------------------------------------------- rule claims, PyTorch
+
+
+def _saturated_logits(n=8, c=10):
+    torch.manual_seed(0)
+    logits = torch.randn(n, c) * 8
+    targets = torch.randint(0, c, (n,))
+    return logits, targets
+
+
+def test_double_softmax_starves_the_gradient():  # LA101
+    logits, y = _saturated_logits()
+    plain = logits.clone().requires_grad_()
+    F.cross_entropy(plain, y).backward()
+    doubled = logits.clone().requires_grad_()
+    F.cross_entropy(F.softmax(doubled, dim=1), y).backward()
+    assert doubled.grad.norm() < plain.grad.norm() / 5
+    # and the loss can never get below log(e + C - 1) - 1, even for perfect one-hot probabilities
+    perfect = F.one_hot(y, 10).float()
+    assert F.cross_entropy(perfect, y).item() == pytest.approx(math.log(math.e + 9) - 1, rel=1e-5)
+
+
+def test_log_softmax_into_cross_entropy_is_harmless():  # LA101 does not fire on log_softmax
+    logits, y = _saturated_logits()
+    assert F.cross_entropy(F.log_softmax(logits, dim=1), y).item() == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
+
+
+def test_bce_loss_rejects_logits():  # LA102
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
+        torch.nn.BCELoss()(torch.tensor([2.5, -1.0]), torch.tensor([1.0, 0.0]))
+
+
+def test_sigmoid_before_bce_with_logits_floors_the_loss():  # LA101
+    huge = torch.tensor([50.0])
+    assert torch.nn.BCEWithLogitsLoss()(torch.sigmoid(huge), torch.tensor([1.0])).item() == pytest.approx(0.3133, abs=1e-3)
+
+
+def test_nll_on_probabilities_goes_negative():  # LA103
+    logits, y = _saturated_logits()
+    assert F.nll_loss(F.softmax(logits, dim=1), y).item() < 0
+
+
+def test_cross_entropy_on_one_unit_is_zero_with_no_gradient():  # LA202
+    out = torch.randn(4, 1, requires_grad=True)
+    loss = F.cross_entropy(out, torch.zeros(4, dtype=torch.long))
+    loss.backward()
+    assert loss.item() == 0 and out.grad.abs().sum().item() == 0
+    with pytest.raises(IndexError):
+        F.cross_entropy(out, torch.ones(4, dtype=torch.long))
+
+
+def test_softmax_over_one_unit_is_constant():  # LA201
+    assert torch.all(F.softmax(torch.randn(5, 1) * 100, dim=1) == 1)
+
+
+def test_class_id_equal_to_units_is_out_of_bounds():  # LA310
+    with pytest.raises(IndexError):
+        F.cross_entropy(torch.randn(3, 10), torch.tensor([1, 10, 2]))
+
+
+def test_void_label_255_needs_ignore_index():  # LA311
+    logits, y = torch.randn(2, 21, 4, 4), torch.randint(0, 21, (2, 4, 4))
+    y[0, 0, 0] = 255
+    with pytest.raises(IndexError):
+        F.cross_entropy(logits, y)
+    assert math.isfinite(F.cross_entropy(logits, y, ignore_index=255).item())
+
+
+def test_one_hot_targets_fail_in_nll_but_are_probabilities_in_cross_entropy():  # LA303
+    logits, y = _saturated_logits()
+    one_hot = F.one_hot(y, 10).float()
+    with pytest.raises(RuntimeError):
+        F.nll_loss(F.log_softmax(logits, dim=1), one_hot)
+    assert F.cross_entropy(logits, one_hot).item() == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
+
+
+def test_margin_losses_ignore_zero_labels():  # LA308
+    scores = torch.randn(6)
+    assert torch.nn.SoftMarginLoss(reduction="none")(scores, torch.zeros(6)).allclose(torch.full((6,), math.log(2)))
+    x1, x2 = torch.randn(4, 3), torch.randn(4, 3)
+    assert torch.nn.CosineEmbeddingLoss(reduction="none")(x1, x2, torch.zeros(4)).abs().sum().item() == 0
+
+
+def test_kl_div_mean_divides_by_every_element():  # LA502
+    logp = F.log_softmax(torch.randn(4, 10), dim=1)
+    target = F.softmax(torch.randn(4, 10), dim=1)
+    with pytest.warns(UserWarning):
+        mean = F.kl_div(logp, target, reduction="mean").item()
+    batchmean = F.kl_div(logp, target, reduction="batchmean").item()
+    assert batchmean == pytest.approx(mean * 10, rel=1e-5)
+
+
+def test_poisson_nll_default_wants_the_log_rate():  # LA106
+    rate = torch.tensor([3.0])
+    counts = torch.tensor([3.0])
+    as_rate = torch.nn.PoissonNLLLoss(log_input=False)(rate, counts).item()
+    as_log_rate = torch.nn.PoissonNLLLoss()(torch.log(rate), counts).item()
+    assert as_rate == pytest.approx(as_log_rate, rel=1e-4)
+    assert torch.nn.PoissonNLLLoss()(rate, counts).item() != pytest.approx(as_log_rate, rel=1e-2)
+
+
+# --------------------------------------------------------------------------- rule claims, Keras 3
+
+
+def _np(x):
+    import numpy as np
+
+    return np.asarray(x, dtype="float32")
+
+
+def test_keras_from_logits_false_on_logits_clips():  # LA102
+    logits = _np([[4.0, -3.0, 9.0]])
+    y = _np([[0, 0, 1]])
+    as_probs = float(keras.losses.CategoricalCrossentropy()(y, logits))
+    as_logits = float(keras.losses.CategoricalCrossentropy(from_logits=True)(y, logits))
+    assert as_probs != pytest.approx(as_logits, rel=1e-3)
+
+
+def test_keras_categorical_crossentropy_rejects_integer_labels():  # LA302
+    with pytest.raises(ValueError):
+        keras.losses.categorical_crossentropy(_np([[3], [1]]), _np([[0.1] * 10, [0.1] * 10]))
+
+
+def test_keras_sparse_crossentropy_rejects_one_hot():  # LA303
+    with pytest.raises(ValueError):
+        keras.losses.SparseCategoricalCrossentropy()(_np([[0, 1, 0], [1, 0, 0]]), _np([[0.2, 0.5, 0.3], [0.6, 0.2, 0.2]]))
+
+
+def test_keras_bce_on_class_ids():  # LA301
+    ids = _np([[3.0], [7.0]])
+    probs = _np([[0.99], [0.99]])
+    # The torch backend hands BCE to F.binary_cross_entropy, which refuses targets outside [0, 1];
+    # the JAX and TensorFlow backends compute -[y log p + (1-y) log(1-p)] and return a negative loss
+    # (loss-semantics.md §2.3), which is why LA301 is an error whatever the backend.
+    with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+        keras.losses.BinaryCrossentropy()(ids, probs)
+    y, p = 7.0, 0.99
+    assert -(y * math.log(p) + (1 - y) * math.log(1 - p)) < 0  # the formula the other backends use
+    # and PyTorch's logits form takes the id silently, to a negative loss
+    assert torch.nn.BCEWithLogitsLoss()(torch.tensor([2.0]), torch.tensor([7.0])).item() < 0
+
+
+def test_keras_hinge_converts_zero_one_labels():  # LA308 does not fire on Keras hinge
+    scores = _np([[0.3, -0.8]])
+    assert float(keras.losses.hinge(_np([[1, 0]]), scores)) == pytest.approx(float(keras.losses.hinge(_np([[1, -1]]), scores)))
+
+
+def test_keras_poisson_on_negative_rates_is_nan():  # LA106
+    assert math.isnan(float(keras.losses.poisson(_np([[2.0]]), _np([[-1.5]]))))
+
+
+def test_keras_binary_focal_ignores_alpha_without_class_balancing():  # LA503
+    y, p = _np([[1.0], [0.0]]), _np([[0.7], [0.4]])
+    a = float(keras.losses.BinaryFocalCrossentropy(alpha=0.9)(y, p))
+    b = float(keras.losses.BinaryFocalCrossentropy(alpha=0.1)(y, p))
+    assert a == pytest.approx(b)
+    assert float(keras.losses.BinaryFocalCrossentropy(alpha=0.9, apply_class_balancing=True)(y, p)) != pytest.approx(a)
+
+
+# --------------------------------------------------------------------------- recommendations run
+
+
+def _targets(task_id: str, n: int, classes: int):
+    g = torch.Generator().manual_seed(1)
+    if task_id == "binary":
+        return torch.randint(0, 2, (n, 1), generator=g).float()
+    if task_id == "multiclass":
+        return torch.randint(0, classes, (n,), generator=g)
+    if task_id == "multilabel":
+        return torch.randint(0, 2, (n, classes), generator=g).float()
+    return torch.randn(n, 1, generator=g)
+
+
+@pytest.mark.parametrize("task_id", ["binary", "multiclass", "multilabel", "regression", "robust-regression"])
+def test_recommended_pytorch_setup_trains(task_id):
+    advice = recommend(task_id, "pytorch", classes=5)
+    (fw,) = advice.frameworks
+    namespace = {"nn": torch.nn, "F": F, "in_features": 8, "x": torch.randn(16, 8), "y": _targets(task_id, 16, 5)}
+    exec(fw.snippet, namespace)  # the snippet we print is the code users paste: it must run
+    loss = namespace["loss"]
+    loss.backward()
+    assert math.isfinite(loss.item())
+
+
+@pytest.mark.parametrize("task_id", ["binary", "multiclass", "multilabel", "regression", "robust-regression"])
+def test_recommended_keras_setup_trains(task_id):
+    import numpy as np
+
+    advice = recommend(task_id, "keras", classes=5)
+    (fw,) = advice.frameworks
+    inputs = keras.Input((8,))
+    namespace = {"keras": keras, "inputs": inputs, "x": keras.layers.Dense(8)(inputs)}
+    exec(fw.snippet, namespace)
+    model = namespace["model"]
+    y = _targets(task_id, 16, 5).numpy()
+    history = model.fit(np.random.randn(16, 8).astype("float32"), y, epochs=1, verbose=0)
+    assert math.isfinite(history.history["loss"][0])

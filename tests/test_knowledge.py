@@ -171,6 +171,7 @@ def test_rules_are_documented_and_well_formed():
                 problems.append(f"{rule.code}: docs.{section} missing")
         if not rule.fix:
             problems.append(f"{rule.code}: no fix text")
+        problems += [f"{rule.code}: supersedes unknown {c}" for c in rule.supersedes if c not in KB.rules or c == rule.code]
     assert not problems, "\n".join(problems)
 
 

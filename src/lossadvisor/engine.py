@@ -134,14 +134,16 @@ def findings_for(setup: TrainingSetup, settings: Settings) -> list[Finding]:
 
     kb = knowledge.load()
     context = Context(setup, kb)
-    out = []
+    hits = []
     for code, check in all_checks().items():
         rule = kb.rules[code]
-        if not settings.is_enabled(code, rule.default_enabled, setup.path):
-            continue
-        for hit in check(context):
-            out.append(to_finding(hit.code, hit.at, hit.args, settings))
-    return out
+        if settings.is_enabled(code, rule.default_enabled, setup.path):
+            hits.extend(check(context))
+    # One mistake, one finding: integer ids into BCE is LA301, not also "BCE is not a multiclass
+    # loss" and "sigmoid is not a multiclass head". Which rule makes which redundant is data
+    # (`supersedes:` in rules/checks/).
+    redundant = {code for hit in hits for code in kb.rules[hit.code].supersedes}
+    return [to_finding(h.code, h.at, h.args, settings) for h in hits if h.code not in redundant]
 
 
 def to_finding(code: str, at: Position, args: dict, settings: Settings) -> Finding:

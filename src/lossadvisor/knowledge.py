@@ -115,6 +115,7 @@ class Rule(NamedTuple):
     fix: str | None
     docs: dict[str, Any]
     default_enabled: bool = True
+    supersedes: tuple[str, ...] = ()  # codes this rule makes redundant on the same setup
 
 
 def _num(value: Any) -> float:
@@ -282,7 +283,10 @@ def _label_format(key: str, v: dict[str, Any]) -> LabelFormat:
 
 
 def _rule(r: dict[str, Any]) -> Rule:
-    return Rule(r["code"], r["name"], r["severity"], r["message"], r.get("fix"), r.get("docs") or {}, r.get("default_enabled", True))
+    return Rule(
+        r["code"], r["name"], r["severity"], r["message"], r.get("fix"), r.get("docs") or {},
+        r.get("default_enabled", True), tuple(r.get("supersedes") or ()),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- loading and caching

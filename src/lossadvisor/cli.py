@@ -1,70 +1,121 @@
-"""The command line: parse flags, call the engine / recommend / labels, pick a renderer, set the
-exit code. Nothing here knows about losses.
+"""The command line's entry point and the `check` command, without typer.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error (a file that cannot
-be read, a bad flag), as ruff and most linters do.
+`lossadvisor check` runs on every commit under pre-commit, and `import typer` alone costs ~60 ms,
+more than the rest of a check. So the options of `check` are plain data (CHECK_OPTIONS) and two
+parsers are built from that one table:
+
+- `main()` parses `lossadvisor check …` with a stdlib argparse parser built from the table. It
+  never prints help or usage errors itself: anything it does not accept (`--help`, a bad flag, an
+  invalid value) is handed to the typer app, which then prints exactly what it always prints.
+- `lossadvisor.app` (typer) declares the same options from the same table, for `--help`, every
+  other command (recommend, labels, rules, rule) and shell completion.
+
+Both end in `run_check(options)`, so the two paths cannot drift apart.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or input error (a
+file that cannot be read, a bad flag), as ruff and most linters do.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
-from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
+from typing import Any, NamedTuple
 
 from lossadvisor import __version__
 
-app = typer.Typer(
-    name="lossadvisor",
-    help="Catch loss / last-activation / label-format mismatches before a GPU hour is spent.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+FORMATS = ("text", "json", "sarif", "github")
+COLORS = ("auto", "always", "never")
+FRAMEWORK_CHOICES = ("keras", "tf_keras", "pytorch", "jax", "all")
+FAIL_ON = ("error", "warning", "info")
+COMPLETION_ENV = "_LOSSADVISOR_COMPLETE"  # set by the shell while completing: typer must answer
 
 
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
+class Option(NamedTuple):
+    """One option of `check`. kind: "value" (one string), "flag" (bool), "multiple" (repeatable)."""
+
+    flags: tuple[str, ...]
+    dest: str
+    help: str
+    kind: str = "value"
+    choices: tuple[str, ...] | None = None
+    default: Any = None
+    env: str | None = None
+    metavar: str | None = None
 
 
-class AdviceFormat(str, Enum):
-    text = "text"
-    json = "json"
+PATHS_HELP = "Files and directories to check ('-' reads standard input). Default: the current directory."
+CHECK_HELP = "Check training configs, model code, notebooks, Keras files and label files."
+CHECK_OPTIONS = (
+    Option(("--format", "-f"), "output_format", "Output format.", choices=FORMATS, default="text", env="LOSSADVISOR_FORMAT"),
+    Option(("--output-file", "-o"), "output_file", "Write the report to this file instead of standard output.", metavar="FILE"),
+    Option(("--config",), "config", "Use this configuration file (pyproject.toml, lossadvisor.toml) for every path instead of searching for one.", metavar="FILE"),
+    Option(("--isolated",), "isolated", "Ignore all configuration files.", kind="flag"),
+    Option(("--select",), "select", "Only these rule codes, prefixes or names (comma-separated, repeatable; ALL for every rule). Replaces the configuration's selection.", kind="multiple", metavar="CODES"),
+    Option(("--extend-select",), "extend_select", "Also enable these codes or prefixes.", kind="multiple", metavar="CODES"),
+    Option(("--ignore",), "ignore", "Skip these codes or prefixes.", kind="multiple", metavar="CODES"),
+    Option(("--exclude",), "exclude", "Glob of paths to skip (repeatable); added to the configuration's exclude.", kind="multiple", metavar="GLOB"),
+    Option(("--framework",), "framework", "Framework to assume where a file does not say.", choices=FRAMEWORK_CHOICES),
+    Option(("--labels",), "labels", "A label file (.npy/.npz/.csv) to pair with every checked setup.", metavar="FILE"),
+    Option(("--loss",), "loss", "The loss, for models saved without one (e.g. Keras JSON).", metavar="NAME"),
+    Option(("--fail-on",), "fail_on", "Lowest severity that makes the exit status 1. Default: warning (or the configuration's fail-on).", choices=FAIL_ON),
+    Option(("--exit-zero",), "exit_zero", "Exit 0 even when there are findings (2 still means bad input).", kind="flag"),
+    Option(("--stdin-filename",), "stdin_filename", "Name (and so file type and configuration) of the file read from '-'.", metavar="NAME"),
+    Option(("--show-source",), "show_source", "Show the offending line under each finding, with a caret.", kind="flag"),
+    Option(("--statistics",), "statistics", "Print how many findings each rule produced instead of the findings.", kind="flag"),
+    Option(("--quiet", "-q"), "quiet", "Print findings only, no summary line.", kind="flag"),
+    Option(("--color",), "color", "Colour the text output (auto: only on a terminal; NO_COLOR and FORCE_COLOR are honoured).", choices=COLORS, default="auto"),
+)  # fmt: skip
 
 
-class Color(str, Enum):
-    auto = "auto"
-    always = "always"
-    never = "never"
+class UsageError(Exception):
+    """A bad flag value or configuration file: one line on stderr, exit 2."""
 
 
-class Framework(str, Enum):
-    keras = "keras"
-    pytorch = "pytorch"
-    jax = "jax"
-    all = "all"
+# --------------------------------------------------------------------------- the fast parser
 
 
-class Severity(str, Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
+class _NotForUs(Exception):
+    """argparse met something it does not handle; typer will (help, usage errors)."""
 
 
-def use_color(choice: Color, stream=None) -> bool:
+def parse_check_args(args: list[str]) -> dict[str, Any]:
+    """Options of `check` as typer would pass them; raises _NotForUs for anything unusual."""
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str):  # never print: typer owns help and usage errors
+            raise _NotForUs(message)
+
+    parser = Parser(prog="lossadvisor check", add_help=False, allow_abbrev=False)
+    parser.add_argument("paths", nargs="*")
+    for opt in CHECK_OPTIONS:
+        if opt.kind == "flag":
+            parser.add_argument(*opt.flags, dest=opt.dest, action="store_true")
+        else:
+            action = "append" if opt.kind == "multiple" else "store"
+            parser.add_argument(*opt.flags, dest=opt.dest, action=action, choices=opt.choices)
+    given = vars(parser.parse_intermixed_args(args))
+    options: dict[str, Any] = {"paths": given["paths"] or None}
+    for opt in CHECK_OPTIONS:
+        value = given[opt.dest]
+        if value is None or value is False:
+            value = os.environ.get(opt.env) if opt.env else None
+            if value is not None and opt.choices and value not in opt.choices:
+                raise _NotForUs(f"invalid {opt.env}")  # typer words this error
+            value = opt.default if value is None else value
+        options[opt.dest] = value
+    return options
+
+
+# --------------------------------------------------------------------------- running a check
+
+
+def use_color(choice: str, stream=None) -> bool:
     """--color beats NO_COLOR beats FORCE_COLOR beats terminal detection; TERM=dumb means no."""
-    if choice is Color.always:
+    if choice == "always":
         return True
-    if choice is Color.never:
-        return False
-    if os.environ.get("NO_COLOR"):
+    if choice == "never" or os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
@@ -72,177 +123,126 @@ def use_color(choice: Color, stream=None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
 
 
-def fail(message: str) -> typer.Exit:
-    """A usage or input error: one line on stderr, exit 2."""
-    print(f"lossadvisor: error: {message}", file=sys.stderr)
-    return typer.Exit(2)
+def run_check(options: dict[str, Any]) -> int:
+    """`lossadvisor check` with parsed options (from argparse or typer); returns the exit code."""
+    from pathlib import Path
 
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"lossadvisor {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
-) -> None:
-    """Catch loss / last-activation / label-format mismatches before a GPU hour is spent."""
-
-
-def _split(values: Optional[list[str]]) -> tuple[str, ...]:
-    return tuple(code.strip().upper() for v in values or () for code in v.split(",") if code.strip())
-
-
-@app.command()
-def check(
-    paths: Annotated[Optional[list[str]], typer.Argument(help="Files and directories to check ('-' reads standard input).")] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", envvar="LOSSADVISOR_FORMAT", help="Output format.")] = OutputFormat.text,
-    output_file: Annotated[Optional[Path], typer.Option("--output-file", "-o", help="Write the report to this file.")] = None,
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="A label file (.npy/.npz/.csv) to pair with every checked setup.")] = None,
-    loss: Annotated[Optional[str], typer.Option("--loss", help="The loss, for models saved without one (e.g. Keras JSON).")] = None,
-    framework: Annotated[Optional[Framework], typer.Option("--framework", help="Framework to assume where a file does not say.")] = None,
-    select: Annotated[Optional[list[str]], typer.Option("--select", help="Only these codes or prefixes (comma-separated; ALL).")] = None,
-    extend_select: Annotated[Optional[list[str]], typer.Option("--extend-select", help="Add these codes or prefixes.")] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these codes or prefixes.")] = None,
-    exclude: Annotated[Optional[list[str]], typer.Option("--exclude", help="Glob of paths to skip (repeatable).")] = None,
-    fail_on: Annotated[Severity, typer.Option("--fail-on", help="Lowest severity that makes the exit status 1.")] = Severity.warning,
-    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings (2 still means bad input).")] = False,
-    stdin_filename: Annotated[Optional[str], typer.Option("--stdin-filename", help="Name (and so file type) of the file read from '-'.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print findings only, no summary.")] = False,
-    color: Annotated[Color, typer.Option("--color", help="Colour the text output.")] = Color.auto,
-) -> None:
-    """Check training configs, model code, notebooks, Keras files and label files."""
-    from lossadvisor.engine import check_paths
+    from lossadvisor import configfile
+    from lossadvisor.engine import Report, check_paths
     from lossadvisor.readers import Source
-    from lossadvisor.render import render
-    from lossadvisor.settings import Settings
 
-    paths = paths or ["."]
-    fw = None if framework in (None, Framework.all) else framework.value
-    settings = Settings(
-        select=_split(select), extend_select=_split(extend_select), ignore=_split(ignore),
-        exclude=tuple(exclude or ()), framework=fw, fail_on=fail_on.value,
-    )  # fmt: skip
+    paths = list(options["paths"] or ["."])
     stdin = None
-    if paths == ["-"]:
-        name = stdin_filename or "stdin.py"
+    if "-" in paths:
+        if paths != ["-"]:
+            raise UsageError("'-' (standard input) cannot be mixed with other paths")
+        name = options["stdin_filename"] or "stdin.py"
         stdin = Source(Path(name), name, sys.stdin.buffer.read())
-    elif "-" in paths:
-        raise fail("'-' (standard input) cannot be mixed with other paths")
-    report = check_paths(paths, settings, labels=labels, loss=loss, framework=fw, stdin=stdin)
-    fmt = output_format.value
-    text = render(fmt, report.findings, files_checked=report.files_checked, color=fmt == "text" and output_file is None and use_color(color), quiet=quiet)
-    if output_file is not None:
-        output_file.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    raise typer.Exit(report.exit_code(settings.fail_on, exit_zero))
+        paths = [name]  # its name picks the reader and the configuration
+    cli = configfile.CliSettings.from_options(options)
+    groups = configfile.settings_by_path(paths, cli, config=options["config"], isolated=options["isolated"])
+    report, exit_code = Report(), 0
+    for settings, group in groups:  # one group per configuration file that applies
+        part = check_paths(group, settings, labels=options["labels"], loss=options["loss"], framework=settings.framework, stdin=stdin)
+        report.findings.extend(part.findings)
+        report.files_checked += part.files_checked
+        exit_code = max(exit_code, part.exit_code(settings.fail_on, options["exit_zero"]))
+    report.findings.sort(key=lambda f: f.sort_key)
+    _write(_render(report, options, stdin), options["output_file"])
+    return exit_code
 
 
-@app.command()
-def recommend(
-    task: Annotated[Optional[str], typer.Option("--task", "-t", help="Problem type: binary, multiclass, multilabel, regression, … (aliases accepted).")] = None,
-    framework: Annotated[Framework, typer.Option("--framework", help="Framework to advise for.")] = Framework.all,
-    classes: Annotated[Optional[int], typer.Option("--classes", min=2, help="Number of classes (sets the output units).")] = None,
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="Infer the problem type from a label file.")] = None,
-    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", help="Output format.")] = AdviceFormat.text,
-    color: Annotated[Color, typer.Option("--color", help="Colour the text output.")] = Color.auto,
-) -> None:
-    """Recommend the last layer, activation, loss and label format for a problem type."""
-    from lossadvisor import knowledge
-    from lossadvisor.recommend import UnknownTask
-    from lossadvisor.recommend import recommend as advise
+def _render(report, options: dict[str, Any], stdin) -> str:
+    from lossadvisor.render import render
 
-    evidence = None
-    if labels is not None:
-        from lossadvisor.labels.infer import infer_task_from_file
-        from lossadvisor.readers import InputError
+    fmt = options["output_format"]
+    color = fmt == "text" and options["output_file"] is None and use_color(options["color"])
+    source_line = _source_lines(stdin) if options["show_source"] else None
+    return render(
+        fmt, report.findings, files_checked=report.files_checked, color=color, quiet=options["quiet"],
+        statistics=options["statistics"], source_line=source_line,
+    )  # fmt: skip
 
+
+def _source_lines(stdin):
+    """For --show-source: finding -> the line it points at (None where the file has no lines).
+    The engine's comment-line reader knows notebooks' cells; standard input is read from memory."""
+    from pathlib import Path
+
+    from lossadvisor.engine import _comment_lines
+    from lossadvisor.readers import Source
+
+    cache: dict[str, dict] = {}
+
+    def source_line(finding) -> str | None:
+        if finding.path not in cache:
+            source = stdin if stdin is not None and finding.path == stdin.display else Source(Path(finding.path), finding.path)
+            try:
+                cache[finding.path] = _comment_lines(source)
+            except OSError:
+                cache[finding.path] = {}
+        lines = cache[finding.path].get(finding.cell, [])
+        return lines[finding.line - 1] if finding.line and finding.line <= len(lines) else None
+
+    return source_line
+
+
+def _write(text: str, output_file: str | None) -> None:
+    if output_file is None:
         try:
-            inferred = infer_task_from_file(labels)
-        except InputError as exc:
-            raise fail(f"{labels}: {exc.message}") from None
-        task = task or inferred.task
-        classes = classes or inferred.classes
-        evidence = inferred.evidence
-    if task is None:
-        if not sys.stdin.isatty():
-            raise fail("missing --task (or --labels FILE); valid tasks: " + ", ".join(knowledge.load().tasks))
-        task, classes = _ask(classes)
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `lossadvisor check . | head`: the reader has gone; keep the exit code
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    from pathlib import Path
+
+    target = Path(output_file)
     try:
-        advice = advise(task, framework.value, classes, evidence=evidence)
-    except UnknownTask as exc:
-        raise fail(f"{exc} Valid tasks: {', '.join(exc.valid)}" if str(exc).endswith("?") else f"{exc}; valid tasks: {', '.join(exc.valid)}") from None
-    from lossadvisor.render.advice import render_json, render_text
-
-    if output_format is AdviceFormat.json:
-        sys.stdout.write(render_json(advice))
-    else:
-        sys.stdout.write(render_text(advice, color=use_color(color)))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None
 
 
-def _ask(classes: Optional[int]) -> tuple[str, Optional[int]]:
-    """The interactive form of `recommend`, for a terminal without --task."""
-    from rich.prompt import IntPrompt, Prompt
-
-    from lossadvisor import knowledge
-
-    kb = knowledge.load()
-    for task in kb.tasks.values():
-        print(f"  {task.id:<20} {task.title}")
-    task_id = Prompt.ask("Problem type", choices=list(kb.tasks), show_choices=False, default="multiclass")
-    if classes is None and (kb.tasks[task_id].raw.get("head") or {}).get("units") == "num_classes":
-        classes = IntPrompt.ask("Number of classes", default=10)
-    return task_id, classes
+# --------------------------------------------------------------------------- entry point
 
 
-@app.command()
-def labels(
-    file: Annotated[Path, typer.Argument(help="A label file: .npy, .npz, .csv, .tsv or .txt.")],
-    column: Annotated[Optional[str], typer.Option("--column", help="CSV column, by name or 0-based index.")] = None,
-    key: Annotated[Optional[str], typer.Option("--key", help="Array name inside an .npz file.")] = None,
-    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", help="Output format.")] = AdviceFormat.text,
-    color: Annotated[Color, typer.Option("--color", help="Colour the text output.")] = Color.auto,
-) -> None:
-    """Profile sample labels: format, classes, range, balance, and the losses that fit them."""
-    from lossadvisor.labels.command import run
+def _dispatch(argv: list[str]) -> int:
+    if COMPLETION_ENV not in os.environ:
+        if argv == ["--version"]:
+            print(f"lossadvisor {__version__}")
+            return 0
+        if argv[:1] == ["check"]:
+            try:
+                options = parse_check_args(argv[1:])
+            except _NotForUs:
+                pass  # typer prints the help or the usage error
+            else:
+                return run_check(options)
+    from lossadvisor.app import app
 
-    raise typer.Exit(run(file, column=column, key=key, fmt=output_format.value, color=use_color(color)))
-
-
-@app.command("rules")
-def rules_(
-    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", help="Output format.")] = AdviceFormat.text,
-) -> None:
-    """List every rule: code, name, default severity."""
-    from lossadvisor.render.rules import render_rule_list
-
-    sys.stdout.write(render_rule_list(output_format.value))
-
-
-@app.command()
-def rule(
-    code: Annotated[str, typer.Argument(help="A rule code (LA101) or name (probabilities-into-logits-loss).")],
-    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", help="Output format.")] = AdviceFormat.text,
-) -> None:
-    """Print a rule's documentation: what it finds, why it matters, an example, what to use instead."""
-    from lossadvisor.render.rules import find_rule, render_rule_doc
-
-    found = find_rule(code)
-    if found is None:
-        raise fail(f"unknown rule `{code}` (see `lossadvisor rules`)")
-    sys.stdout.write(render_rule_doc(found, output_format.value))
-
-
-def main() -> None:
     try:
-        app()
+        app(args=argv, prog_name=_prog_name())
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def _prog_name() -> str:
+    return "python -m lossadvisor" if sys.argv and sys.argv[0].endswith("__main__.py") else "lossadvisor"
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        code = _dispatch(argv)
+    except UsageError as exc:
+        print(f"lossadvisor: error: {exc}", file=sys.stderr)
+        code = 2
     except KeyboardInterrupt:
-        sys.exit(130)
-    except SystemExit:
-        raise
+        code = 130
     except Exception as exc:  # an internal error must never look like "findings" (exit 1)
         print(f"lossadvisor: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        sys.exit(2)
+        code = 2
+    sys.exit(code)

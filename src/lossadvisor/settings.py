@@ -6,7 +6,8 @@ Selectors are codes or prefixes (`LA3`, `LA301`) or `ALL`, as in ruff and flake8
 
 from __future__ import annotations
 
-import fnmatch
+import os
+from functools import lru_cache
 from typing import NamedTuple
 
 # LA001 (a file that cannot be read) is not a rule one can turn off: it decides exit status 2.
@@ -33,6 +34,9 @@ class Settings(NamedTuple):
     exclude: tuple[str, ...] = ()
     framework: str | None = None
     fail_on: str = "warning"
+    # The folder `exclude` and `per-file-ignores` patterns are relative to: the configuration
+    # file's folder (None: patterns match paths as given on the command line).
+    root: str | None = None
 
     def is_enabled(self, code: str, default_enabled: bool = True, path: str | None = None) -> bool:
         if code in ALWAYS_ON:
@@ -43,7 +47,7 @@ class Settings(NamedTuple):
         ignored = _matches(code, self.ignore)
         if path is not None:
             for pattern, codes in self.per_file_ignores.items():
-                if _path_matches(path, pattern):
+                if _path_matches(_relative(path, self.root), pattern):
                     ignored = max(ignored, _matches(code, codes))
         return selected > ignored
 
@@ -56,12 +60,30 @@ class Settings(NamedTuple):
         return level
 
     def is_excluded(self, path: str) -> bool:
-        return any(_path_matches(path, pattern) for pattern in self.exclude)
+        relative = _relative(path, self.root)
+        return any(_path_matches(relative, pattern) for pattern in self.exclude)
+
+
+@lru_cache(maxsize=4096)
+def _relative(path: str, root: str | None) -> str:
+    """`path` relative to `root` when it lies inside it, else unchanged, so a pattern written in
+    a configuration file means the same whichever folder lossadvisor runs from."""
+    if root is None:
+        return path
+    try:
+        relative = os.path.relpath(os.path.abspath(path), root)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative == ".." or relative.startswith(".." + os.sep) else relative
 
 
 def _path_matches(path: str, pattern: str) -> bool:
     """gitignore-like enough: a pattern matches the whole relative path, any suffix of it, or a name."""
-    path = path.replace("\\", "/").lstrip("./") if path.startswith("./") else path.replace("\\", "/")
+    import fnmatch  # only when there are patterns: most runs have none
+
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
     parts = path.split("/")
     pattern = pattern.rstrip("/")
     if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, pattern + "/*"):

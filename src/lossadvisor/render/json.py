@@ -1,7 +1,8 @@
-"""One JSON object: {"version", "files_checked", "summary", "findings": [...]}.
+"""One JSON object: {"tool", "version", "files_checked", "summary", "statistics", "findings": [...]}.
 
 Each finding: code, name, severity, message, path, line, column (1-based; null where the input has
-no lines), end_line, end_column, cell (notebook cell, 1-based, or null), fix (what to use instead).
+no lines), end_line, end_column, cell (notebook cell, 1-based, or null), fix (what to use instead),
+url (the rule's documentation). `statistics` counts findings per rule, most frequent first.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import json
 from collections import Counter
 
 from lossadvisor.findings import Finding
+from lossadvisor.render import docs_url, statistics
 
 
 def finding_dict(f: Finding) -> dict:
     return {
         "code": f.code, "name": f.name, "severity": f.severity, "message": f.message, "path": f.path,
         "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
-        "cell": f.cell, "fix": f.fix,
+        "cell": f.cell, "fix": f.fix, "url": docs_url(f.code),
     }  # fmt: skip
 
 
@@ -29,6 +31,7 @@ def render(findings: list[Finding], *, files_checked: int, **_: object) -> str:
         "version": __version__,
         "files_checked": files_checked,
         "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
+        "statistics": [{"code": code, "name": name, "count": n} for n, code, name in statistics(findings)],
         "findings": [finding_dict(f) for f in findings],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,16 +1,21 @@
 """`path:line:col: CODE [severity] message`, one finding per line, then a summary line.
 
-Colour (through rich) only when asked for; the decision is the CLI's. Without colour rich is not
-imported at all, which keeps the pre-commit path fast.
+`--show-source` adds the offending line and a caret under the column; `--statistics` prints one
+line per rule (count, code, name) instead of the findings; `quiet` drops the summary.
+
+Colour is plain ANSI SGR codes when the CLI asks for it (the decision is the CLI's): four styles do
+not need rich, and importing rich would cost ~40 ms on every coloured pre-commit run (pre-commit
+gives hooks a terminal when it colours its own output).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from lossadvisor.findings import Finding
 
-STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+STYLES = {"error": "1;31", "warning": "33", "info": "36", "location": "1", "summary": "1", "gutter": "2"}
 
 
 def summary(findings: list[Finding], files_checked: int) -> str:
@@ -23,34 +28,44 @@ def summary(findings: list[Finding], files_checked: int) -> str:
     return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files}."
 
 
-def line(f: Finding) -> str:
-    return f"{f.location}: {f.code} [{f.severity}] {f.message}"
-
-
-def render(findings: list[Finding], *, files_checked: int, color: bool = False, quiet: bool = False, **_: object) -> str:
-    lines = [line(f) for f in findings]
-    if not quiet:
-        lines.append(summary(findings, files_checked))
-    if not lines:
-        return ""
-    text = "\n".join(lines) + "\n"
+def _painter(color: bool) -> Callable[[str, str], str]:
     if not color:
-        return text
-    return _colorize(findings, lines, quiet)
+        return lambda text, style: text
+    return lambda text, style: f"\x1b[{STYLES[style]}m{text}\x1b[0m"
 
 
-def _colorize(findings: list[Finding], lines: list[str], quiet: bool) -> str:
-    import io
+def line(f: Finding, paint: Callable[[str, str], str] = _painter(False)) -> str:
+    return f"{paint(f.location, 'location')}: {paint(f.code, f.severity)} {paint(f'[{f.severity}]', f.severity)} {f.message}"
 
-    from rich.console import Console
-    from rich.markup import escape
 
-    buf = io.StringIO()
-    console = Console(file=buf, force_terminal=True, color_system="standard", width=10_000, highlight=False, soft_wrap=True)
-    for f in findings:
-        console.print(
-            f"[bold]{escape(f.location)}[/]: [{STYLES[f.severity]}]{f.code}[/] [{STYLES[f.severity]}]\\[{f.severity}][/] {escape(f.message)}"
-        )
+def source_excerpt(f: Finding, source: str, paint: Callable[[str, str], str] = _painter(False)) -> list[str]:
+    """The offending line under a gutter with its number, and a caret under the column (tabs kept,
+    so the caret lines up however the terminal expands them)."""
+    source = source.rstrip("\r\n")
+    number = str(f.line)
+    column = max(1, f.column or 1)
+    padding = "".join(ch if ch == "\t" else " " for ch in source[: column - 1])
+    width = f.end_column - column if f.end_line == f.line and f.end_column and f.end_column > column else 1
+    gutter = paint(f"{' ' * len(number)} |", "gutter")
+    return [f"{paint(f'{number} |', 'gutter')} {source}", f"{gutter} {padding}{paint('^' * width, f.severity)}"]
+
+
+def render(
+    findings: list[Finding], *, files_checked: int, color: bool = False, quiet: bool = False, statistics: bool = False,
+    source_line: Callable[[Finding], str | None] | None = None, **_: object,
+) -> str:  # fmt: skip
+    from lossadvisor.render import statistics as count_by_rule
+
+    paint = _painter(color)
+    out: list[str] = []
+    if statistics:
+        out += [f"{count:>5}  {paint(code, 'location')}  {name}" for count, code, name in count_by_rule(findings)]
+    else:
+        for f in findings:
+            out.append(line(f, paint))
+            source = source_line(f) if source_line is not None and f.line is not None else None
+            if source is not None:
+                out += source_excerpt(f, source, paint)
     if not quiet:
-        console.print(f"[bold]{escape(lines[-1])}[/]")
-    return buf.getvalue()
+        out.append(paint(summary(findings, files_checked), "summary"))
+    return "\n".join(out) + "\n" if out else ""

@@ -1,0 +1,89 @@
+"""SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+
+One run; the driver lists the rules that fired, described from their docs (rules/checks/*.yaml):
+shortDescription is the first sentence of "what", fullDescription all of it, help the rule's page
+(the same Markdown as docs/rules/CODE.md) and helpUri that page's address. Regions are 1-based;
+inputs without lines (label arrays, archives) and notebook cells point at line 1, with the cell
+named in the message. Fields and limits follow GitHub's "SARIF support for code scanning".
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from lossadvisor.findings import Finding
+from lossadvisor.render import docs_url, file_position, flat_message
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/lossadvisor/lossadvisor"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
+MAX_DESCRIPTION = 1024  # GitHub's limit for shortDescription and fullDescription
+
+
+def _limit(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+
+
+def descriptor(rule) -> dict:
+    from lossadvisor.render.rules import first_sentence, markdown, plain_text
+
+    what = rule.docs.get("what") or rule.name
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": _limit(first_sentence(what))},
+        "fullDescription": {"text": _limit(what)},
+        "help": {"text": plain_text(rule), "markdown": markdown(rule)},
+        "helpUri": docs_url(rule.code),
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": ["lossadvisor", "correctness"], "precision": "high", "problem.severity": PROBLEM_SEVERITY[rule.severity]},
+    }
+
+
+def artifact_uri(path: str) -> str:
+    """A relative URI reference as GitHub wants it (`src/train.yaml`), or a file: URI."""
+    from pathlib import Path
+
+    posix = path.replace("\\", "/")
+    while posix.startswith("./"):
+        posix = posix[2:]
+    return Path(path).absolute().as_uri() if Path(path).is_absolute() else quote(posix)
+
+
+def result(f: Finding, rule_index: int) -> dict:
+    line, column = file_position(f)
+    region = {"startLine": line, "startColumn": column} if line is not None else {"startLine": 1}
+    if line is not None and f.end_line is not None:
+        region["endLine"] = f.end_line
+        if f.end_column is not None:
+            region["endColumn"] = f.end_column
+    return {
+        "ruleId": f.code,
+        "ruleIndex": rule_index,
+        "level": LEVELS[f.severity],
+        "message": {"text": flat_message(f)},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.path)}, "region": region}}],
+    }
+
+
+def render(findings: list[Finding], **_: object) -> str:
+    from lossadvisor import __version__, knowledge
+
+    rules = knowledge.load().rules
+    fired = sorted({f.code for f in findings})
+    index = {code: i for i, code in enumerate(fired)}
+    run = {
+        "tool": {
+            "driver": {
+                "name": "lossadvisor", "informationUri": INFORMATION_URI, "version": __version__,
+                "semanticVersion": __version__, "rules": [descriptor(rules[code]) for code in fired],
+            }
+        },
+        "invocations": [{"executionSuccessful": not any(f.code == "LA001" for f in findings)}],
+        "results": [result(f, index[f.code]) for f in findings],
+    }  # fmt: skip
+    log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -41,6 +41,8 @@ class Fact(NamedTuple, Generic[T]):
     context: str | None = None  # e.g. "in `Net.forward`", "layer 'probs'"
 
     def where(self) -> str:
+        if self.context and self.at.line is None:
+            return self.context  # no line to show: the finding's location already names the file
         return f"{self.at.describe()} {self.context}" if self.context else self.at.describe()
 
 

@@ -1,0 +1,56 @@
+"""Python source → TrainingSetups, read with `ast` only: the code is never imported or run.
+
+    read(source)                   a .py file
+    analyze(tree, display, …)      an already parsed module (the notebook reader joins its cells)
+
+A file that imports no deep-learning framework is skipped before it is parsed (most files of a
+project), which is what keeps `lossadvisor check .` fast on a large tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from lossadvisor.facts import Position, TrainingSetup
+from lossadvisor.readers import InputError, Source
+
+FRAMEWORK_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+(?:torch|torchvision|keras|tensorflow|tf_keras|optax|jax|flax|lightning|pytorch_lightning)\b"
+    r"|import[ \t]+[^\n#]*\b(?:torch|torchvision|keras|tensorflow|tf_keras|optax|jax|flax|lightning|pytorch_lightning)\b)",
+    re.MULTILINE,
+)
+
+
+def imports_a_framework(text: str) -> bool:
+    return FRAMEWORK_IMPORT.search(text) is not None
+
+
+def read(source: Source) -> list[TrainingSetup]:
+    text = source.read_text()
+    if not imports_a_framework(text):
+        return []
+    tree = parse(text)
+    return analyze(tree, source.display, lambda line, column: Position(source.display, line, column), source.path.parent)
+
+
+def parse(text: str) -> ast.Module:
+    """Raises InputError for a syntax error, at its line and column."""
+    try:
+        return ast.parse(text)
+    except SyntaxError as exc:
+        raise InputError(f"Python syntax error: {exc.msg}", exc.lineno, exc.offset) from None
+    except ValueError as exc:  # null bytes
+        raise InputError(f"not Python source: {exc}") from None
+
+
+def analyze(tree: ast.Module, display: str, locate: Callable[[int, int], Position], base_dir: Path | None) -> list[TrainingSetup]:
+    from lossadvisor import knowledge
+    from lossadvisor.readers.python.dataflow import Interpreter
+    from lossadvisor.readers.python.setups import assemble
+
+    interp = Interpreter(knowledge.load(), display, locate, base_dir)
+    interp.run_module(tree)
+    return assemble(interp)

@@ -1,0 +1,97 @@
+"""Activations as code spells them: functions (`F.softmax`, `tf.nn.sigmoid`, `keras.ops.softmax`),
+tensor methods (`x.softmax(1)`), and what applying one to a prediction makes of it.
+
+Which names are activations comes from activations.yaml, looked up only among the spellings of the
+framework the name belongs to (`F.linear` is a matrix product, not Keras' `linear`). The one piece of
+arithmetic done here is that a log undoes an exp and the reverse: `torch.log(softmax(x))` is a
+log-softmax, and `exp(log_softmax(x))` a softmax; the activation ids are found in the knowledge base
+by their prediction form.
+"""
+
+from __future__ import annotations
+
+import ast
+from lossadvisor.facts import Fact, Head
+from lossadvisor.knowledge import Knowledge
+from lossadvisor.readers.python.imports import Api
+from lossadvisor.readers.python.values import UNKNOWN, UNKNOWN_HEAD, Tensor, Value
+
+# A log turns these forms into their log forms (README vocabulary); an exp does the reverse.
+LOG_FORMS = {"distribution": "log_distribution", "probabilities": "log_probabilities"}
+EXP_FORMS = {log: plain for plain, log in LOG_FORMS.items()}
+# Namespaces whose lowercase functions take a tensor and return its activation.
+FUNCTION_NAMESPACES = (
+    ("torch",), ("torch", "nn", "functional"), ("torch", "special"),
+    ("keras", "activations"), ("keras", "ops"), ("keras", "ops", "nn"), ("keras", "backend"),
+    ("tensorflow", "nn"), ("tensorflow", "math"), ("tensorflow",),
+    ("jax", "nn"), ("jax", "numpy"), ("flax", "linen"),
+)  # fmt: skip
+LOG_NAMES = {"log"}  # torch.log, tf.math.log, keras.ops.log, jnp.log, Tensor.log()
+
+
+def spelled_in(kb: Knowledge, name: str | None, framework: str | None) -> str | None:
+    """The activation id `name` spells in `framework` (tf_keras falls back to keras), else None."""
+    act = kb.find_activation(name, framework)
+    if act is None:
+        return None
+    key = "null" if name is None else name
+    own = act.names.get(framework or "", ())
+    if framework == "tf_keras" and "tf_keras" not in act.names:
+        own = act.names.get("keras", ())
+    return act.id if key in own else None
+
+
+def function_activation(kb: Knowledge, api: Api) -> str | None:
+    """`F.softmax` → 'softmax'; `torch.log` → 'log'; anything else → None."""
+    namespace = api.path[:-1]
+    if namespace not in FUNCTION_NAMESPACES or not api.name[:1].islower():
+        return None
+    if api.name in LOG_NAMES:
+        return "log"
+    return spelled_in(kb, api.name, api.framework)
+
+
+def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framework: str | None) -> Tensor:
+    """The prediction after `activation` ('log' included) is applied to `value` at `fact`'s place."""
+    head = value.head if isinstance(value, Tensor) else UNKNOWN_HEAD
+    made = _compose(kb, head, activation)
+    if made is None:
+        return Tensor(head._replace(activation=None, activation_written=None), framework)
+    return Tensor(head._replace(activation=fact._replace(value=made), activation_written=None), framework)
+
+
+def _compose(kb: Knowledge, head: Head, activation: str) -> str | None:
+    before = kb.activations.get(head.activation.value) if head.activation else None
+    if activation == "log":
+        wanted = LOG_FORMS.get(before.output) if before else None
+        return _by_form(kb, wanted) if wanted else None
+    if activation == "exponential" and before and before.output in EXP_FORMS:
+        return _by_form(kb, EXP_FORMS[before.output])
+    return activation
+
+
+def _by_form(kb: Knowledge, form: str) -> str | None:
+    """The first activation whose output is `form` (log_softmax for log_distribution, …)."""
+    return next((a.id for a in kb.activations.values() if a.output == form), None)
+
+
+def log_argument(node: ast.expr) -> ast.expr:
+    """`torch.log(p + 1e-8)`: the eps only guards the log; the value logged is still `p`."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        for keep, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(other, ast.Constant) or (isinstance(other, ast.Name) and other.id.lower() in {"eps", "epsilon"}):
+                return keep
+    return node
+
+
+def clamp(kb: Knowledge, value: Value) -> Value:
+    """Clipping probabilities to [eps, 1 - eps] keeps them probabilities; clipping anything else
+    makes a prediction whose form is not known."""
+    if not isinstance(value, Tensor):
+        return UNKNOWN
+    act = kb.activations.get(value.head.activation.value) if value.head.activation else None
+    if act and act.output in LOG_FORMS:
+        return value
+    return Tensor(value.head._replace(activation=None, activation_written=None), value.framework)
+
+

@@ -1,0 +1,938 @@
+"""A small abstract interpreter over `ast`: it follows values through one module, never running it.
+
+Statements run in order, once (a loop body once, both arms of an `if` whose test is not a constant,
+keeping afterwards only what both arms agree on). Calls into functions and methods defined in the
+file are followed with their arguments, to a bounded depth; a function nobody calls is still read
+once, with unknown arguments, so a training loop inside `main()` or a Lightning `training_step` is
+seen. What library calls mean is decided by the framework modules (`keras`, `torch`, `labels`, …):
+each has `call(interp, api, site)` and `method(interp, obj, name, site)`, returning a Value or None
+when the name is not theirs.
+
+The interpreter records what reaches a loss (`pairings`), the models it built (`modules`, for
+Keras' compile/fit) and every loss it saw (`losses`, so a loss nobody calls is still checked).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lossadvisor.facts import Fact, LossUse, Position
+from lossadvisor.knowledge import Knowledge
+from lossadvisor.readers.python import activations
+from lossadvisor.readers.python.imports import Api, api, binding
+from lossadvisor.readers.python.values import (
+    UNKNOWN, UNKNOWN_HEAD, Class, Const, Data, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
+    Module, Pairing, Ref, Super, Tensor, Value,
+)  # fmt: skip
+
+MAX_DEPTH = 6  # nested calls into user functions
+BUDGET = 400_000  # nodes evaluated per file: a pathological file is read partly, never forever
+# Methods that run under no gradient: a loss there is monitoring, not training.
+INFERENCE_METHODS = {"validation_step", "test_step", "predict_step"}
+INFERENCE_CONTEXTS = {("torch", "no_grad"), ("torch", "inference_mode"), ("torch", "autograd", "no_grad")}
+PREDICTION_KEYWORDS = ("input", "logits", "y_pred", "predictions", "preds", "output", "outputs")
+TARGET_KEYWORDS = ("target", "labels", "y_true", "targets", "label", "y")
+BUILTINS = {"super", "enumerate", "zip", "iter", "next", "list", "tuple", "reversed", "sorted", "range", "print", "len", "dict"}
+
+
+class Frame:
+    """Local variables of one module, function run or comprehension; reads fall back to the parent."""
+
+    __slots__ = ("vars", "parent", "qualname", "returns")
+
+    def __init__(self, parent: Frame | None, qualname: str | None):
+        self.vars: dict[str, Value] = {}
+        self.parent = parent
+        self.qualname = qualname
+        self.returns: list[Value] = []
+
+    def lookup(self, name: str) -> Value | None:
+        frame: Frame | None = self
+        while frame is not None:
+            if name in frame.vars:
+                return frame.vars[name]
+            frame = frame.parent
+        return None
+
+    @property
+    def context(self) -> str | None:
+        return f"in `{self.qualname}`" if self.qualname else None
+
+
+class CallSite:
+    """A call with its arguments evaluated: what framework modules look at."""
+
+    __slots__ = ("node", "args", "kwargs", "unexpanded", "interp", "frame")
+
+    def __init__(self, node: ast.Call | None, args: list[Value], kwargs: dict[str, tuple[Value, ast.expr]], unexpanded: bool, interp: Interpreter, frame: Frame):
+        self.node, self.args, self.kwargs, self.unexpanded = node, args, kwargs, unexpanded
+        self.interp, self.frame = interp, frame
+
+    def value(self, index: int | None, names: tuple[str, ...] | str = ()) -> Value | None:
+        """The argument passed by one of `names` or at position `index`; None when not passed."""
+        for name in (names,) if isinstance(names, str) else names:
+            if name in self.kwargs:
+                return self.kwargs[name][0]
+        if index is not None and index < len(self.args):
+            return self.args[index]
+        return None
+
+    def arg_node(self, index: int | None, names: tuple[str, ...] | str = ()) -> ast.expr | None:
+        for name in (names,) if isinstance(names, str) else names:
+            if name in self.kwargs:
+                return self.kwargs[name][1]
+        if self.node is not None and index is not None and index < len(self.node.args):
+            return self.node.args[index]
+        return None
+
+    def const(self, index: int | None, names: tuple[str, ...] | str = (), default: Any = None) -> Any:
+        value = self.value(index, names)
+        return value.value if isinstance(value, Const) else default
+
+    def passed(self, index: int | None, names: tuple[str, ...] | str = ()) -> bool:
+        return self.value(index, names) is not None or self.unexpanded
+
+    @property
+    def at(self) -> Position:
+        return self.interp.at(self.node) if self.node is not None else Position(self.interp.path)
+
+    def fact(self, value: Any, node: ast.AST | None = None) -> Fact:
+        """A fact read at `node` (default: the call), in the function being read."""
+        where = node if node is not None else self.node
+        return Fact(value, self.interp.at(where) if where is not None else self.at, self.frame.context)
+
+    def keyword_facts(self) -> dict[str, tuple[Value, Position]]:
+        return {k: (v, self.interp.at(n)) for k, (v, n) in self.kwargs.items()}
+
+
+Handler = Callable[["Interpreter", Api, CallSite], "Value | None"]
+MethodHandler = Callable[["Interpreter", Value, str, CallSite], "Value | None"]
+
+
+class Interpreter:
+    def __init__(self, kb: Knowledge, path: str, locate: Callable[[int, int], Position], base_dir: Path | None):
+        from lossadvisor.readers.python import keras, labels, torch
+
+        self.kb, self.path, self.locate, self.base_dir = kb, path, locate, base_dir
+        self.call_handlers: list[Handler] = [self._loss_call, self._activation_call, keras.call, torch.call, labels.call, _builtin_call]
+        self.method_handlers: list[MethodHandler] = [keras.method, torch.method, labels.method, _container_method]
+        self.pairings: list[Pairing] = []
+        self.losses: list[LossUse] = []
+        self.modules: list[Module] = []
+        self.uses_torch = False
+        self.inference = False
+        self.budget = BUDGET
+        self._depth = 0
+        self._active: set[int] = set()
+        self._ran: set[int] = set()
+        self._pending: list[Function] = []
+        self._standalone: dict[int, Instance] = {}
+        self._stars: list[str] = []
+        self._exec: dict[type, Callable[[Any, Frame], bool]] = {
+            t: getattr(self, "exec_" + t.__name__) for t in _STATEMENTS
+        }
+        self._eval: dict[type, Callable[[Any, Frame], Value]] = {t: getattr(self, "eval_" + t.__name__) for t in _EXPRESSIONS}
+
+    # ------------------------------------------------------------------ entry point
+
+    def run_module(self, tree: ast.Module) -> None:
+        frame = Frame(None, None)
+        frame.vars["__name__"] = Const("__main__", Position(self.path))
+        self.exec_block(tree.body, frame)
+        while self._pending and self.budget > 0:  # functions and methods nobody called
+            fn = self._pending.pop(0)
+            if id(fn.node) in self._ran:
+                continue
+            bound = self.standalone(fn.owner) if fn.owner is not None and not _is_static(fn.node) else None
+            self.run_function(Function(fn.node, fn.frame, fn.qualname, fn.owner, bound), self.empty_call(frame))
+
+    def at(self, node: ast.AST) -> Position:
+        return self.locate(getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+
+    def empty_call(self, frame: Frame, args: list[Value] | None = None) -> CallSite:
+        return CallSite(None, args or [], {}, False, self, frame)
+
+    # ------------------------------------------------------------------ statements
+
+    def exec_block(self, body: list[ast.stmt], frame: Frame) -> bool:
+        """Run statements in order; True when the block cannot fall through (return, raise, break)."""
+        for stmt in body:
+            if self.budget <= 0:
+                return True
+            self.budget -= 1
+            handler = self._exec.get(type(stmt))
+            if handler is None:
+                self._walk_children(stmt, frame)
+            elif handler(stmt, frame):
+                return True
+        return False
+
+    def _walk_children(self, node: ast.AST, frame: Frame) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.eval(child, frame)
+            elif isinstance(child, ast.stmt):
+                self.exec_block([child], frame)
+
+    def exec_Expr(self, stmt: ast.Expr, frame: Frame) -> bool:
+        self.eval(stmt.value, frame)
+        return False
+
+    def exec_Assign(self, stmt: ast.Assign, frame: Frame) -> bool:
+        value = self.eval(stmt.value, frame)
+        for target in stmt.targets:
+            self.bind(target, value, frame)
+        return False
+
+    def exec_AnnAssign(self, stmt: ast.AnnAssign, frame: Frame) -> bool:
+        if stmt.value is not None:
+            self.bind(stmt.target, self.eval(stmt.value, frame), frame)
+        return False
+
+    def exec_AugAssign(self, stmt: ast.AugAssign, frame: Frame) -> bool:
+        value = self.eval(stmt.value, frame)
+        current = self.eval(stmt.target, frame) if isinstance(stmt.target, ast.Name) else UNKNOWN
+        if isinstance(current, Items) and isinstance(value, Items) and isinstance(stmt.op, ast.Add):
+            current.items.extend(value.items)  # layers += [nn.Linear(…)]
+            return False
+        self.bind(stmt.target, UNKNOWN, frame)
+        return False
+
+    def exec_Return(self, stmt: ast.Return, frame: Frame) -> bool:
+        frame.returns.append(self.eval(stmt.value, frame) if stmt.value is not None else Const(None, self.at(stmt)))
+        return True
+
+    def exec_Raise(self, stmt: ast.Raise, frame: Frame) -> bool:
+        return True
+
+    def exec_Break(self, stmt: ast.Break, frame: Frame) -> bool:
+        return True
+
+    exec_Continue = exec_Break
+
+    def exec_Pass(self, stmt: ast.Pass, frame: Frame) -> bool:
+        return False
+
+    exec_Global = exec_Nonlocal = exec_Delete = exec_Pass
+
+    def exec_If(self, stmt: ast.If, frame: Frame) -> bool:
+        test = self.eval(stmt.test, frame)
+        if isinstance(test, Const):
+            return self.exec_block(stmt.body if _truthy(test.value) else stmt.orelse, frame)
+        before = dict(frame.vars)
+        body_ends = self.exec_block(stmt.body, frame)
+        after_body, frame.vars = frame.vars, dict(before)
+        else_ends = self.exec_block(stmt.orelse, frame)
+        if body_ends:
+            return else_ends  # only the else arm falls through: its state is the state
+        if not else_ends:
+            frame.vars = _agree(after_body, frame.vars)
+        else:
+            frame.vars = after_body
+        return False
+
+    def exec_For(self, stmt: ast.For | ast.AsyncFor, frame: Frame) -> bool:
+        self.bind(stmt.target, self.element(self.eval(stmt.iter, frame)), frame)
+        self.exec_block(stmt.body, frame)
+        self.exec_block(stmt.orelse, frame)
+        return False
+
+    exec_AsyncFor = exec_For
+
+    def exec_While(self, stmt: ast.While, frame: Frame) -> bool:
+        self.eval(stmt.test, frame)
+        self.exec_block(stmt.body, frame)
+        self.exec_block(stmt.orelse, frame)
+        return False
+
+    def exec_With(self, stmt: ast.With | ast.AsyncWith, frame: Frame) -> bool:
+        inference = self.inference
+        for item in stmt.items:
+            expr = item.context_expr
+            if isinstance(expr, ast.Call) and _stops_gradients(self.eval(expr.func, frame), expr):
+                self.inference = True
+            else:
+                self.eval(expr, frame)
+            if item.optional_vars is not None:
+                self.bind(item.optional_vars, UNKNOWN, frame)
+        try:
+            return self.exec_block(stmt.body, frame)
+        finally:
+            self.inference = inference
+
+    exec_AsyncWith = exec_With
+
+    def exec_Try(self, stmt: ast.Try, frame: Frame) -> bool:
+        ends = self.exec_block(stmt.body, frame)
+        for handler in stmt.handlers:
+            self.exec_block(handler.body, frame)
+        if not ends:
+            self.exec_block(stmt.orelse, frame)
+        return self.exec_block(stmt.finalbody, frame) or (ends and not stmt.handlers)
+
+    exec_TryStar = exec_Try
+
+    def exec_Import(self, stmt: ast.Import | ast.ImportFrom, frame: Frame) -> bool:
+        for local, qualified in binding(stmt):
+            if local == "*":
+                self._stars.append(qualified or "")
+            elif qualified is None:
+                frame.vars[local] = UNKNOWN
+            else:
+                self.uses_torch = self.uses_torch or qualified.startswith(("torch", "lightning", "pytorch_lightning"))
+                frame.vars[local] = Ref(api(qualified), self.at(stmt), local)
+        return False
+
+    exec_ImportFrom = exec_Import
+
+    def exec_FunctionDef(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, frame: Frame) -> bool:
+        qualname = f"{frame.qualname}.{stmt.name}" if frame.qualname else stmt.name
+        fn = Function(stmt, frame, qualname)
+        frame.vars[stmt.name] = fn
+        self._pending.append(fn)
+        return False
+
+    exec_AsyncFunctionDef = exec_FunctionDef
+
+    def exec_ClassDef(self, stmt: ast.ClassDef, frame: Frame) -> bool:
+        bases = [self.eval(b, frame) for b in stmt.bases]
+        methods = {s.name: s for s in stmt.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        kind, framework = _class_kind(bases)
+        cls = Class(stmt, bases, methods, frame, kind, framework)
+        frame.vars[stmt.name] = cls
+        for name, node in methods.items():
+            self._pending.append(Function(node, frame, f"{stmt.name}.{name}", cls))
+        return False
+
+    # ------------------------------------------------------------------ binding names
+
+    def bind(self, target: ast.expr, value: Value, frame: Frame) -> None:
+        if isinstance(target, ast.Name):
+            frame.vars[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if any(isinstance(e, ast.Starred) for e in target.elts):
+                for element in target.elts:
+                    self.bind(element.value if isinstance(element, ast.Starred) else element, UNKNOWN, frame)
+                return
+            for element, part in zip(target.elts, self.unpack(value, len(target.elts))):
+                self.bind(element, part, frame)
+        elif isinstance(target, ast.Attribute):
+            obj = self.eval(target.value, frame)
+            if isinstance(obj, Module):
+                obj.attrs[target.attr] = value
+                if isinstance(obj, Instance):
+                    obj.heads.clear()  # model.fc = nn.Linear(…) changes what forward returns
+                from lossadvisor.readers.python import torch
+
+                torch.attribute_set(self, obj, target.attr, value, frame)
+        elif isinstance(target, ast.Subscript):
+            self._bind_item(target, value, frame)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, UNKNOWN, frame)
+
+    def _bind_item(self, target: ast.Subscript, value: Value, frame: Frame) -> None:
+        container = self.eval(target.value, frame)
+        index = self.eval(target.slice, frame)
+        if isinstance(container, Labels) and isinstance(target.value, ast.Name):
+            frame.vars[target.value.id] = UNKNOWN  # y[y == 2] = 1: the labels are no longer what was read
+        elif isinstance(container, Items) and isinstance(index, Const) and isinstance(index.value, int):
+            if -len(container.items) <= index.value < len(container.items):
+                container.items[index.value] = value
+        elif isinstance(container, Mapping) and isinstance(index, Const):
+            container.items[index.value] = value
+        else:
+            from lossadvisor.readers.python import torch
+
+            torch.item_set(self, target, value, frame)
+
+    def unpack(self, value: Value, count: int) -> list[Value]:
+        if isinstance(value, Items) and len(value.items) == count:
+            return list(value.items)
+        if isinstance(value, Each):
+            return [value.item] * count
+        return [UNKNOWN] * count
+
+    def element(self, value: Value) -> Value:
+        """What iterating over `value` yields."""
+        if isinstance(value, Each):
+            return value.item
+        if isinstance(value, Data):
+            return Items([UNKNOWN, value.labels or UNKNOWN])
+        if isinstance(value, Items) and len(value.items) == 1:
+            return value.items[0]
+        return UNKNOWN
+
+    # ------------------------------------------------------------------ expressions
+
+    def eval(self, node: ast.expr, frame: Frame) -> Value:
+        self.budget -= 1
+        handler = self._eval.get(type(node))
+        if handler is not None:
+            return handler(node, frame)
+        self._walk_children(node, frame)
+        return UNKNOWN
+
+    def eval_Constant(self, node: ast.Constant, frame: Frame) -> Value:
+        return Const(node.value, self.at(node))
+
+    def eval_Name(self, node: ast.Name, frame: Frame) -> Value:
+        found = frame.lookup(node.id)
+        if found is not None:
+            return found
+        if node.id in BUILTINS:
+            return Ref(api(f"builtins.{node.id}"), self.at(node), node.id)
+        for module in reversed(self._stars):
+            if module and api(module).framework is not None:
+                return Ref(api(f"{module}.{node.id}"), self.at(node), node.id)
+        return UNKNOWN
+
+    def eval_Attribute(self, node: ast.Attribute, frame: Frame) -> Value:
+        return self.attribute(self.eval(node.value, frame), node.attr, node)
+
+    def attribute(self, obj: Value, name: str, node: ast.AST | None = None) -> Value:
+        if isinstance(obj, Ref):
+            text = f"{obj.text}.{name}" if obj.text else name
+            return Ref(obj.api.child(name), self.at(node) if node is not None else obj.at, text)
+        if isinstance(obj, Super):
+            return self._method_of(obj.cls.bases, name, obj.instance)
+        if isinstance(obj, Instance):
+            if name in obj.attrs:
+                return obj.attrs[name]
+            if found := obj.cls.method(name):
+                owner, method = found
+                return Function(method, owner.frame, f"{owner.node.name}.{name}", owner, None if _is_static(method) else obj)
+            return Member(obj, name)
+        if isinstance(obj, Module) and name in obj.attrs:
+            return obj.attrs[name]
+        if isinstance(obj, (Labels, Tensor)) and name in ("data", "values"):
+            return obj
+        if obj is UNKNOWN or isinstance(obj, (Const, Class)):
+            return Member(UNKNOWN, name) if obj is UNKNOWN else UNKNOWN
+        return Member(obj, name)
+
+    def _method_of(self, bases: list[Value], name: str, instance: Value) -> Value:
+        for base in bases:
+            if isinstance(base, Class) and (found := base.method(name)):
+                owner, method = found
+                return Function(method, owner.frame, f"{owner.node.name}.{name}", owner, instance)
+        return UNKNOWN
+
+    def eval_Call(self, node: ast.Call, frame: Frame) -> Value:
+        callee = self.eval(node.func, frame)
+        return self.invoke(callee, self.call_site(node, frame))
+
+    def call_site(self, node: ast.Call, frame: Frame) -> CallSite:
+        args: list[Value] = []
+        unexpanded = False
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                value = self.eval(arg.value, frame)
+                if isinstance(value, Items):
+                    args.extend(value.items)
+                else:
+                    unexpanded = True
+            else:
+                args.append(self.eval(arg, frame))
+        kwargs: dict[str, tuple[Value, ast.expr]] = {}
+        for keyword in node.keywords:
+            value = self.eval(keyword.value, frame)
+            if keyword.arg is None:
+                unexpanded = True
+            else:
+                kwargs[keyword.arg] = (value, keyword.value)
+        return CallSite(node, args, kwargs, unexpanded, self, frame)
+
+    def invoke(self, callee: Value, call: CallSite) -> Value:
+        if isinstance(callee, Ref):
+            for handler in self.call_handlers:
+                if (result := handler(self, callee.api, call)) is not None:
+                    return result
+            return UNKNOWN
+        if isinstance(callee, Function):
+            return self.run_function(callee, call)
+        if isinstance(callee, Class):
+            return self.instantiate(callee, call)
+        if isinstance(callee, Module):
+            return self.apply_module(callee, call)
+        if isinstance(callee, LossFn):
+            return self.apply_loss(callee, call)
+        if isinstance(callee, Member):
+            return self.call_method(callee.obj, callee.name, call)
+        if isinstance(callee, Super):
+            return UNKNOWN
+        return UNKNOWN
+
+    def call_method(self, obj: Value, name: str, call: CallSite) -> Value:
+        for handler in self.method_handlers:
+            if (result := handler(self, obj, name, call)) is not None:
+                return result
+        if isinstance(obj, (Tensor, Labels)) or (obj is UNKNOWN and self.uses_torch):
+            return self._tensor_method(obj, name, call)
+        return UNKNOWN
+
+    def _tensor_method(self, obj: Value, name: str, call: CallSite) -> Value:
+        """`x.softmax(1)`, `x.log()`, `p.clamp(eps, 1 - eps)`, and shape methods that keep the form."""
+        if name in SHAPE_METHODS:
+            return obj
+        framework = obj.framework if isinstance(obj, Tensor) and obj.framework else "pytorch"
+        if isinstance(obj, Labels):
+            return UNKNOWN
+        if name in ("clamp", "clip", "clamp_min", "clamp_max"):
+            return activations.clamp(self.kb, obj)
+        activation = "log" if name == "log" else activations.spelled_in(self.kb, name, framework)
+        if activation is None:
+            return UNKNOWN
+        return activations.apply(self.kb, obj, activation, call.fact(activation), framework)
+
+    def eval_Subscript(self, node: ast.Subscript, frame: Frame) -> Value:
+        container = self.eval(node.value, frame)
+        index = self.eval(node.slice, frame)
+        if isinstance(container, Items) and isinstance(index, Const) and isinstance(index.value, int):
+            if -len(container.items) <= index.value < len(container.items):
+                return container.items[index.value]
+            return UNKNOWN
+        if isinstance(container, Mapping) and isinstance(index, Const):
+            return container.items.get(index.value, UNKNOWN)
+        if isinstance(container, Labels):
+            return container if _selects_samples(node.slice) else UNKNOWN
+        if isinstance(container, Tensor):
+            return Tensor(container.head._replace(units=None), container.framework)
+        from lossadvisor.readers.python import labels
+
+        return labels.item(self, container, index, node, frame)
+
+    def eval_Tuple(self, node: ast.Tuple | ast.List, frame: Frame) -> Value:
+        items: list[Value] = []
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
+                value = self.eval(element.value, frame)
+                items.extend(value.items if isinstance(value, Items) else [UNKNOWN])
+            else:
+                items.append(self.eval(element, frame))
+        return Items(items)
+
+    eval_List = eval_Tuple
+
+    def eval_Dict(self, node: ast.Dict, frame: Frame) -> Value:
+        items: dict[Any, Value] = {}
+        for key, value_node in zip(node.keys, node.values):
+            value = self.eval(value_node, frame)
+            key_value = self.eval(key, frame) if key is not None else UNKNOWN
+            if isinstance(key_value, Const):
+                items[key_value.value] = value
+        return Mapping(items)
+
+    def eval_UnaryOp(self, node: ast.UnaryOp, frame: Frame) -> Value:
+        operand = self.eval(node.operand, frame)
+        if isinstance(operand, Const):
+            try:
+                if isinstance(node.op, ast.Not):
+                    return Const(not operand.value, operand.at)
+                if isinstance(node.op, ast.USub):
+                    return Const(-operand.value, operand.at)
+            except TypeError:
+                return UNKNOWN
+        return UNKNOWN
+
+    def eval_Compare(self, node: ast.Compare, frame: Frame) -> Value:
+        left = self.eval(node.left, frame)
+        rights = [self.eval(c, frame) for c in node.comparators]
+        if len(rights) == 1 and isinstance(left, Const) and isinstance(rights[0], Const):
+            a, b, op = left.value, rights[0].value, node.ops[0]
+            if isinstance(op, (ast.Eq, ast.Is)):
+                return Const(a == b, left.at)
+            if isinstance(op, (ast.NotEq, ast.IsNot)):
+                return Const(a != b, left.at)
+        return UNKNOWN
+
+    def eval_BoolOp(self, node: ast.BoolOp, frame: Frame) -> Value:
+        values = [self.eval(v, frame) for v in node.values]
+        if all(isinstance(v, Const) for v in values):
+            result = values[0].value  # type: ignore[union-attr]
+            for v in values[1:]:
+                result = (result and v.value) if isinstance(node.op, ast.And) else (result or v.value)  # type: ignore[union-attr]
+            return Const(result, values[0].at)  # type: ignore[union-attr]
+        return UNKNOWN
+
+    def eval_IfExp(self, node: ast.IfExp, frame: Frame) -> Value:
+        test = self.eval(node.test, frame)
+        if isinstance(test, Const):
+            return self.eval(node.body if _truthy(test.value) else node.orelse, frame)
+        body, orelse = self.eval(node.body, frame), self.eval(node.orelse, frame)
+        return body if body is orelse else UNKNOWN
+
+    def eval_NamedExpr(self, node: ast.NamedExpr, frame: Frame) -> Value:
+        value = self.eval(node.value, frame)
+        self.bind(node.target, value, frame)
+        return value
+
+    def eval_Await(self, node: ast.Await, frame: Frame) -> Value:
+        return self.eval(node.value, frame)
+
+    def eval_Lambda(self, node: ast.Lambda, frame: Frame) -> Value:
+        return UNKNOWN
+
+    def eval_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, frame: Frame) -> Value:
+        inner = Frame(frame, frame.qualname)
+        for generator in node.generators:
+            self.bind(generator.target, self.element(self.eval(generator.iter, inner)), inner)
+            for condition in generator.ifs:
+                self.eval(condition, inner)
+        if isinstance(node, ast.DictComp):
+            self.eval(node.key, inner)
+            self.eval(node.value, inner)
+        else:
+            self.eval(node.elt, inner)
+        return UNKNOWN
+
+    eval_SetComp = eval_GeneratorExp = eval_DictComp = eval_ListComp
+
+    # ------------------------------------------------------------------ user functions and classes
+
+    def run_function(self, fn: Function, call: CallSite, overrides: dict[str, Value] | None = None) -> Value:
+        key = id(fn.node)
+        if self._depth >= MAX_DEPTH or self.budget <= 0 or key in self._active:
+            return UNKNOWN
+        self._ran.add(key)
+        frame = Frame(fn.frame, fn.qualname)
+        self._bind_parameters(fn, call, frame, overrides or {})
+        inference = self.inference
+        if _decorated_inference(fn.node, self, fn.frame) or (fn.owner is not None and fn.owner.kind and fn.node.name in INFERENCE_METHODS):
+            self.inference = True
+        self._active.add(key)
+        self._depth += 1
+        try:
+            self.exec_block(fn.node.body, frame)
+        finally:
+            self._depth -= 1
+            self._active.discard(key)
+            self.inference = inference
+        if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(fn.node)):
+            return UNKNOWN
+        return merge_results(frame.returns) if frame.returns else Const(None, self.at(fn.node))
+
+    def _bind_parameters(self, fn: Function, call: CallSite, frame: Frame, overrides: dict[str, Value]) -> None:
+        spec = fn.node.args
+        params = [*spec.posonlyargs, *spec.args]
+        positional = ([fn.bound] if fn.bound is not None else []) + list(call.args)
+        defaults = dict(zip([p.arg for p in params[len(params) - len(spec.defaults):]], spec.defaults))
+        defaults.update({p.arg: d for p, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is not None})
+        for i, param in enumerate([*params, *spec.kwonlyargs]):
+            name = param.arg
+            if i < len(positional) and i < len(params):
+                value = positional[i]
+            elif name in call.kwargs:
+                value = call.kwargs[name][0]
+            elif name in overrides:
+                value = overrides[name]
+            elif call.unexpanded:
+                value = UNKNOWN
+            elif name in defaults:
+                value = self.eval(defaults[name], fn.frame)
+            else:
+                value = UNKNOWN
+            frame.vars[name] = value
+        if spec.vararg:
+            frame.vars[spec.vararg.arg] = Items(positional[len(params):]) if not call.unexpanded else UNKNOWN
+        if spec.kwarg:
+            frame.vars[spec.kwarg.arg] = UNKNOWN
+
+    def instantiate(self, cls: Class, call: CallSite) -> Value:
+        instance = Instance(cls)
+        if cls.kind == "torch":
+            instance.attrs["training"] = Const(True, call.at)  # a loss sees the model in training mode
+        if found := cls.method("__init__"):
+            owner, init = found
+            self.run_function(Function(init, owner.frame, f"{owner.node.name}.__init__", owner, instance), call)
+        if cls.kind:
+            self.modules.append(instance)
+        return instance
+
+    def standalone(self, cls: Class) -> Instance:
+        """One instance per class for reading methods nobody called, built with default arguments."""
+        if id(cls) not in self._standalone:
+            self._standalone[id(cls)] = Instance(cls)  # placeholder against recursion
+            made = self.instantiate(cls, self.empty_call(Frame(None, None)))
+            self._standalone[id(cls)] = made if isinstance(made, Instance) else Instance(cls)
+        return self._standalone[id(cls)]
+
+    # ------------------------------------------------------------------ models and losses
+
+    def apply_module(self, module: Module, call: CallSite) -> Value:
+        if isinstance(module, Instance):
+            return self.call_instance(module, call)
+        incoming = call.value(0, ("inputs", "input", "x"))
+        return self.through(module, incoming if incoming is not None else UNKNOWN, call.frame)
+
+    def through(self, module: Value, incoming: Value, frame: Frame) -> Value:
+        """What `module` makes of the prediction `incoming`."""
+        from lossadvisor.readers.python.values import Activate, Dense, Graph, Opaque, PassThrough, Stack
+
+        if isinstance(module, PassThrough) and not isinstance(incoming, Tensor):
+            return incoming
+        if isinstance(module, (Dense, Activate, PassThrough)):
+            head = module.head(incoming.head if isinstance(incoming, Tensor) else UNKNOWN_HEAD)
+            name = module.attrs.get("name")  # Keras names an output after its last layer
+            return Tensor(head._replace(name=name.value if isinstance(name, Const) else None), module.framework)
+        if isinstance(module, Stack):
+            value = incoming
+            for layer in module.layers:
+                value = self.through(layer, value, frame)
+            return value
+        if isinstance(module, Graph):
+            return module.outputs
+        if isinstance(module, Opaque):
+            return Tensor(module.fixed_head, module.framework)
+        if isinstance(module, Instance):
+            return self.call_instance(module, self.empty_call(frame, [incoming]))
+        return UNKNOWN
+
+    def call_instance(self, instance: Instance, call: CallSite) -> Value:
+        """Calling a model object runs its forward (PyTorch) / call (Keras) in training mode."""
+        cls = instance.cls
+        entry = {"torch": "forward", "keras": "call"}.get(cls.kind or "", "__call__")
+        found = cls.method(entry) or cls.method("__call__")
+        if found is None:
+            return UNKNOWN
+        key = (entry, tuple(_const_key(v) for v in call.args), tuple((k, _const_key(v)) for k, (v, _) in sorted(call.kwargs.items())))
+        if key not in instance.heads:
+            owner, method = found
+            instance.heads[key] = UNKNOWN  # against recursion
+            overrides = {"training": Const(True, call.at)} if cls.kind == "keras" else {}
+            fn = Function(method, owner.frame, f"{owner.node.name}.{method.name}", owner, instance)
+            instance.heads[key] = self.run_function(fn, call, overrides)
+        return instance.heads[key]
+
+    def apply_loss(self, loss: LossFn, call: CallSite) -> Value:
+        """`criterion(outputs, labels)`: record what reaches the loss."""
+        from lossadvisor.readers.python import labels as label_sources
+        from lossadvisor.readers.python import losses
+
+        if loss.function and call.node is not None:
+            loss = losses.with_arguments(self.kb, loss, call.keyword_facts(), len(call.args) > 2, call.unexpanded)
+        if loss.labels_first:
+            target, prediction = call.value(0, TARGET_KEYWORDS), call.value(1, PREDICTION_KEYWORDS)
+        else:
+            prediction, target = call.value(0, PREDICTION_KEYWORDS), call.value(1, TARGET_KEYWORDS)
+        self.record_loss(loss.use)
+        if self.inference or not loss.certain:
+            self.pairings.append(Pairing(loss.use))
+            return UNKNOWN
+        head = prediction.head if isinstance(prediction, Tensor) else None
+        label_facts = label_sources.facts_of(self, target) if target is not None else None
+        self.pairings.append(Pairing(loss.use, head, label_facts, loss.use.framework))
+        return UNKNOWN
+
+    def record_loss(self, use: LossUse) -> None:
+        self.losses.append(use)
+
+    def _loss_call(self, interp: Interpreter, ref: Api, call: CallSite) -> Value | None:
+        """`nn.CrossEntropyLoss(…)` makes a loss object; `F.cross_entropy(out, y)` is a loss applied."""
+        from lossadvisor.readers.python import losses
+
+        node = call.node.func if call.node is not None else None
+        text = losses.dotted(node) if node is not None else None
+        written = Fact(text or ref.name, call.at)
+        made = losses.from_api(self.kb, ref, written)
+        if made is None:
+            return None
+        if losses.is_class(ref):
+            made = losses.with_arguments(self.kb, made, call.keyword_facts(), bool(call.args), call.unexpanded)
+            self.record_loss(made.use)
+            return made
+        return self.apply_loss(LossFn(made.use, made.labels_first, made.certain, function=True), call)
+
+    def _activation_call(self, interp: Interpreter, ref: Api, call: CallSite) -> Value | None:
+        """`F.softmax(x, dim=1)`, `tf.nn.sigmoid(z)`, `torch.log(p + 1e-8)`."""
+        activation = activations.function_activation(self.kb, ref)
+        if activation is None:
+            if ref.name in ("clamp", "clip", "clip_by_value") and ref.framework:
+                x = call.value(0, ("input", "x", "t"))
+                return activations.clamp(self.kb, x) if x is not None else UNKNOWN
+            return None
+        x = call.value(0, ("input", "x", "features", "logits"))
+        node = call.arg_node(0, ("input", "x"))
+        if activation == "log" and node is not None and (inner := activations.log_argument(node)) is not node:
+            x = self.eval(inner, call.frame)
+        return activations.apply(self.kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+SHAPE_METHODS = {
+    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "view", "reshape", "squeeze",
+    "unsqueeze", "flatten", "contiguous", "clone", "detach", "type", "type_as", "view_as", "reshape_as", "numpy",
+    "astype", "ravel", "copy", "to_numpy", "squeeze_", "unsqueeze_",
+}  # fmt: skip
+
+
+def _builtin_call(interp: Interpreter, ref: Api, call: CallSite) -> Value | None:
+    if ref.path[0] != "builtins":
+        return None
+    name = ref.name
+    if name == "super":
+        return _super(interp, call)
+    if name == "enumerate":
+        return Each(Items([UNKNOWN, interp.element(call.value(0) or UNKNOWN)]))
+    if name == "zip":
+        return Each(Items([interp.element(a) for a in call.args]))
+    if name in ("iter", "list", "tuple", "reversed", "sorted"):
+        value = call.value(0)
+        return value if isinstance(value, (Items, Each)) or name == "iter" and value is not None else UNKNOWN
+    if name == "next":
+        return interp.element(call.value(0) or UNKNOWN)
+    return UNKNOWN
+
+
+def _super(interp: Interpreter, call: CallSite) -> Value:
+    frame: Frame | None = call.frame
+    while frame is not None:  # the method's frame binds `self`; its function's owner is the class
+        me = frame.vars.get("self")
+        if isinstance(me, Instance):
+            owner = _owner_of(me.cls, frame.qualname)
+            return Super(owner, me)
+        frame = frame.parent
+    return UNKNOWN
+
+
+def _owner_of(cls: Class, qualname: str | None) -> Class:
+    """The class in `cls`'s hierarchy whose method is running (for super() in a base's __init__)."""
+    wanted = (qualname or "").split(".")[0]
+    todo = [cls]
+    while todo:
+        current = todo.pop(0)
+        if current.node.name == wanted:
+            return current
+        todo.extend(b for b in current.bases if isinstance(b, Class))
+    return cls
+
+
+def _container_method(interp: Interpreter, obj: Value, name: str, call: CallSite) -> Value | None:
+    if isinstance(obj, Items):
+        if name == "append" and call.args:
+            obj.items.append(call.args[0])
+        elif name == "extend" and isinstance(call.value(0), Items):
+            obj.items.extend(call.value(0).items)  # type: ignore[union-attr]
+        return Const(None, call.at)
+    if isinstance(obj, LossFn) and name in ("to", "cuda", "cpu"):
+        return obj
+    return None
+
+
+def merge_results(values: list[Value]) -> Value:
+    """One value for a function's several returns: theirs when they agree, else what they share."""
+    first = values[0]
+    if all(v is first for v in values):
+        return first
+    if all(isinstance(v, Tensor) for v in values):
+        heads = [v.head for v in values]  # type: ignore[union-attr]
+        same = all(h == heads[0] for h in heads)
+        if same:
+            return first
+        acts = {h.activation.value if h.activation else None for h in heads}
+        units = {h.units.value if h.units else None for h in heads}
+        head = heads[0]._replace(activation=heads[0].activation if len(acts) == 1 and None not in acts else None, activation_written=None)
+        head = head._replace(units=head.units if len(units) == 1 else None)
+        return Tensor(head, first.framework)  # type: ignore[union-attr]
+    if all(isinstance(v, Items) and len(v.items) == len(first.items) for v in values):  # type: ignore[union-attr]
+        return Items([merge_results([v.items[i] for v in values]) for i in range(len(first.items))])  # type: ignore[union-attr]
+    return UNKNOWN
+
+
+def _agree(a: dict[str, Value], b: dict[str, Value]) -> dict[str, Value]:
+    """After an if/else: a name keeps its value only where both arms agree."""
+    merged = {}
+    for name in a.keys() | b.keys():
+        va, vb = a.get(name), b.get(name)
+        merged[name] = va if va is vb else UNKNOWN  # type: ignore[assignment]
+    return merged
+
+
+def _truthy(value: Any) -> bool:
+    try:
+        return bool(value)
+    except Exception:
+        return True
+
+
+def _const_key(value: Value) -> Any:
+    return ("const", repr(value.value)) if isinstance(value, Const) else type(value).__name__
+
+
+def _selects_samples(index: ast.expr) -> bool:
+    """`y[:1000]`, `y[idx]`, `y[:, None]` keep one label per sample; `y[:, 0]` or `y[3]` do not."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    for i, part in enumerate(parts):
+        if isinstance(part, ast.Constant) and part.value is not None and part.value is not Ellipsis:
+            return False
+        if i > 0 and not isinstance(part, (ast.Slice, ast.Constant)):
+            return False
+    return True
+
+
+def _class_kind(bases: list[Value]) -> tuple[str | None, str | None]:
+    for base in bases:
+        if isinstance(base, Class) and base.kind:
+            return base.kind, base.framework
+        if isinstance(base, Ref):
+            a = base.api
+            if a.path[0] in ("torch", "lightning") and a.name in ("Module", "LightningModule"):
+                return "torch", "pytorch"
+            if a.path[0] == "keras" and a.name in ("Model", "Layer", "Sequential"):
+                return "keras", a.framework
+            if a.path[0] == "flax" and a.name == "Module":
+                return "flax", "jax"
+    return None, None
+
+
+def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in node.decorator_list)
+
+
+def _stops_gradients(callee: Value, node: ast.Call) -> bool:
+    """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)`."""
+    if not isinstance(callee, Ref):
+        return False
+    if callee.api.path in INFERENCE_CONTEXTS:
+        return True
+    if callee.api.path == ("torch", "set_grad_enabled") and node.args and isinstance(node.args[0], ast.Constant):
+        return node.args[0].value is False
+    return False
+
+
+def _decorated_inference(node: ast.FunctionDef | ast.AsyncFunctionDef, interp: Interpreter, frame: Frame) -> bool:
+    """`@torch.no_grad()` / `@torch.inference_mode()` on a function."""
+    for decorator in node.decorator_list:
+        call = decorator if isinstance(decorator, ast.Call) else ast.Call(decorator, [], [])
+        if _stops_gradients(interp.eval(call.func, frame), call):
+            return True
+    return False
+
+
+def _own_nodes(node: ast.AST):
+    """Nodes of a function body, not descending into nested functions or classes."""
+    todo = list(ast.iter_child_nodes(node))
+    while todo:
+        current = todo.pop()
+        yield current
+        if not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(current))
+
+
+_STATEMENTS = (
+    ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Raise, ast.Break, ast.Continue, ast.Pass,
+    ast.Global, ast.Nonlocal, ast.Delete, ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith,
+    ast.Try, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+)  # fmt: skip
+if hasattr(ast, "TryStar"):
+    _STATEMENTS += (ast.TryStar,)
+_EXPRESSIONS = (
+    ast.Constant, ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Tuple, ast.List, ast.Dict, ast.UnaryOp,
+    ast.Compare, ast.BoolOp, ast.IfExp, ast.NamedExpr, ast.Await, ast.Lambda, ast.ListComp, ast.SetComp,
+    ast.GeneratorExp, ast.DictComp,
+)  # fmt: skip
+

@@ -1,0 +1,224 @@
+"""Labels, where the code shows them:
+
+    (x, y), _ = keras.datasets.mnist.load_data()         known datasets: known label formats
+    datasets.CIFAR10(...) → DataLoader → for x, y in …    torchvision: integer class ids
+    to_categorical(y) / F.one_hot(y) / np.eye(k)[y]       one-hot
+    np.load("y.npy"), pd.read_csv("t.csv")["label"]       a label file next to the script, profiled
+    train_test_split(x, y), TensorDataset(x, y)           the labels go along
+
+A label file is profiled only when its labels reach a loss (it may be a feature file), and only if
+it exists relative to the source file; a file that cannot be profiled means labels unknown. Label
+values pass through conversions that keep their meaning (`.long()`, `np.asarray`, `tf.cast`) and
+become unknown through anything else (arithmetic, `y[:, 0]`, a `target_transform`).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from lossadvisor.facts import Fact, LabelFacts
+from lossadvisor.readers.python.imports import Api
+from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Table, Value
+
+# keras.datasets.<name>.load_data(): label format, number of classes, smallest and largest label.
+KERAS_DATASETS = {
+    "mnist": ("class_ids", 10, 0, 9),
+    "fashion_mnist": ("class_ids", 10, 0, 9),
+    "cifar10": ("class_ids", 10, 0, 9),
+    "cifar100": ("class_ids", 100, 0, 99),  # label_mode="coarse": 20 classes
+    "imdb": ("binary", 2, 0, 1),
+    "reuters": ("class_ids", 46, 0, 45),
+    "boston_housing": ("continuous", None, 5.0, 50.0),  # median prices in $1000s
+    "california_housing": ("continuous", None, None, None),
+}
+# torchvision.datasets classifiers: targets are integer class ids (None: depends on the data).
+TORCHVISION_CLASSES = {
+    "MNIST": 10, "FashionMNIST": 10, "KMNIST": 10, "QMNIST": 10, "EMNIST": None, "USPS": 10, "SVHN": 10,
+    "CIFAR10": 10, "CIFAR100": 100, "STL10": 10, "ImageNet": 1000, "Food101": 101, "Flowers102": 102,
+    "GTSRB": 43, "EuroSAT": 10, "FER2013": 7, "Places365": 365, "ImageFolder": None, "DatasetFolder": None,
+}  # fmt: skip
+# Conversions that keep what the labels are.
+CONVERSIONS = {
+    ("numpy", "array"), ("numpy", "asarray"), ("numpy", "squeeze"), ("numpy", "ravel"),
+    ("torch", "tensor"), ("torch", "as_tensor"), ("torch", "from_numpy"), ("torch", "LongTensor"), ("torch", "FloatTensor"),
+    ("tensorflow", "convert_to_tensor"), ("tensorflow", "cast"), ("tensorflow", "constant"), ("tensorflow", "squeeze"),
+    ("jax", "numpy", "array"), ("jax", "numpy", "asarray"),
+}  # fmt: skip
+ONE_HOT = {("torch", "nn", "functional", "one_hot"), ("tensorflow", "one_hot"), ("jax", "nn", "one_hot")}
+DATA_METHODS = {"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "padded_batch"}
+
+
+class LabelFile(Labels):
+    """Labels in a file, profiled on first use (`facts` stays None until then)."""
+
+    __slots__ = ("path", "display", "key", "column", "resolved")
+
+    def __init__(self, path: Path, display: str, key: str | None = None, column: str | int | None = None):
+        super().__init__(None)
+        self.path, self.display, self.key, self.column, self.resolved = path, display, key, column, False
+
+
+class OneHotBasis(Value):
+    """`np.eye(k)`: indexing it with labels one-hot encodes them."""
+
+    __slots__ = ("classes",)
+
+    def __init__(self, classes: int | None):
+        self.classes = classes
+
+
+def call(interp, api: Api, site) -> Value | None:
+    path, name = api.path, api.name
+    if path[0] == "keras" and api.has("datasets") and name == "load_data" and len(path) >= 3:
+        return _keras_dataset(path[-2], site)
+    if api.under("torchvision", "datasets") and name in TORCHVISION_CLASSES:
+        return _torchvision_dataset(name, site)
+    if path[0] == "torch" and api.has("data"):
+        return _torch_data(name, site)
+    if path[:3] == ("tensorflow", "data", "Dataset") and name == "from_tensor_slices":
+        return _dataset_of(site.value(0, "tensors"))
+    if name == "to_categorical" or path in ONE_HOT:
+        return _one_hot(site, site.value(1, ("num_classes", "depth")))
+    if path == ("numpy", "eye"):
+        classes = site.value(0, "N")
+        return OneHotBasis(classes.value if isinstance(classes, Const) and isinstance(classes.value, int) else None)
+    if path in CONVERSIONS:
+        value = site.value(0)
+        return value if isinstance(value, Labels) else UNKNOWN
+    if path in (("numpy", "load"), ("numpy", "loadtxt"), ("numpy", "genfromtxt"), ("pandas", "read_csv"), ("pandas", "read_table")):
+        return _file(interp, site, path[-1])
+    if path == ("sklearn", "model_selection", "train_test_split"):
+        return Items([part for array in site.args for part in (_kept(array), _kept(array))])
+    return None
+
+
+def _keras_dataset(name: str, site) -> Value:
+    known = KERAS_DATASETS.get(name)
+    if known is None:
+        return UNKNOWN
+    fmt, classes, lo, hi = known
+    if name == "cifar100" and site.const(None, "label_mode", "fine") == "coarse":
+        classes, hi = 20, 19
+    facts = _facts(site.fact(fmt), classes, lo, hi, f"`{name}.load_data()`")
+    return Items([Items([UNKNOWN, Labels(facts)]), Items([UNKNOWN, Labels(facts)])])
+
+
+def _torchvision_dataset(name: str, site) -> Value:
+    if site.passed(None, "target_transform"):
+        return Data(None)  # a target transform may turn the ids into anything
+    classes = TORCHVISION_CLASSES[name]
+    return Data(Labels(_facts(site.fact("class_ids"), classes, 0, classes - 1 if classes else None, f"`torchvision.datasets.{name}`")))
+
+
+def _torch_data(name: str, site) -> Value | None:
+    first = site.value(0, "dataset")
+    if name == "DataLoader":
+        return first if isinstance(first, Data) and not site.passed(None, "collate_fn") else UNKNOWN
+    if name == "TensorDataset":
+        return Data(site.args[1] if len(site.args) == 2 and isinstance(site.args[1], Labels) else None)
+    if name == "Subset":
+        return first if isinstance(first, Data) else UNKNOWN
+    if name == "random_split":
+        return Each(first) if isinstance(first, Data) else UNKNOWN
+    return None
+
+
+def _dataset_of(tensors: Value | None) -> Value:
+    if isinstance(tensors, Items) and len(tensors.items) == 2:
+        labels = tensors.items[1]
+        return Data(labels if isinstance(labels, Labels) else None)
+    return UNKNOWN
+
+
+def _one_hot(site, classes_value: Value | None) -> Value:
+    source = site.value(0)
+    classes = classes_value.value if isinstance(classes_value, Const) and isinstance(classes_value.value, int) and classes_value.value > 0 else None
+    if classes is None and isinstance(source, Labels) and source.facts is not None:
+        classes = source.facts.num_classes
+    return Labels(_facts(site.fact("one_hot"), classes, 0, 1, f"`{_text(site.node)}`"))
+
+
+def _facts(fmt_fact: Fact[str], classes: int | None, lo, hi, source: str) -> LabelFacts:
+    fmt = fmt_fact.value
+    if fmt == "class_ids" and classes:
+        evidence = f"{classes} classes, ids 0..{classes - 1}"
+    elif fmt == "binary":
+        evidence = "0 or 1"
+    elif fmt == "one_hot" and classes:
+        evidence = f"{classes} columns"
+    else:
+        evidence = None
+    return LabelFacts(
+        format=fmt_fact, num_classes=classes, minimum=None if lo is None else float(lo),
+        maximum=None if hi is None else float(hi), source=source, evidence=evidence,
+    )  # fmt: skip
+
+
+def _kept(value: Value) -> Value:
+    return value if isinstance(value, Labels) else UNKNOWN
+
+
+def _file(interp, site, reader: str) -> Value:
+    """A label file of a literal path that exists next to the source."""
+    literal = site.const(0, ("file", "fname", "filepath_or_buffer", "filepath"))
+    if not isinstance(literal, str) or interp.base_dir is None:
+        return UNKNOWN
+    path = interp.base_dir / literal
+    if not path.is_file():
+        return UNKNOWN
+    suffix = path.suffix.lower()
+    if reader.startswith("read_") or suffix == ".npz":
+        return Table(path, literal, "npz" if suffix == ".npz" else "csv")
+    return LabelFile(path, literal)
+
+
+def item(interp, container: Value, index: Value, node: ast.Subscript, frame) -> Value:
+    """`df["label"]`, `archive["y"]`, `np.eye(10)[y]`."""
+    if isinstance(container, Table) and isinstance(index, Const) and isinstance(index.value, str):
+        return _column(container, index.value)
+    if isinstance(container, OneHotBasis):
+        fmt = Fact("one_hot", interp.at(node), frame.context)
+        return Labels(_facts(fmt, container.classes, 0, 1, f"`{_text(node)}`"))
+    return UNKNOWN
+
+
+def _column(table: Table, name: str) -> LabelFile:
+    if table.kind == "npz":
+        return LabelFile(table.path, table.display, key=name)
+    return LabelFile(table.path, table.display, column=name)
+
+
+def method(interp, obj: Value, name: str, site) -> Value | None:
+    if isinstance(obj, Table) and name == "pop" and isinstance(site.const(0, "item"), str):
+        return _column(obj, site.const(0, "item"))
+    if isinstance(obj, Data) and name in DATA_METHODS:
+        return obj
+    return None
+
+
+def facts_of(interp, value: Value) -> LabelFacts | None:
+    """What is known about labels that reach a loss or `fit()`; a label file is profiled now."""
+    if not isinstance(value, Labels):
+        return None
+    if isinstance(value, LabelFile) and not value.resolved:
+        value.resolved = True
+        value.facts = _profile(value)
+    return value.facts
+
+
+def _profile(labels: LabelFile) -> LabelFacts | None:
+    from lossadvisor.labels.files import label_facts
+    from lossadvisor.readers import InputError
+
+    try:
+        return label_facts(labels.path, display=labels.display, key=labels.key, column=labels.column)
+    except InputError:
+        return None
+
+
+def _text(node: ast.AST | None) -> str:
+    if node is None:
+        return "labels"
+    text = ast.unparse(node)
+    return text if len(text) <= 48 else text[:45] + "..."

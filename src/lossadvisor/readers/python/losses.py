@@ -1,0 +1,131 @@
+"""Losses as code spells them → `LossFn` values.
+
+    nn.CrossEntropyLoss(label_smoothing=0.1)      a PyTorch loss object (prediction, target)
+    F.binary_cross_entropy_with_logits            a PyTorch loss function
+    keras.losses.BinaryCrossentropy(from_logits=True), keras.losses.mse, compile(loss="bce")
+    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=z)
+    optax.softmax_cross_entropy(logits, labels)
+
+What a spelling means comes from losses.yaml (`kb.find_loss`), accepted only when the match is in
+the namespace's own framework family (`F.cosine_similarity` is not Keras' cosine_similarity loss).
+A name the knowledge base does not know is recorded with `id=None` only when it sits where a loss
+is meant: Keras' `losses` namespace, a `compile()` string, a PyTorch name that reads like a loss.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from typing import Any
+
+from lossadvisor.facts import Fact, LossUse, Position
+from lossadvisor.knowledge import Knowledge, Loss
+from lossadvisor.readers.python.imports import Api
+from lossadvisor.readers.python.values import Const, LossFn, Value
+
+FAMILIES = {"keras": ("keras", "tf_keras"), "tf_keras": ("tf_keras", "keras"), "pytorch": ("pytorch",), "jax": ("jax",)}
+# Names in Keras' `losses` namespace that are machinery, not losses.
+KERAS_MACHINERY = {"Loss", "Reduction", "LossFunctionWrapper", "LossesContainer", "get", "serialize", "deserialize"}
+
+
+def namespace(api: Api) -> str | None:
+    """Which loss namespace a library name is in: 'keras', 'torch', 'tf.nn', 'optax' or None.
+    `keras.backend` / `keras.ops` crossentropy functions count as Keras (they take the target first)."""
+    if api.path[0] == "keras" and (api.has("losses") or api.has("backend") or api.has("ops")):
+        return "keras"
+    if api.under("torch", "nn"):
+        return "torch"
+    if api.under("tensorflow", "nn"):
+        return "tf.nn"
+    if api.path[0] == "optax":
+        return "optax"
+    return None
+
+
+def labels_first(space: str) -> bool:
+    """Keras and tf.nn take (y_true, y_pred); PyTorch and optax take (prediction, target)."""
+    return space in ("keras", "tf.nn")
+
+
+def is_class(api: Api) -> bool:
+    """`CrossEntropyLoss`, `BinaryCrossentropy` are classes; `mse`, `MSE`, `cross_entropy` functions."""
+    return api.name[:1].isupper() and not api.name.isupper()
+
+
+def _reads_like_a_loss(kb: Knowledge, space: str, name: str, framework: str | None) -> bool:
+    """Whether an unknown name in a loss namespace is meant as a loss (a typo to report)."""
+    if space == "keras":
+        return not name.startswith("_") and name not in KERAS_MACHINERY and name[:1].isalpha()
+    if space == "torch":
+        if "loss" in name.lower() or "entropy" in name.lower():
+            return True
+        return bool(difflib.get_close_matches(name, kb.loss_names(framework), n=1, cutoff=0.88))
+    return False  # tf.nn and optax hold far more than losses: only known spellings count
+
+
+def from_api(kb: Knowledge, api: Api, written: Fact[str]) -> LossFn | None:
+    """A loss named by a library name, or None when the name is not a loss. Arguments are added
+    by `with_arguments`."""
+    space = namespace(api)
+    if space is None:
+        return None
+    framework = api.framework
+    match = kb.find_loss(api.name, framework)
+    if match is not None and match.framework not in FAMILIES.get(framework or "", ()):
+        match = None
+    if match is None:
+        if space == "keras" and not api.has("losses"):
+            return None  # keras.ops / keras.backend hold every op: only the known crossentropies count
+        if not _reads_like_a_loss(kb, space, api.name, framework):
+            return None
+    text = written.value if written.value.rsplit(".", 1)[-1] == api.name else api.name
+    use = LossUse(Fact(text, written.at), match.loss.id if match else None, match.framework if match else framework)
+    return LossFn(use, labels_first(space), function=not is_class(api))
+
+
+def from_string(kb: Knowledge, const: Const, framework: str | None) -> LossFn | None:
+    """`compile(loss="categorical_crossentropy")`: any string there is meant as a Keras loss."""
+    if not isinstance(const.value, str):
+        return None
+    match = kb.find_loss(const.value, framework)
+    written = Fact(const.value, const.at)
+    if match is None:
+        return LossFn(LossUse(written, None, framework), True)
+    return LossFn(LossUse(written, match.loss.id, match.framework), True)
+
+
+def with_arguments(
+    kb: Knowledge, loss: LossFn, keywords: dict[str, tuple[Value, Position]], extra_positional: bool, unexpanded: bool
+) -> LossFn:
+    """Record the literal keyword arguments. A non-literal value for a parameter that changes what
+    the loss expects (`from_logits=flag`), or positional / `**kwargs` arguments that may set one,
+    make the loss uncertain: it stays named but is never paired."""
+    use = loss.use
+    known = kb.losses.get(use.id) if use.id else None
+    decisive = _decisive(known)
+    args: dict[str, Fact[Any]] = dict(use.args)
+    certain = loss.certain and not ((extra_positional or unexpanded) and decisive)
+    for name, (value, at) in keywords.items():
+        if isinstance(value, Const):
+            args[name] = Fact(value.value, at)
+        elif name in decisive:
+            certain = False
+    return LossFn(LossUse(use.written, use.id, use.framework, args), loss.labels_first, certain, loss.function)
+
+
+def _decisive(loss: Loss | None) -> set[str]:
+    if loss is None:
+        return set()
+    return {p.name for p in loss.params.values() if p.when or p.ignores_label}
+
+
+def dotted(node: ast.expr) -> str | None:
+    """`nn.CrossEntropyLoss` for the expression `nn.CrossEntropyLoss`, None for anything else."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))

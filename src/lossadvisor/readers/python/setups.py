@@ -1,0 +1,94 @@
+"""From what the dataflow recorded to `TrainingSetup`s: one per (model output, loss) pairing.
+
+    a loss called on a prediction      criterion(model(x), y), F.cross_entropy(logits, y)
+    a Keras compile()                  each loss paired with the output it is meant for
+    a loss nobody calls                still named, so a misspelt loss is reported
+    a model nobody trains here         its head alone (a softmax over one unit is wrong anyway)
+
+A setup that says less than another one about the same loss (no head, or no labels, where the
+other has them) is dropped: reading a function once with unknown arguments and once with real ones
+must not report twice.
+"""
+
+from __future__ import annotations
+
+from lossadvisor.facts import Fact, Head, LossUse, TrainingSetup
+from lossadvisor.readers.python import keras, losses
+from lossadvisor.readers.python.dataflow import Frame, Interpreter
+from lossadvisor.readers.python.labels import facts_of
+from lossadvisor.readers.python.values import Const, Items, LossFn, Mapping, Module, Ref, Value
+
+FIELDS = ("head", "loss", "labels")
+
+
+def assemble(interp: Interpreter) -> list[TrainingSetup]:
+    path = interp.path
+    setups = [TrainingSetup(path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels) for p in interp.pairings]
+    frame = Frame(None, None)
+    for model in interp.modules:
+        setups.extend(_compiled(interp, model, frame))
+    named = {id(s.loss) for s in setups if s.loss is not None} | {_key(s.loss) for s in setups if s.loss is not None}
+    for use in interp.losses:
+        if _key(use) not in named:
+            setups.append(TrainingSetup(path, use.framework, loss=use))
+    for model in interp.modules:
+        if not model.compiles:
+            for head in keras.outputs(interp, model, frame):
+                if head is not None and (head.activation or head.activation_written):
+                    setups.append(TrainingSetup(path, model.framework, head=head))
+    return _most_informative(setups)
+
+
+def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[TrainingSetup]:
+    out = []
+    for value, _ in model.compiles:
+        heads = keras.outputs(interp, model, frame)
+        labels = [facts_of(interp, y) for y in model.fits] if len(heads) == 1 and model.fits else [None]
+        for head, loss in _pairs(interp, model, value, heads):
+            certain = loss.certain
+            for facts in labels:
+                out.append(TrainingSetup(
+                    interp.path, loss.use.framework or model.framework, head=head if certain else None,
+                    loss=loss.use, labels=facts if certain else None,
+                ))  # fmt: skip
+    return out
+
+
+def _pairs(interp: Interpreter, model: Module, value: Value, heads: list[Head | None]) -> list[tuple[Head | None, LossFn]]:
+    """compile(loss=…) may be one loss for every output, a list in output order, or a dict by name."""
+    framework = model.framework or "keras"
+    if isinstance(value, Mapping):
+        named = {h.name: h for h in heads if h is not None and h.name}
+        return [(named.get(k), loss) for k, v in value.items.items() if (loss := _loss(interp, v, framework))]
+    if isinstance(value, Items):
+        matched = len(value.items) == len(heads)
+        return [(heads[i] if matched else None, loss) for i, v in enumerate(value.items) if (loss := _loss(interp, v, framework))]
+    loss = _loss(interp, value, framework)
+    return [(head, loss) for head in heads] if loss else []
+
+
+def _loss(interp: Interpreter, value: Value, framework: str) -> LossFn | None:
+    if isinstance(value, LossFn):
+        return value
+    if isinstance(value, Const):
+        return losses.from_string(interp.kb, value, framework)
+    if isinstance(value, Ref) and value.at is not None:
+        return losses.from_api(interp.kb, value.api, Fact(value.text or value.api.name, value.at))
+    return None  # a function of the user's own, or something the reader cannot follow
+
+
+def _key(use: LossUse | None):
+    return (use.written, use.id) if use is not None else None
+
+
+def _most_informative(setups: list[TrainingSetup]) -> list[TrainingSetup]:
+    distinct: dict[tuple, TrainingSetup] = {}
+    for setup in setups:
+        distinct.setdefault(tuple(repr(getattr(setup, f)) for f in FIELDS), setup)
+    kept = list(distinct.values())
+    return [s for s in kept if not any(other is not s and _covers(other, s) for other in kept)]
+
+
+def _covers(big: TrainingSetup, small: TrainingSetup) -> bool:
+    """`big` says everything `small` says, and more."""
+    return all(getattr(small, f) is None or getattr(small, f) == getattr(big, f) for f in FIELDS)

@@ -1,0 +1,289 @@
+"""What the dataflow knows about a Python value, without running anything.
+
+Every expression evaluates to one of these. `UNKNOWN` is the honest answer for everything else: a
+value the reader cannot follow never turns into a guess (an unknown activation is not linear).
+Values are compared by identity: two `Dense(10)` calls are two layers. (Plain classes with
+`__slots__`, not dataclasses: importing `dataclasses` costs the cold start more than this file.)
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from lossadvisor.facts import Fact, Head, LabelFacts, LossUse, Position
+from lossadvisor.readers.python.imports import Api
+
+
+class Value:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name, None)!r}" for name in getattr(type(self), "__slots__", ()))
+        return f"{type(self).__name__}({fields})"
+
+
+class Unknown(Value):
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+UNKNOWN_HEAD = Head()
+
+
+class Const(Value):
+    """A literal (or a name bound to one): 'softmax', 10, True, None."""
+
+    __slots__ = ("value", "at")
+
+    def __init__(self, value: Any, at: Position):
+        self.value, self.at = value, at
+
+
+def is_count(value: Value | None) -> bool:
+    """A positive integer literal (units, classes)."""
+    return isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool) and value.value > 0
+
+
+class Ref(Value):
+    """A name from a library, not called yet: `nn.Linear`, `keras.losses`, `F.cross_entropy`.
+    `text` is the spelling as written (`nn.Linear`), `at` where."""
+
+    __slots__ = ("api", "at", "text")
+
+    def __init__(self, api: Api, at: Position | None = None, text: str | None = None):
+        self.api, self.at, self.text = api, at, text
+
+
+class Tensor(Value):
+    """A prediction: what a model, a layer or an activation outputs, with the head that made it."""
+
+    __slots__ = ("head", "framework")
+
+    def __init__(self, head: Head, framework: str | None = None):
+        self.head, self.framework = head, framework
+
+
+class Labels(Value):
+    """Targets whose format the code shows (a known dataset, to_categorical, a label file)."""
+
+    __slots__ = ("facts",)
+
+    def __init__(self, facts: LabelFacts | None):
+        self.facts = facts
+
+
+class Items(Value):
+    """A tuple or list literal (or a function's tuple of results)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Value]):
+        self.items = items
+
+
+class Each(Value):
+    """An iterable whose every element is `item` (enumerate, zip, random_split results)."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: Value):
+        self.item = item
+
+
+class Mapping(Value):
+    """A dict literal with constant keys: `compile(loss={"out": "mse"})`."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: dict[Any, Value]):
+        self.items = items
+
+
+class Data(Value):
+    """A dataset or loader that yields (inputs, labels) batches."""
+
+    __slots__ = ("labels",)
+
+    def __init__(self, labels: Labels | None):
+        self.labels = labels
+
+
+class Table(Value):
+    """A file of a literal path that exists: a pandas DataFrame or an .npz archive, read lazily."""
+
+    __slots__ = ("path", "display", "kind")
+
+    def __init__(self, path: Any, display: str, kind: str):
+        self.path, self.display, self.kind = path, display, kind  # kind: "csv" | "npz"
+
+
+class LossFn(Value):
+    """A loss object (`nn.CrossEntropyLoss()`) or loss function (`F.cross_entropy`).
+
+    `labels_first`: Keras and tf.nn take (y_true, y_pred), PyTorch and optax (prediction, target).
+    `certain` is False when an argument that changes the loss's expectations is not a literal
+    (`from_logits=args.logits`): the loss is still named, but never paired with a head or labels.
+    `function`: arguments come with each call (`F.cross_entropy(x, y, label_smoothing=0.1)`).
+    """
+
+    __slots__ = ("use", "labels_first", "certain", "function")
+
+    def __init__(self, use: LossUse, labels_first: bool, certain: bool = True, function: bool = False):
+        self.use, self.labels_first, self.certain, self.function = use, labels_first, certain, function
+
+
+# --------------------------------------------------------------------------- models and layers
+
+
+class Module(Value):
+    """Anything that maps a prediction to a prediction: layers, Sequential stacks, functional
+    models, instances of user model classes. Keras models also collect `compile()`/`fit()` calls."""
+
+    __slots__ = ("framework", "compiles", "fits", "attrs")
+
+    def __init__(self, framework: str | None = None) -> None:
+        self.framework = framework
+        self.compiles: list[tuple[Value, Position]] = []
+        self.fits: list[Labels | None] = []
+        self.attrs: dict[str, Value] = {}
+
+
+class Dense(Module):
+    """A layer with weights and an activation of its own: Dense, Conv2D, nn.Linear, nn.Conv2d.
+    `activation` None with `written` None = the activation cannot be known."""
+
+    __slots__ = ("units", "activation", "written")
+
+    def __init__(self, units: Fact[int] | None, activation: Fact[str] | None, written: Fact[str] | None = None):
+        super().__init__()
+        self.units, self.activation, self.written = units, activation, written
+
+    def head(self, incoming: Head) -> Head:
+        return Head(units=self.units, activation=self.activation, activation_written=self.written)
+
+
+class Activate(Module):
+    """An activation layer (nn.Softmax, layers.Softmax, Activation('sigmoid')): keeps the units."""
+
+    __slots__ = ("activation", "written")
+
+    def __init__(self, activation: Fact[str] | None, written: Fact[str] | None = None):
+        super().__init__()
+        self.activation, self.written = activation, written
+
+    def head(self, incoming: Head) -> Head:
+        return incoming._replace(activation=self.activation, activation_written=self.written)
+
+
+class PassThrough(Module):
+    """Dropout, Flatten, Reshape, Identity: the prediction's form is unchanged."""
+
+    __slots__ = ()
+
+    def head(self, incoming: Head) -> Head:
+        return incoming
+
+
+class Stack(Module):
+    """nn.Sequential / keras.Sequential: layers applied in order (`.add()` appends)."""
+
+    __slots__ = ("layers",)
+
+    def __init__(self, layers: list[Value], framework: str | None):
+        super().__init__(framework)
+        self.layers = layers
+
+
+class Graph(Module):
+    """A Keras functional model: `Model(inputs, outputs)`; outputs is a Tensor, Items or Mapping."""
+
+    __slots__ = ("outputs",)
+
+    def __init__(self, outputs: Value, framework: str | None):
+        super().__init__(framework)
+        self.outputs = outputs
+
+
+class Opaque(Module):
+    """A model from elsewhere: a torchvision / keras.applications model (known head) or a loaded
+    one (unknown head)."""
+
+    __slots__ = ("fixed_head",)
+
+    def __init__(self, head: Head, framework: str | None):
+        super().__init__(framework)
+        self.fixed_head = head
+
+
+# --------------------------------------------------------------------------- user code
+
+
+class Function(Value):
+    """A function or method defined in the file. `frame` is where it was defined (closures);
+    `bound` the instance for a bound method."""
+
+    __slots__ = ("node", "frame", "qualname", "owner", "bound")
+
+    def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef, frame: Any, qualname: str, owner: Class | None = None, bound: Value | None = None):
+        self.node, self.frame, self.qualname, self.owner, self.bound = node, frame, qualname, owner, bound
+
+
+class Class(Value):
+    """A class defined in the file. `kind` is the framework base it derives from, if any:
+    'torch' (nn.Module, LightningModule), 'keras' (keras.Model / Layer), 'flax', None (plain)."""
+
+    __slots__ = ("node", "bases", "methods", "frame", "kind", "framework")
+
+    def __init__(self, node: ast.ClassDef, bases: list[Value], methods: dict[str, Any], frame: Any, kind: str | None, framework: str | None):
+        self.node, self.bases, self.methods, self.frame, self.kind, self.framework = node, bases, methods, frame, kind, framework
+
+    def method(self, name: str) -> tuple[Class, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        """Find a method through user-defined bases (depth first, as simple inheritance does)."""
+        if name in self.methods:
+            return self, self.methods[name]
+        for base in self.bases:
+            if isinstance(base, Class) and (found := base.method(name)):
+                return found
+        return None
+
+
+class Instance(Module):
+    """An instance of a user class. Model classes are Modules: calling one runs `forward`/`call`."""
+
+    __slots__ = ("cls", "heads")
+
+    def __init__(self, cls: Class):
+        super().__init__(cls.framework)
+        self.cls = cls
+        self.heads: dict[Any, Value] = {}  # forward's result, per constant-arguments key
+
+
+class Super(Value):
+    """`super()` inside a method: attribute lookups start at the bases."""
+
+    __slots__ = ("cls", "instance")
+
+    def __init__(self, cls: Class, instance: Value):
+        self.cls, self.instance = cls, instance
+
+
+class Member(Value):
+    """`obj.name` where obj is data (a tensor, labels, a model): resolved when called."""
+
+    __slots__ = ("obj", "name")
+
+    def __init__(self, obj: Value, name: str):
+        self.obj, self.name = obj, name
+
+
+class Pairing:
+    """A loss that the dataflow ties to what reaches it: the prediction's head and the labels."""
+
+    __slots__ = ("loss", "head", "labels", "framework")
+
+    def __init__(self, loss: LossUse, head: Head | None = None, labels: LabelFacts | None = None, framework: str | None = None):
+        self.loss, self.head, self.labels, self.framework = loss, head, labels, framework

@@ -95,16 +95,20 @@ def parse_check_args(args: list[str]) -> dict[str, Any]:
         else:
             action = "append" if opt.kind == "multiple" else "store"
             parser.add_argument(*opt.flags, dest=opt.dest, action=action, choices=opt.choices)
-    given = vars(parser.parse_intermixed_args(args))
-    options: dict[str, Any] = {"paths": given["paths"] or None}
+    # Everything after `--` is a path (intermixed parsing would not keep `-weird.yaml` there).
+    split = args.index("--") if "--" in args else len(args)
+    given = vars(parser.parse_intermixed_args(args[:split]))
+    paths = given["paths"] + args[split + 1 :]
+    options: dict[str, Any] = {"paths": paths or None}
     for opt in CHECK_OPTIONS:
         value = given[opt.dest]
-        if value is None or value is False:
-            value = os.environ.get(opt.env) if opt.env else None
-            if value is not None and opt.choices and value not in opt.choices:
+        if opt.kind == "flag":
+            options[opt.dest] = bool(value)
+            continue
+        if value is None and opt.env and (value := os.environ.get(opt.env)) is not None:
+            if opt.choices and value not in opt.choices:
                 raise _NotForUs(f"invalid {opt.env}")  # typer words this error
-            value = opt.default if value is None else value
-        options[opt.dest] = value
+        options[opt.dest] = opt.default if value is None else value
     return options
 
 
@@ -223,7 +227,7 @@ def _dispatch(argv: list[str]) -> int:
     from lossadvisor.app import app
 
     try:
-        app(args=argv, prog_name=_prog_name())
+        app(args=argv, prog_name=_prog_name(), complete_var=COMPLETION_ENV)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0

@@ -34,10 +34,16 @@ REPO_MARKERS = (".git", ".hg")
 
 
 def did_you_mean(value: str, candidates) -> str:
-    import difflib
+    """"; did you mean `x`?" for the closest candidate, or "". Between equally close ones the
+    longer common prefix wins: LA10l is LA101 rather than LA310."""
+    from difflib import SequenceMatcher
+    from os.path import commonprefix
 
-    close = difflib.get_close_matches(value, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    def closeness(candidate: str) -> tuple[float, int]:
+        return SequenceMatcher(None, value, candidate).ratio(), len(commonprefix([value, candidate]))
+
+    best = max(candidates, key=closeness, default=None)
+    return f"; did you mean `{best}`?" if best is not None and closeness(best)[0] >= 0.6 else ""
 
 
 # --------------------------------------------------------------------------- rule selectors

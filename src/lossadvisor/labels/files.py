@@ -1,12 +1,143 @@
-"""Label files (.npy, .npz, .csv, .tsv, .txt) → LabelFacts. Placeholder until the label issue lands."""
+"""Label files (.npy, .npz, .csv, .tsv, .txt) → a profile → `LabelFacts` for the checks.
+
+Three ways in:
+- `label_facts(path)`: a config's `labels.file`, or `lossadvisor check --labels FILE`. The whole
+  file is profiled (in bounded memory).
+- `read(source)`: the engine's reader for label files named on the command line or met while
+  walking a directory: one setup carrying only the labels, so label-only rules (non-finite values)
+  fire. To keep a walk cheap, only the first WALK_LIMIT_BYTES (or WALK_LIMIT_ROWS) are profiled, and
+  the evidence says so. A table or archive that does not say which column or array holds the labels
+  is not a label file: it yields no setup.
+- `profile_file(path)`: the profile itself, for `lossadvisor labels` and `recommend --labels`.
+"""
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
-from lossadvisor.facts import LabelFacts
-from lossadvisor.readers import InputError
+from lossadvisor.facts import Fact, LabelFacts, Position, TrainingSetup
+from lossadvisor.readers import InputError, Source
+
+SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt")
+TABLES = (".csv", ".tsv", ".txt")
+WALK_LIMIT_BYTES = 256 * 1024 * 1024
+WALK_LIMIT_ROWS = 2_000_000
+MERGE_EVERY = 64  # chunk profiles merged at once (fewer numpy calls than one merge per chunk)
+
+
+@dataclass(frozen=True)
+class ProfiledFile:
+    profile: object  # LabelProfile (numpy is imported lazily)
+    name: str | None  # the .npz array or the table column read
+    sample_note: str | None = None  # "profiled the first …" when only a part was read
+
+
+def profile_file(
+    path: Path, *, key: str | None = None, column: str | int | None = None, data: bytes | None = None, sample: bool = False
+) -> ProfiledFile:
+    """Profile a label file. Raises InputError for a file that is not one (or is broken)."""
+    if data is None and not path.is_file():
+        raise InputError("no such file" if not path.exists() else "not a file")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"label files are {', '.join(SUFFIXES)}; got '{suffix or path.name}'")
+    if key is not None and suffix != ".npz":
+        raise InputError("a key (--key) picks an array inside an .npz file; this is not one")
+    if column is not None and suffix not in TABLES:
+        raise InputError("a column (--column) picks a column of a .csv, .tsv or .txt file; this is not one")
+    try:
+        return _profile_stream(path, suffix, key, column, data, sample)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+
+
+def _profile_stream(path: Path, suffix: str, key: str | None, column: str | int | None, data: bytes | None, sample: bool) -> ProfiledFile:
+    from lossadvisor.labels.arrays import file_size, open_npy, open_npz
+
+    limit_bytes = WALK_LIMIT_BYTES if sample else None
+    with _open_binary(path, data) as fh:
+        size = file_size(fh)
+        if size == 0:
+            raise InputError("empty file")
+        if suffix == ".npy":
+            stream = open_npy(fh, size, limit_bytes=limit_bytes)
+        elif suffix == ".npz":
+            stream = open_npz(fh, key, limit_bytes=limit_bytes)
+        else:
+            from lossadvisor.labels.tables import open_table
+
+            text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+            stream = open_table(text, suffix, column, limit_rows=WALK_LIMIT_ROWS if sample else None)
+        profile = _consume(stream)
+    return ProfiledFile(profile, stream.name, _sample_note(profile.shape, stream.shape, sample))
+
+
+def _sample_note(read: tuple[int, ...], declared: tuple[int, ...] | None, sample: bool) -> str | None:
+    if not sample:
+        return None
+    if declared is None:  # a table: its length is only known by reading it all
+        return f"profiled the first {read[0]:,} rows" if read[0] >= WALK_LIMIT_ROWS else None
+    return f"profiled the first {read[0]:,} of {declared[0]:,} samples" if read != declared else None
+
+
+def _open_binary(path: Path, data: bytes | None) -> BinaryIO:
+    return io.BytesIO(data) if data is not None else open(path, "rb")
+
+
+def _consume(stream):
+    """Fold the chunks into one profile; value counting stops once there are too many values."""
+    from lossadvisor.labels.profile import merge_all, profile_chunk
+
+    result, pending = None, []
+    for chunk in stream.chunks:
+        track = result is None or result.values is not None
+        pending.append(profile_chunk(chunk, stream.width, track_values=track))
+        if len(pending) == MERGE_EVERY or result is None:
+            result = merge_all([result, *pending] if result else pending)
+            pending = []
+    if pending:
+        result = merge_all([result, *pending] if result else pending)
+    if result is None:
+        raise InputError("holds no labels")
+    return replace(result, shape=stream.read_shape())
+
+
+# --------------------------------------------------------------------------- facts for the checks
 
 
 def label_facts(path: Path, *, display: str | None = None, key: str | None = None, column: str | int | None = None) -> LabelFacts:
-    raise InputError("label files are not read yet")
+    """Profile a label file into the facts the LA3xx rules use. Raises InputError for bad files."""
+    return _facts(profile_file(path, key=key, column=column), display or str(path))
+
+
+def _facts(profiled: ProfiledFile, display: str) -> LabelFacts:
+    from lossadvisor.labels.infer import read_profile
+
+    reading = read_profile(profiled.profile)
+    evidence = reading.evidence
+    if note := profiled.sample_note:
+        evidence += f" ({note})"
+    return LabelFacts(
+        format=Fact(reading.format, Position(display)),
+        num_classes=reading.num_classes,
+        minimum=reading.minimum,
+        maximum=reading.maximum,
+        ignore_values=tuple(value for value, _ in reading.ignore),
+        nan_count=profiled.profile.nan + profiled.profile.inf,
+        source=display,
+        evidence=evidence,
+    )
+
+
+def read(source: Source) -> list[TrainingSetup]:
+    """The engine's reader: one setup that carries only the labels."""
+    from lossadvisor.labels.arrays import NoLabelChoice
+
+    try:
+        profiled = profile_file(source.path, data=source.data, sample=True)
+    except NoLabelChoice:
+        return []  # several columns or arrays, none named like labels: not a label file
+    return [TrainingSetup(path=source.display, labels=_facts(profiled, source.display))]

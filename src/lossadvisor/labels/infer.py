@@ -1,0 +1,355 @@
+"""From a label profile to what the labels are: their format (a labels.yaml id), the classes, the
+values that look like "ignore" labels, the problem types they fit, and the loss each framework
+would use for them.
+
+The format is read from the values alone, most specific first: 0/1 (binary; one-hot or multi-hot
+when there is a class axis), ±1, non-negative whole numbers (class ids, or counts when they trail
+off like counts), text (class names), then real values (a distribution when the class-axis vectors
+sum to 1, values in [0, 1], non-negative, or unbounded). Where two readings are plausible (2 values:
+binary or a 2-class multiclass; whole numbers: class ids or counts) the reading says so.
+
+The losses come from tasks.yaml (`recommend`); when the recommended loss does not take labels of
+this format (one-hot rows into a sparse loss), losses.yaml is searched for one that does and serves
+the same problem type with the same head.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lossadvisor.labels.profile import LabelProfile
+from lossadvisor.readers import InputError
+
+IGNORE_CANDIDATES = (-100, -1, 255)
+ROBUST_SHARE = 0.01  # far outliers above this share make robust regression a fit
+LINEAR_FORMS = frozenset({"logits", "scores", "real"})  # what a linear last layer outputs, whatever a loss calls it
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A problem type the labels fit, with how the labels read as that type."""
+
+    task: str  # task id (tasks.yaml)
+    classes: int | None
+    phrase: str  # "multiclass with 8 classes", "ordinal, if the ids are ordered levels"
+
+
+@dataclass(frozen=True)
+class Reading:
+    profile: LabelProfile
+    format: str  # label format id (labels.yaml)
+    evidence: str  # "labels take 8 integer values 0..7"
+    fits: tuple[Fit, ...]
+    num_classes: int | None = None
+    minimum: float | None = None  # without the ignore values
+    maximum: float | None = None
+    ignore: tuple[tuple[int, int], ...] = ()  # (value, count)
+    classes: tuple[tuple[Any, int], ...] = ()  # class distribution, most frequent first
+    empty_classes: tuple[int, ...] = ()  # class columns with no positive label (one-hot / multi-hot)
+    per_row: float | None = None  # mean positive labels per row (multi-hot)
+    outlier_share: float | None = None
+    caveat: str | None = None  # what else the labels could be
+
+    @property
+    def imbalance(self) -> float | None:
+        """Largest class count over the smallest (present) one."""
+        counts = [c for _, c in self.classes if c > 0]
+        return max(counts) / min(counts) if len(counts) > 1 else None
+
+    def summary(self) -> str:
+        """What the labels showed and how sure that is, in one line (for `recommend --labels`)."""
+        text = f"{self.evidence}: {self.fits[0].phrase}"
+        if len(self.fits) > 1:
+            text += " (or " + "; or ".join(f.phrase for f in self.fits[1:]) + ")"
+        notes = [f"{value} on {_share(count, self.profile.count)} of the labels looks like an ignore label" for value, count in self.ignore]
+        return "; ".join([text, *notes, *([self.caveat] if self.caveat else [])])
+
+
+@dataclass(frozen=True)
+class Inference:
+    """What `lossadvisor recommend --labels FILE` needs."""
+
+    task: str
+    classes: int | None
+    evidence: str
+    reading: Reading | None = field(default=None, repr=False)
+
+
+def infer_task_from_file(path: Path) -> Inference:
+    from lossadvisor.labels.files import profile_file
+
+    reading = read_profile(profile_file(path).profile)
+    first = reading.fits[0]
+    return Inference(first.task, first.classes, reading.summary(), reading)
+
+
+# --------------------------------------------------------------------------- reading a profile
+
+
+def read_profile(p: LabelProfile) -> Reading:
+    """Raises InputError when nothing usable is left (every value NaN or missing)."""
+    if p.finite == 0:
+        what = "missing" if p.is_text else "NaN or infinite" if p.inf else "NaN (or missing)"
+        raise InputError(f"holds no usable labels: all {p.count:,} values are {what}")
+    if p.is_text:
+        return _class_names(p)
+    counts = dict(p.value_counts()) if p.values is not None else None
+    ignore: dict[int, int] = {}
+    if counts is not None and p.integral:
+        ignore = _ignore_values(counts)
+        counts = {v: c for v, c in counts.items() if v not in ignore}
+    base = {"profile": p, "ignore": tuple(sorted(ignore.items())), "minimum": p.minimum, "maximum": p.maximum}
+    if counts is not None:
+        base.update(minimum=min(counts), maximum=max(counts))
+        values = set(counts)
+        if values <= {0, 1}:
+            return _zero_one(p, counts, base)
+        if values == {-1, 1}:
+            return _with(base, "signed_binary", "labels take the values -1 and 1", _SIGNED_FITS, classes=counts, num_classes=2)
+        if p.integral and min(values) >= 0:
+            return _whole_numbers(p, counts, base)
+    if p.integral:
+        low, high = _span(base)
+        if base["minimum"] >= 0:
+            return _with(base, "counts", f"labels are non-negative integers {low}..{high}", (Fit("count", None, "count regression"),))
+        return _with(base, "continuous", f"labels are integers from {low} to {high}", (Fit("regression", None, "regression"),))
+    return _real(p, base)
+
+
+def _ignore_values(counts: dict[Any, int]) -> dict[int, int]:
+    """-100, -1 and 255 next to ordinary non-negative ids (several of them, and for 255 with a gap
+    below it) are the usual "ignore this label" markers."""
+    rest = [v for v in counts if v not in IGNORE_CANDIDATES]
+    if not rest or min(rest) < 0:
+        return {}
+    found = {}
+    for value in IGNORE_CANDIDATES:
+        if value not in counts:
+            continue
+        if value == -100 or (len(rest) >= 2 and (value == -1 or max(rest) < 254)):
+            found[value] = counts[value]
+    return found
+
+
+def _zero_one(p: LabelProfile, counts: dict[Any, int], base: dict) -> Reading:
+    v = p.vectors
+    ndim = len(p.shape)
+    if p.width > 1 and v is not None and v.count and not base["ignore"]:
+        one_hot = v.sum_one == v.count
+        if one_hot or ndim == 2:
+            columns = tuple((i, int(n)) for i, n in enumerate(v.argmax if one_hot else v.ones))
+            empty = tuple(i for i, n in columns if n == 0)
+            classes = tuple(sorted(columns, key=lambda item: (-item[1], item[0])))
+            if one_hot:
+                evidence = f"rows of {p.width} values with a single 1"
+                task = "segmentation" if ndim > 2 else "multiclass"
+                return _with(base, "one_hot", evidence, (Fit(task, p.width, f"{task} with {p.width} classes"),),
+                             num_classes=p.width, classes=classes, empty_classes=empty)  # fmt: skip
+            per_row = float(v.ones.sum()) / v.count
+            evidence = f"rows of {p.width} values in {{0, 1}} with {per_row:.2g} ones per row on average"
+            fits = (Fit("multilabel", p.width, f"multilabel with {p.width} classes"),)
+            return _with(base, "multi_hot", evidence, fits, num_classes=p.width, classes=classes, empty_classes=empty, per_row=per_row)
+    values = sorted(counts)
+    evidence = "labels take the values 0 and 1" if len(values) == 2 else f"every label is {values[0]}"
+    if ndim > 2:
+        evidence = f"0/1 masks: {evidence}"
+        fits = (Fit("segmentation", 2, "binary segmentation (2 classes per pixel)"), Fit("binary", None, "one sigmoid unit per pixel"))
+    else:
+        fits = (Fit("binary", None, "binary"), Fit("multiclass", 2, "a 2-class multiclass"))
+    return _with(base, "binary", evidence, fits, num_classes=len(values), classes=counts)
+
+
+def _whole_numbers(p: LabelProfile, counts: dict[Any, int], base: dict) -> Reading:
+    """Class ids: non-negative integers that mostly fill 0..max. Counts: sparse or trailing off."""
+    low, high = int(base["minimum"]), int(base["maximum"])
+    distinct = len(counts)
+    where = f"{low}..{high}" if distinct == high - low + 1 else f"between {low} and {high}"
+    evidence = f"labels take {distinct} integer values {where}"
+    if high + 1 > 2 * distinct or _trails_off(counts, high):
+        fits = (Fit("count", None, "count regression"), Fit("multiclass", distinct, f"multiclass with {distinct} classes, if these are class ids"))
+        return _with(base, "counts", evidence.replace("labels take", "labels are counts:", 1), fits, classes=counts,
+                     caveat="counts and class ids look alike: check which these are")  # fmt: skip
+    if len(p.shape) > 2:
+        fits = (Fit("segmentation", distinct, f"segmentation with {distinct} classes"),)
+        return _with(base, "class_ids", evidence, fits, num_classes=distinct, classes=counts)
+    fits = (
+        Fit("multiclass", distinct, f"multiclass with {distinct} classes"),
+        Fit("ordinal", distinct, "ordinal, if the ids are ordered levels"),
+    )
+    caveat = "integer labels could also be counts" if len(p.shape) == 1 else None
+    return _with(base, "class_ids", evidence, fits, num_classes=distinct, classes=counts, caveat=caveat)
+
+
+def _trails_off(counts: dict[Any, int], high: int) -> bool:
+    """Counts start at 0 and thin out: the upper half of the range holds under 1% of the labels."""
+    if 0 not in counts or high < 10:
+        return False
+    total = sum(counts.values())
+    return sum(c for v, c in counts.items() if v > high / 2) < 0.01 * total
+
+
+def _class_names(p: LabelProfile) -> Reading:
+    counts = dict(p.value_counts())
+    if not counts:
+        base = {"profile": p, "ignore": (), "minimum": None, "maximum": None}
+        return _with(base, "class_names", f"labels are text with more than {p.count:,} distinct values", (Fit("multiclass", None, "multiclass"),))
+    names = sorted(counts, key=lambda n: -counts[n])
+    shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+    evidence = f"labels are {len(names)} class names ({shown})"
+    encode = "after encoding the names as ids (LabelEncoder / StringLookup)"
+    if len(names) == 2:
+        fits = (Fit("binary", None, f"binary, {encode}"), Fit("multiclass", 2, "a 2-class multiclass"))
+    else:
+        fits = (Fit("multiclass", len(names), f"multiclass with {len(names)} classes, {encode}"),)
+    base = {"profile": p, "ignore": (), "minimum": None, "maximum": None}
+    return _with(base, "class_names", evidence, fits, num_classes=len(names), classes=counts)
+
+
+def _real(p: LabelProfile, base: dict) -> Reading:
+    low, high = _span(base)
+    v = p.vectors
+    if p.width > 1 and v is not None and v.count and v.sum_one == v.count:
+        evidence = f"rows of {p.width} values in [0, 1] that sum to 1"
+        fits = (
+            Fit("distribution", p.width, "distribution matching (soft labels, distillation)"),
+            Fit("multiclass", p.width, f"multiclass with {p.width} classes and soft labels"),
+        )
+        columns = tuple((i, int(n)) for i, n in enumerate(v.argmax))
+        classes = tuple(sorted(columns, key=lambda item: (-item[1], item[0])))
+        return _with(base, "distribution", evidence, fits, num_classes=p.width, classes=classes)
+    outliers = p.outlier_share()
+    if base["minimum"] >= 0 and base["maximum"] <= 1:
+        fmt, evidence = "unit_interval", f"labels are real values between {low} and {high}"
+        fits: tuple[Fit, ...] = (Fit("bounded-regression", None, "regression of values in [0, 1]"),)
+    else:
+        nonnegative = base["minimum"] >= 0
+        fmt = "nonnegative" if nonnegative else "continuous"
+        evidence = f"labels are {'non-negative ' if nonnegative else ''}real values from {low} to {high}"
+        fits = (Fit("regression", None, "regression"),)
+        if outliers is not None and outliers > ROBUST_SHARE:
+            fits = (Fit("robust-regression", None, f"robust regression ({outliers:.1%} far outliers)"), *fits)
+    return _with(base, fmt, evidence, fits, outlier_share=outliers)
+
+
+_SIGNED_FITS = (Fit("binary", None, "binary with ±1 labels (map -1 to 0 for a binary crossentropy, or use a margin loss)"),)
+
+
+def _with(base: dict, fmt: str, evidence: str, fits: tuple[Fit, ...], *, classes: Any = (), **more: Any) -> Reading:
+    if isinstance(classes, dict):
+        classes = tuple(sorted(classes.items(), key=lambda item: (-item[1], item[0])))
+    return Reading(format=fmt, evidence=evidence, fits=fits, classes=tuple(classes), **base, **more)
+
+
+def _span(base: dict) -> tuple[str, str]:
+    return _number(base["minimum"]), _number(base["maximum"])
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "?"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count / total:.1%}" if total else "0%"
+
+
+# --------------------------------------------------------------------------- the loss per framework
+
+
+@dataclass(frozen=True)
+class LossChoice:
+    framework: str
+    title: str  # "PyTorch"
+    loss: str  # "CrossEntropyLoss(ignore_index=255)"
+    note: str | None = None
+
+
+def losses_for(reading: Reading, fit: Fit) -> list[LossChoice]:
+    """The recommended loss per framework for this problem type, made to fit the labels: a loss
+    that takes this label format, and the ignore value passed where the loss has a parameter."""
+    from lossadvisor import knowledge
+    from lossadvisor.recommend import recommend
+
+    kb = knowledge.load()
+    task = kb.tasks[fit.task]
+    advice = recommend(fit.task, "all", fit.classes)
+    out = []
+    for fw in advice.frameworks:
+        choice = (task.raw.get("loss") or {}).get(fw.framework) or {}
+        if "name" not in choice:
+            out.append(LossChoice(fw.framework, fw.title, fw.loss, f"no built-in loss: see `lossadvisor recommend --task {fit.task}`"))
+            continue
+        name, args, note = choice["name"], dict(choice.get("args") or {}), None
+        if not _accepts(kb, name, fw.framework, args, reading.format):
+            found = _loss_taking(kb, task, fw.framework, reading.format)
+            wanted = kb.label_formats.get(task.raw.get("labels") or "")
+            if found:
+                note = f"instead of {_call(name, args)}, which needs {wanted.title.lower() if wanted else 'other labels'}"
+                name, args = found
+            else:
+                note = f"convert the labels to {wanted.title.lower() if wanted else 'the format it takes'} first"
+        args, ignore_note = _ignore_args(kb, name, fw.framework, args, reading.ignore)
+        out.append(LossChoice(fw.framework, fw.title, _call(name, args), note or ignore_note))
+    return out
+
+
+def _accepts(kb, name: str, framework: str, args: dict[str, Any], label_format: str) -> bool:
+    match = kb.find_loss(name, framework)
+    if match is None:
+        return True  # not a loss we know: no second guessing
+    targets = kb.accepted_targets(match.loss.id, framework, name, args)
+    return not targets or bool(kb.satisfied_formats(label_format) & set(targets))
+
+
+def _loss_taking(kb, task, framework: str, label_format: str) -> tuple[str, dict[str, Any]] | None:
+    """The first loss in losses.yaml serving `task` that takes these labels from the task's head."""
+    head = dict(task.raw.get("head") or {})
+    head.update((task.raw.get("head_by_framework") or {}).get(framework) or {})
+    activation = kb.activations.get(head.get("activation") or "linear")
+    output = activation.output if activation else "logits"
+    for loss in kb.losses.values():
+        if task.id not in loss.tasks:
+            continue
+        for spelling in loss.spellings(framework):
+            if spelling.strings_only:
+                continue
+            for args in _argument_choices(loss, framework):
+                form = kb.expected_input(loss.id, framework, spelling.name, args)
+                same_head = form == output or (form in LINEAR_FORMS and output in LINEAR_FORMS)
+                if same_head and _accepts(kb, spelling.name, framework, args, label_format):
+                    return spelling.name, args
+    return None
+
+
+def _argument_choices(loss, framework: str) -> list[dict[str, Any]]:
+    """No arguments first, then each argument value that changes what the loss expects."""
+    choices: list[dict[str, Any]] = [{}]
+    for param in loss.params.values():
+        if param.frameworks and framework not in param.frameworks:
+            continue
+        for value in param.when:
+            choices.append({param.name: {"true": True, "false": False}.get(value, value)})
+    return choices
+
+
+def _ignore_args(kb, name: str, framework: str, args: dict[str, Any], ignore: tuple[tuple[int, int], ...]) -> tuple[dict[str, Any], str | None]:
+    if not ignore:
+        return args, None
+    match = kb.find_loss(name, framework)
+    params = [p for p in match.loss.params.values() if p.ignores_label and (not p.frameworks or framework in p.frameworks)] if match else []
+    value = ignore[0][0]
+    if not params:
+        return args, f"has no ignore parameter: mask the {value} labels out"
+    param = params[0]
+    if args.get(param.name, param.default) == value:
+        return args, None
+    return {**args, param.name: value}, None
+
+
+def _call(name: str, args: dict[str, Any]) -> str:
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"

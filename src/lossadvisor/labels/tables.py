@@ -1,0 +1,196 @@
+"""Labels in one column of a `.csv`, `.tsv` or `.txt` file, streamed row by row.
+
+The delimiter comes from the suffix (`.csv` falls back to `;` when the first line has no comma;
+`.txt` takes tabs, commas or runs of whitespace). A first row is a header when it names the column
+asked for, when a text cell sits above numbers, or when none of its cells reappears below it. The
+column is `--column` (a name, or a 0-based index), else the only one, else one named like labels.
+A column is numeric when its values parse as numbers (missing cells such as "", NA, null become
+NaN); a numeric column with a stray word in it is bad input, a column of words holds class names.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterator
+from typing import TextIO
+
+import numpy as np
+
+from lossadvisor.labels.arrays import LabelStream, NoLabelChoice, choose
+from lossadvisor.readers import InputError
+
+ROWS_PER_CHUNK = 1 << 18
+LOOKAHEAD = 200  # rows read before deciding on the header and the column
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+BOOLEANS = frozenset({"true", "false"})
+
+Row = tuple[int, list[str]]  # (line number, fields)
+
+
+def open_table(fh: TextIO, suffix: str, column: str | int | None, *, limit_rows: int | None = None) -> LabelStream:
+    rows = _rows(fh, suffix)
+    ahead = list(itertools.islice(rows, LOOKAHEAD))
+    if not ahead:
+        raise InputError("holds no rows")
+    width = len(ahead[0][1])
+    header = _has_header(ahead, column)
+    names = [f.strip() for f in ahead[0][1]] if header else [str(i) for i in range(width)]
+    index = _column_index(names, header, column)
+    body = itertools.chain(ahead[1:] if header else ahead, rows)
+    name = names[index] if header else (None if width == 1 else f"column {index}")
+    counted = {"rows": 0}
+    chunks = _chunks(body, width, index, name or "labels", counted, limit_rows)
+    return LabelStream("", None, 1, chunks, lambda: (counted["rows"],), name)
+
+
+def _rows(fh: TextIO, suffix: str) -> Iterator[Row]:
+    """Non-blank rows with their line numbers; `.txt` lines starting with '#' are comments."""
+    try:
+        first = fh.readline()
+        while first and not first.strip():
+            first = fh.readline()
+        lines = itertools.chain([first], fh) if first else iter(())
+        delimiter = _delimiter(first, suffix)
+        if delimiter is None:
+            number = 0
+            for number, line in enumerate(lines, start=1):
+                fields = line.split()
+                if fields and not fields[0].startswith("#"):
+                    yield number, fields
+            return
+        reader = csv.reader(lines, delimiter=delimiter)
+        for fields in reader:
+            if any(f.strip() for f in fields):
+                yield reader.line_num, fields
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})") from None
+    except csv.Error as exc:
+        raise InputError(f"unreadable CSV: {exc}") from None
+
+
+def _delimiter(first_line: str, suffix: str) -> str | None:
+    if suffix == ".tsv":
+        return "\t"
+    if suffix == ".csv":
+        return ";" if "," not in first_line and ";" in first_line else ","
+    if "\t" in first_line:
+        return "\t"
+    return "," if "," in first_line else None
+
+
+def _has_header(ahead: list[Row], column: str | int | None) -> bool:
+    first = [f.strip() for f in ahead[0][1]]
+    rest = [[f.strip() for f in fields] for _, fields in ahead[1:]]
+    if isinstance(column, str) and column in first:
+        return True
+    if all(_is_number(f) or f.lower() in MISSING for f in first):
+        return False
+    if not rest:
+        return True  # one row of words: a header without labels
+    for i, cell in enumerate(first):
+        if not _is_number(cell) and any(i < len(r) and _is_number(r[i]) for r in rest):
+            return True  # a word above numbers
+    if len(set(first)) < len(first):
+        return False
+    return not any(i < len(r) and r[i] == cell for r in rest for i, cell in enumerate(first))
+
+
+def _column_index(names: list[str], header: bool, column: str | int | None) -> int:
+    width = len(names)
+    if column is None:
+        if width == 1:
+            return 0
+        if not header:
+            raise NoLabelChoice(f"{width} columns and no header row: pick the label column with --column INDEX")
+        return names.index(choose(names, None, what="column", flag="--column"))
+    text = str(column).strip()
+    if header:
+        matches = [i for i, n in enumerate(names) if n == text] or [i for i, n in enumerate(names) if n.lower() == text.lower()]
+        if matches:
+            return matches[0]
+    if isinstance(column, int) or text.lstrip("-").isdigit():
+        index = int(text)
+        if -width <= index < width:
+            return index % width
+        raise InputError(f"no column {index}: the file has {width} column{'s' if width != 1 else ''}")
+    if not header:
+        raise InputError(f"no column '{text}': the file has no header row; pass a 0-based column index")
+    raise InputError(f"no column '{text}' (found: {', '.join(names)})")
+
+
+def _chunks(body: Iterator[Row], width: int, index: int, name: str, counted: dict, limit: int | None) -> Iterator[np.ndarray]:
+    column = _Column(name)
+    values: list[str] = []
+    lines: list[int] = []
+    for line, fields in body:
+        if len(fields) != width:
+            raise InputError(f"ragged rows: line {line} has {len(fields)} fields, the first row has {width}", line)
+        values.append(fields[index].strip())
+        lines.append(line)
+        counted["rows"] += 1
+        if len(values) == ROWS_PER_CHUNK:
+            yield column.convert(values, lines)
+            values, lines = [], []
+        if limit is not None and counted["rows"] >= limit:
+            break
+    if values:
+        yield column.convert(values, lines)
+
+
+class _Column:
+    """Turns cells into an array; whether the column is numbers or words is decided once."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.mode: str | None = None  # "number", "bool" or "text"
+
+    def convert(self, values: list[str], lines: list[int]) -> np.ndarray:
+        if self.mode is None:
+            self.mode = _decide(values)
+        if self.mode == "text":
+            return np.array(["" if v.lower() in MISSING else v for v in values], dtype=str)
+        if self.mode == "bool":
+            return self._booleans(values, lines)
+        cells = np.array(values, dtype=str)
+        try:
+            return cells.astype(np.int64)
+        except (ValueError, OverflowError):
+            pass
+        missing = np.isin(np.char.lower(cells), list(MISSING))
+        cells[missing] = "nan"
+        try:
+            return cells.astype(np.float64)
+        except ValueError:
+            raise self._junk(values, lines) from None
+
+    def _booleans(self, values: list[str], lines: list[int]) -> np.ndarray:
+        lowered = [v.lower() for v in values]
+        for value, low, line in zip(values, lowered, lines):
+            if low not in BOOLEANS and low not in MISSING:
+                raise InputError(f"'{value}' in column '{self.name}' is not true/false like the rest", line)
+        return np.array([1.0 if v == "true" else 0.0 if v == "false" else np.nan for v in lowered])
+
+    def _junk(self, values: list[str], lines: list[int]) -> InputError:
+        for value, line in zip(values, lines):
+            if not _is_number(value) and value.lower() not in MISSING:
+                return InputError(f"'{value}' in column '{self.name}' is not a number, and the column holds numbers", line)
+        return InputError(f"column '{self.name}' holds values that are not numbers")
+
+
+def _decide(values: list[str]) -> str:
+    present = [v for v in values if v.lower() not in MISSING]
+    if not present:
+        return "number"  # nothing but missing cells: NaN, which the profile reports
+    if all(v.lower() in BOOLEANS for v in present):
+        return "bool"
+    numbers = sum(1 for v in present if _is_number(v))
+    return "number" if numbers and numbers >= len(present) - numbers else "text"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -18,10 +18,9 @@ import pytest
 
 from conftest import FIXTURES, run_cli
 from lossadvisor.engine import check_paths
-from lossadvisor.readers import MAX_DOCUMENT_BYTES, InputError, Source
-from lossadvisor.readers import keras_archive
-from lossadvisor.readers.keras_model import SavedModel, setups
 from lossadvisor.facts import Position
+from lossadvisor.readers import MAX_DOCUMENT_BYTES, InputError, Source, keras_archive
+from lossadvisor.readers.keras_model import SavedModel, setups
 from lossadvisor.settings import Settings
 
 KERAS = FIXTURES / "keras"
@@ -169,7 +168,8 @@ def test_tf_keras_2_h5_with_byte_attributes(tmp_path):
         {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "name": "dense_input"}},
         {"class_name": "Dense", "config": {"name": "dense", "units": 3, "activation": "softmax"}},
     ]}}  # fmt: skip
-    training = {"loss": {"class_name": "CategoricalCrossentropy", "config": {"reduction": "auto", "name": "categorical_crossentropy", "from_logits": True, "label_smoothing": 0.0}}}
+    loss_config = {"reduction": "auto", "name": "categorical_crossentropy", "from_logits": True, "label_smoothing": 0.0}
+    training = {"loss": {"class_name": "CategoricalCrossentropy", "config": loss_config}}
     path = tmp_path / "tf2.h5"
     with h5py.File(path, "w") as h5:
         h5.attrs["keras_version"] = b"2.15.0"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from lossadvisor.facts import Position, TrainingSetup
@@ -22,6 +23,7 @@ from lossadvisor.readers import MAX_DOCUMENT_BYTES, InputError, Source
 from lossadvisor.readers.keras_model import SavedModel, from_config, setups
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+HDF5_SIGNATURE_OFFSETS = (0, 512, 1024, 2048)  # at the start, or after a user block
 # Without h5py, a legacy Keras file is recognised by the name of its root attribute, which Keras
 # writes before any weight; the scan stops after this many bytes.
 HDF5_SCAN_BYTES = 4 * 1024 * 1024
@@ -29,8 +31,8 @@ H5_EXTRA_HINT = "reading Keras .h5 models needs h5py: pip install 'lossadvisor[h
 
 
 def read(source: Source) -> list[TrainingSetup]:
-    suffix = (source.path.suffix or source.display.rsplit(".", 1)[-1]).lower().lstrip(".")
-    saved = _read_hdf5(source) if suffix in ("h5", "hdf5") else _read_zip(source)
+    suffix = (source.path.suffix or Path(source.display).suffix).lower()
+    saved = _read_hdf5(source) if suffix in (".h5", ".hdf5") else _read_zip(source)
     if saved is None:
         return []
 
@@ -94,8 +96,8 @@ def _read_member(archive, info) -> bytes:
 
 
 def _read_hdf5(source: Source) -> SavedModel | None:
-    head = source.read_bytes(HDF5_SCAN_BYTES) if source.data is not None else _head_bytes(source)
-    if HDF5_SIGNATURE not in head[:2048 + len(HDF5_SIGNATURE)]:  # at 0, or after a user block
+    head = source.data[:HDF5_SCAN_BYTES] if source.data is not None else _head_bytes(source)
+    if not any(head.startswith(HDF5_SIGNATURE, offset) for offset in HDF5_SIGNATURE_OFFSETS):
         raise InputError("not an HDF5 file")
     try:
         import h5py

@@ -47,6 +47,14 @@ class Net(nn.Module):
 model = Net()
 criterion = nn.CrossEntropyLoss()
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+
+def train_step(x: torch.Tensor, y: torch.Tensor) -> float:
+    optimizer.zero_grad()
+    loss = criterion(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
 '''
 GOALS = {"yaml": ("yamllint", 1.0), "py": ("flake8", 0.8)}
 

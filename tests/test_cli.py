@@ -300,6 +300,8 @@ SAMPLE_ARGS = [
     ["--framework", "keras", "--labels", "y.npy", "--loss", "mse", "--fail-on", "error", "--color", "never"],
     ["-", "--stdin-filename", "x.yaml", "--config", "pyproject.toml"],
     ["--isolated", "--format=github", "--", "-weird.yaml"],
+    ["-fjson", "-oout.json", "--loss=", "--format", "text", "--format", "sarif", "-", "x.yaml"],  # last one wins
+    ["--labels", "-", "--exclude=a", "--exclude", "b"],
 ]
 
 
@@ -321,10 +323,19 @@ def test_fast_parser_reads_env_default(monkeypatch):
     assert cli.parse_check_args([])["output_format"] == "github"
 
 
-def test_fast_parser_hands_over_what_it_does_not_know():
-    for args in (["--help"], ["-h"], ["--form", "json"], ["--format", "xml"]):
-        with pytest.raises(cli._NotForUs):
-            cli.parse_check_args(args)
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["-h"], ["--form", "json"], ["--format", "xml"], ["--format"], ["-qf", "json"], ["--quiet=yes"], ["--loss", "--quiet"], ["-x"]],
+)
+def test_fast_parser_hands_over_what_it_does_not_know(args):
+    with pytest.raises(cli._NotForUs):
+        cli.parse_check_args(args)
+
+
+def test_forms_left_to_typer_still_work(project):
+    write(project, "train.yaml", DOUBLE_SOFTMAX)
+    proc = run_cli("check", "-qf", "json", "train.yaml", cwd=project)  # combined short flags
+    assert proc.returncode == 1 and json.loads(proc.stdout)["findings"][0]["code"] == "LA101"
 
 
 def test_in_process_main(project, monkeypatch, capsys):

@@ -119,3 +119,40 @@ def test_installed_hook_blocks_the_commit(snapshot, project, env):
     committed = subprocess.run(["git", "commit", "-m", "clean"], cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert committed.returncode == 0, committed.stdout + committed.stderr
     assert "lossadvisor" in committed.stdout + committed.stderr and "Passed" in committed.stdout + committed.stderr
+
+
+# --------------------------------------------------------------------------- the documented snippets work when pasted
+
+
+def _doc_block(containing: str) -> str:
+    text = (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")
+    blocks = [chunk.split("```", 1)[0] for chunk in text.split("```yaml\n")[1:]]
+    (block,) = [b for b in blocks if containing in b]
+    return block
+
+
+def test_documented_local_hook(project, env):
+    (project / ".pre-commit-config.yaml").write_text(_doc_block("repo: local"), encoding="utf-8")
+    write(project, "train.yaml", DOUBLE_SOFTMAX)
+    write(project, "ok.yaml", CLEAN)
+    git("add", ".", cwd=project, env=env)
+    run_env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
+    proc = subprocess.run([PRE_COMMIT, "run"], cwd=project, env=run_env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "train.yaml:5:3: LA101" in proc.stdout and "ok.yaml" not in proc.stdout
+
+
+def test_documented_github_workflow(project, env):
+    workflow = yaml.safe_load(_doc_block("upload-sarif"))
+    (job,) = workflow["jobs"].values()
+    assert workflow["permissions"]["security-events"] == "write"
+    upload = next(s for s in job["steps"] if "upload-sarif" in s.get("uses", ""))
+    check = next(s for s in job["steps"] if s.get("run", "").startswith("lossadvisor check"))
+    write(project, "configs/train.yaml", DOUBLE_SOFTMAX)
+    run_env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
+    proc = subprocess.run(["bash", "-c", check["run"]], cwd=project, env=run_env, capture_output=True, text=True)
+    assert proc.returncode == 1  # findings fail the step; the upload still runs
+    assert "cancelled" in upload["if"] or "always" in upload["if"]
+    import json
+
+    log = json.loads((project / upload["with"]["sarif_file"]).read_text())
+    assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "configs/train.yaml"

@@ -59,9 +59,11 @@ def _rule_names() -> tuple[frozenset[str], dict[str, str]]:
 def selectors(values, where: str) -> tuple[str, ...]:
     """Validated selectors from strings that may hold several, comma-separated. A rule's name
     stands for its code; `la3` is `LA3`. An unknown one is a UsageError naming `where`."""
+    if not values:
+        return ()
     codes, names = _rule_names()
     out = []
-    for value in values or ():
+    for value in values:
         for item in str(value).split(","):
             item = item.strip()
             if not item:
@@ -141,7 +143,16 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+        raise UsageError(f"{_shown(path)}: invalid TOML: {exc}") from None
+
+
+def _shown(path: Path) -> str:
+    """The path as the user would write it: relative to the working folder when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def _table(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -158,9 +169,9 @@ def read_config(path: Path) -> dict[str, Any]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read configuration file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise UsageError(f"cannot read configuration file {_shown(path)}: {getattr(exc, 'strerror', None) or exc}") from None
         table = _table(path, _parse(path, text)) or {}
-        where = f"{path} [tool.lossadvisor]" if path.name == "pyproject.toml" else str(path)
+        where = f"{_shown(path)} [tool.lossadvisor]" if path.name == "pyproject.toml" else _shown(path)
         _read[path] = validate(table, where)
     return _read[path]
 

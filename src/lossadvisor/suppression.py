@@ -12,12 +12,19 @@ cannot hold comments: use `per-file-ignores` for them.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from lossadvisor.findings import Finding
 
-NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
-FILE_NOQA = re.compile(r"#\s*lossadvisor:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+CODES = r"(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?"
 ALL = ("",)  # the empty prefix matches every code
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(line noqa, file-level noqa), compiled on first use: most files have no `noqa` at all, and
+    compiling costs more than the rest of this module."""
+    return re.compile(r"#\s*noqa" + CODES, re.IGNORECASE), re.compile(r"#\s*lossadvisor:\s*noqa" + CODES, re.IGNORECASE)
 
 
 def _codes(match: re.Match[str]) -> tuple[str, ...]:
@@ -33,15 +40,18 @@ def file_level(lines: list[str]) -> tuple[str, ...]:
     """Codes a file-level `# lossadvisor: noqa[: …]` comment suppresses (() if none)."""
     found: list[str] = []
     for line in lines:
-        if m := FILE_NOQA.search(line):
+        if "noqa" in line.lower() and (m := _patterns()[1].search(line)):
             found.extend(_codes(m))
     return tuple(found)
 
 
 def line_level(line: str) -> tuple[str, ...]:
-    if FILE_NOQA.search(line):
+    if "noqa" not in line.lower():
         return ()
-    m = NOQA.search(line)
+    noqa, file_noqa = _patterns()
+    if file_noqa.search(line):
+        return ()
+    m = noqa.search(line)
     return _codes(m) if m else ()
 
 

@@ -70,8 +70,12 @@ def continuous_to_classification_loss(c: Context) -> Iterator[Hit]:
 
 @rule("LA306")
 def class_ids_to_regression_loss(c: Context) -> Iterator[Hit]:
-    """Ids as ordered numbers: fine when the user says the task is ordinal, counts or regression."""
+    """Ids as ordered numbers: fine when the user says the task is ordinal, counts or regression.
+    Whole numbers profiled from a label file look the same as integer regression targets (ages,
+    ratings): they count as class ids here only when the config also declares `num_classes`."""
     if not c.loss or c.classification_link or not _multiclass_ids(c):
+        return
+    if c.setup.labels.source and not c.declared_classes:
         return
     if c.task and c.task.id not in {"multiclass", "segmentation"}:
         return

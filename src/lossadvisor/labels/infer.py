@@ -137,13 +137,14 @@ def _zero_one(p: LabelProfile, counts: dict[Any, int], base: dict) -> Reading:
     v = p.vectors
     ndim = len(p.shape)
     if p.width > 1 and v is not None and v.count and not base["ignore"]:
-        one_hot = v.sum_one == v.count
+        one_hot = v.sum_one > 0 and v.sum_max <= 1  # at most one 1 per row (all-zero rows allowed)
         if one_hot or ndim == 2:
-            columns = tuple((i, int(n)) for i, n in enumerate(v.argmax if one_hot else v.ones))
+            columns = tuple((i, int(n)) for i, n in enumerate(v.ones))
             empty = tuple(i for i, n in columns if n == 0)
             classes = tuple(sorted(columns, key=lambda item: (-item[1], item[0])))
             if one_hot:
-                evidence = f"rows of {p.width} values with a single 1"
+                empty_rows = v.count - v.sum_one
+                evidence = f"rows of {p.width} values with a single 1" + (f" ({empty_rows:,} row{'s' if empty_rows > 1 else ''} all 0)" if empty_rows else "")
                 task = "segmentation" if ndim > 2 else "multiclass"
                 return _with(base, "one_hot", evidence, (Fit(task, p.width, f"{task} with {p.width} classes"),),
                              num_classes=p.width, classes=classes, empty_classes=empty)  # fmt: skip
@@ -169,7 +170,7 @@ def _whole_numbers(p: LabelProfile, counts: dict[Any, int], base: dict) -> Readi
     evidence = f"labels take {distinct} integer values {where}"
     if high + 1 > 2 * distinct or _trails_off(counts, high):
         fits = (Fit("count", None, "count regression"), Fit("multiclass", distinct, f"multiclass with {distinct} classes, if these are class ids"))
-        return _with(base, "counts", evidence.replace("labels take", "labels are counts:", 1), fits, classes=counts,
+        return _with(base, "counts", evidence, fits, classes=counts,
                      caveat="counts and class ids look alike: check which these are")  # fmt: skip
     if len(p.shape) > 2:
         fits = (Fit("segmentation", distinct, f"segmentation with {distinct} classes"),)

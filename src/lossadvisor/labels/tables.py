@@ -82,8 +82,8 @@ def _delimiter(first_line: str, suffix: str) -> str | None:
 def _has_header(ahead: list[Row], column: str | int | None) -> bool:
     first = [f.strip() for f in ahead[0][1]]
     rest = [[f.strip() for f in fields] for _, fields in ahead[1:]]
-    if isinstance(column, str) and column in first:
-        return True
+    if isinstance(column, str) and not _is_number(column) and column in first:
+        return True  # the column asked for by name is named here
     if all(_is_number(f) or f.lower() in MISSING for f in first):
         return False
     if not rest:
@@ -158,7 +158,7 @@ class _Column:
         except (ValueError, OverflowError):
             pass
         missing = np.isin(np.char.lower(cells), list(MISSING))
-        cells[missing] = "nan"
+        cells = np.where(missing, "nan", cells)  # a new array: "nan" may be wider than the cells
         try:
             return cells.astype(np.float64)
         except ValueError:

@@ -17,8 +17,11 @@ def did_you_mean(name: str, candidates: list[str] | dict[str, str]) -> str:
     """'; did you mean `BinaryCrossentropy`?' or '' — forgiving about case, '-' and '_'.
     `candidates` may map each spelling to what to suggest (an alias to its canonical id)."""
     shown = candidates if isinstance(candidates, dict) else {c: c for c in candidates}
+    # BinaryCrossEntropy should suggest the class BinaryCrossentropy, not the function: among
+    # spellings that normalise alike, prefer the one written in the same case style.
+    same_style = sorted(shown, key=lambda c: c[:1].isupper() == name[:1].isupper())
     candidates = list(shown)
-    by_norm = {normalize(c): shown[c] for c in candidates}
+    by_norm = {normalize(c): shown[c] for c in same_style}
     close = difflib.get_close_matches(normalize(name), list(by_norm), n=1, cutoff=0.75)
     if close:
         return f"; did you mean `{by_norm[close[0]]}`?"

@@ -43,3 +43,23 @@ def write(folder: Path, name: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+# LA101 (error) in cell 2, line 5 (`criterion = …`): a softmax model into CrossEntropyLoss.
+NOTEBOOK_CELL = """import torch
+from torch import nn
+
+model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))
+criterion = nn.CrossEntropyLoss()
+loss = criterion(model(torch.randn(2, 4)), torch.tensor([0, 2]))
+"""
+
+
+def notebook(cell_source: str) -> str:
+    """A notebook whose second cell is `cell_source` (the first is Markdown)."""
+    import json
+
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Training"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": cell_source.splitlines(True)},
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})

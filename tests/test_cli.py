@@ -394,3 +394,26 @@ def test_check_does_not_import_heavy_modules(project, name, text, absent, args):
     modules = set(proc.stdout.split("MODULES", 1)[1].split())
     assert not absent & modules, f"imported: {absent & modules}\n{proc.stderr}"
     assert "tomllib" not in modules  # a pyproject.toml without [tool.lossadvisor] is not parsed
+
+
+def test_show_source_in_a_notebook_cell(project):
+    from cli_samples import NOTEBOOK_CELL, notebook
+
+    write(project, "train.ipynb", notebook(NOTEBOOK_CELL))
+    lines = run_cli("check", "train.ipynb", "--show-source", cwd=project).stdout.splitlines()
+    assert lines[0].startswith("train.ipynb:cell 2:5:")
+    assert lines[1] == "5 | criterion = nn.CrossEntropyLoss()"
+    assert lines[2].endswith("^")
+
+
+def test_show_source_in_json(project):
+    write(project, "model.json", '{\n  "framework": "pytorch",\n  "model": {"output": {"units": 10, "activation": "softmax"}},\n  "loss": {"name": "CrossEntropyLoss"}\n}\n')
+    lines = run_cli("check", "model.json", "--show-source", cwd=project).stdout.splitlines()
+    assert lines[0].startswith("model.json:4:")
+    assert lines[1] == '4 |   "loss": {"name": "CrossEntropyLoss"}'
+
+
+def test_output_a_console_cannot_encode_is_replaced_not_a_crash(project):
+    write(project, "train.yaml", DOUBLE_SOFTMAX.replace("CrossEntropyLoss", "CrossEntropyLöss"))
+    proc = run_cli("check", "train.yaml", cwd=project, env={"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 1 and "CrossEntropyL?ss" in proc.stdout

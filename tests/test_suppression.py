@@ -70,3 +70,12 @@ def test_through_the_cli(tmp_path):
     write(tmp_path, "train.yaml", with_comment("# noqa: LA101"))
     proc = run_cli("check", "train.yaml", cwd=tmp_path)
     assert (proc.returncode, proc.stdout) == (0, "All clear: no problems in 1 file.\n")
+
+
+def test_noqa_in_a_notebook_cell(tmp_path):
+    from cli_samples import NOTEBOOK_CELL, notebook
+
+    bare = write(tmp_path, "bare.ipynb", notebook(NOTEBOOK_CELL))
+    assert [(f.cell, f.line, f.code) for f in check_paths([bare], Settings()).findings] == [(2, 5, "LA101")]
+    quiet = write(tmp_path, "quiet.ipynb", notebook(NOTEBOOK_CELL.replace("CrossEntropyLoss()", "CrossEntropyLoss()  # noqa: LA101")))
+    assert check_paths([quiet], Settings()).findings == []

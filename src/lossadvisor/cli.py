@@ -191,21 +191,30 @@ def _render(report, options: dict[str, Any], stdin) -> str:
 
 def _source_lines(stdin):
     """For --show-source: finding -> the line it points at (None where the file has no lines).
-    The engine's comment-line reader knows notebooks' cells; standard input is read from memory."""
+    Notebook cells come from the notebook reader's cell splitter (the engine's COMMENT_LINES);
+    standard input is read from memory."""
+    import importlib
     from pathlib import Path
 
-    from lossadvisor.engine import _comment_lines
-    from lossadvisor.readers import Source
+    from lossadvisor.engine import COMMENT_LINES
+    from lossadvisor.readers import InputError, Source
 
     cache: dict[str, dict] = {}
 
+    def lines_of(path: str) -> dict:
+        source = stdin if stdin is not None and path == stdin.display else Source(Path(path), path)
+        spec = COMMENT_LINES.get(Path(path).suffix.lower())
+        try:
+            if spec:
+                module, function = spec.split(":")
+                return getattr(importlib.import_module(module), function)(source)
+            return {None: source.read_text().splitlines()}
+        except (InputError, OSError):
+            return {}
+
     def source_line(finding) -> str | None:
         if finding.path not in cache:
-            source = stdin if stdin is not None and finding.path == stdin.display else Source(Path(finding.path), finding.path)
-            try:
-                cache[finding.path] = _comment_lines(source)
-            except OSError:
-                cache[finding.path] = {}
+            cache[finding.path] = lines_of(finding.path)
         lines = cache[finding.path].get(finding.cell, [])
         return lines[finding.line - 1] if finding.line and finding.line <= len(lines) else None
 
@@ -215,7 +224,10 @@ def _source_lines(stdin):
 def _write(text: str, output_file: str | None) -> None:
     if output_file is None:
         try:
-            sys.stdout.write(text)
+            try:
+                sys.stdout.write(text)
+            except UnicodeEncodeError:  # a console that cannot show every character of a message
+                sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
             sys.stdout.flush()
         except BrokenPipeError:  # `lossadvisor check . | head`: the reader has gone; keep the exit code
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -73,7 +73,7 @@ def read(source: Source) -> list[TrainingSetup]:
     from lossadvisor.readers import python
 
     code_cells = [(number, python_lines(lines)) for number, lines, kind in cells(source) if kind == "code"]
-    if not python.imports_a_framework("\n".join(line for _, lines in code_cells for line in lines)):
+    if not python.may_hold_setups("\n".join(line for _, lines in code_cells for line in lines)):
         return []
     module = ast.Module(body=[], type_ignores=[])
     starts: list[int] = []  # first global line of each code cell, minus one
@@ -91,7 +91,8 @@ def read(source: Source) -> list[TrainingSetup]:
         index = bisect.bisect_left(starts, line) - 1
         return Position(source.display, line - starts[index], column, numbers[index])
 
-    return python.analyze(module, source.display, locate, source.path.parent)
+    text = "".join("\n".join(lines) + "\n\n" for _, lines in code_cells)  # the lines `module` numbers
+    return python.analyze(module, source.display, locate, source.path.parent, text)
 
 
 def _parse_cell(code: str, number: int) -> ast.Module:

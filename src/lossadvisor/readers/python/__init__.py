@@ -3,8 +3,9 @@
     read(source)                   a .py file
     analyze(tree, display, …)      an already parsed module (the notebook reader joins its cells)
 
-A file that imports no deep-learning framework is skipped before it is parsed (most files of a
-project), which is what keeps `lossadvisor check .` fast on a large tree.
+A file that imports no deep-learning framework, or names no loss and no model, is skipped before
+it is parsed (most files of a project): that is what keeps `lossadvisor check .` fast on a large
+tree.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
+from lossadvisor.readers.python.imports import TRAINING_WORDS
 
 FRAMEWORK_IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+(?:torch|torchvision|keras|tensorflow|tf_keras|optax|jax|flax|lightning|pytorch_lightning)\b"
@@ -24,16 +26,17 @@ FRAMEWORK_IMPORT = re.compile(
 )
 
 
-def imports_a_framework(text: str) -> bool:
-    return FRAMEWORK_IMPORT.search(text) is not None
+def may_hold_setups(text: str) -> bool:
+    """The pre-filter: a framework import, and a word that names a loss or a model."""
+    return FRAMEWORK_IMPORT.search(text) is not None and TRAINING_WORDS.search(text) is not None
 
 
 def read(source: Source) -> list[TrainingSetup]:
     text = source.read_text()
-    if not imports_a_framework(text):
+    if not may_hold_setups(text):
         return []
     tree = parse(text)
-    return analyze(tree, source.display, lambda line, column: Position(source.display, line, column), source.path.parent)
+    return analyze(tree, source.display, lambda line, column: Position(source.display, line, column), source.path.parent, text)
 
 
 def parse(text: str) -> ast.Module:
@@ -46,11 +49,15 @@ def parse(text: str) -> ast.Module:
         raise InputError(f"not Python source: {exc}") from None
 
 
-def analyze(tree: ast.Module, display: str, locate: Callable[[int, int], Position], base_dir: Path | None) -> list[TrainingSetup]:
+def analyze(
+    tree: ast.Module, display: str, locate: Callable[[int, int], Position], base_dir: Path | None, text: str | None = None
+) -> list[TrainingSetup]:
+    """`text` is the source the tree's line numbers refer to (lets functions that name no loss or
+    model be skipped when nobody calls them)."""
     from lossadvisor import knowledge
     from lossadvisor.readers.python.dataflow import Interpreter
     from lossadvisor.readers.python.setups import assemble
 
-    interp = Interpreter(knowledge.load(), display, locate, base_dir)
+    interp = Interpreter(knowledge.load(), display, locate, base_dir, text)
     interp.run_module(tree)
     return assemble(interp)

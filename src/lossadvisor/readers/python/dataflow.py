@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lossadvisor.facts import Fact, LossUse, Position
+from lossadvisor.facts import Fact, Position
 from lossadvisor.knowledge import Knowledge
 from lossadvisor.readers.python import activations
-from lossadvisor.readers.python.imports import Api, api, binding
+from lossadvisor.readers.python.imports import TRAINING_WORDS, Api, api, binding
 from lossadvisor.readers.python.values import (
     UNKNOWN, UNKNOWN_HEAD, Class, Const, Data, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
     Module, Pairing, Ref, Super, Tensor, Value,
@@ -41,13 +41,15 @@ BUILTINS = {"super", "enumerate", "zip", "iter", "next", "list", "tuple", "rever
 class Frame:
     """Local variables of one module, function run or comprehension; reads fall back to the parent."""
 
-    __slots__ = ("vars", "parent", "qualname", "returns")
+    __slots__ = ("vars", "parent", "qualname", "returns", "generator", "forward")
 
     def __init__(self, parent: Frame | None, qualname: str | None):
         self.vars: dict[str, Value] = {}
         self.parent = parent
         self.qualname = qualname
         self.returns: list[Value] = []
+        self.generator = False  # a `yield` ran: calling the function returns a generator
+        self.forward = False  # a model's forward / call: what it returns is the prediction
 
     def lookup(self, name: str) -> Value | None:
         frame: Frame | None = self
@@ -113,14 +115,16 @@ MethodHandler = Callable[["Interpreter", Value, str, CallSite], "Value | None"]
 
 
 class Interpreter:
-    def __init__(self, kb: Knowledge, path: str, locate: Callable[[int, int], Position], base_dir: Path | None):
+    def __init__(self, kb: Knowledge, path: str, locate: Callable[[int, int], Position], base_dir: Path | None, text: str | None = None):
         from lossadvisor.readers.python import keras, labels, torch
 
         self.kb, self.path, self.locate, self.base_dir = kb, path, locate, base_dir
+        self.text = text
+        self._line_starts = _line_starts(text) if text is not None else []
         self.call_handlers: list[Handler] = [self._loss_call, self._activation_call, keras.call, torch.call, labels.call, _builtin_call]
         self.method_handlers: list[MethodHandler] = [keras.method, torch.method, labels.method, _container_method]
         self.pairings: list[Pairing] = []
-        self.losses: list[LossUse] = []
+        self.losses: list[LossFn] = []
         self.modules: list[Module] = []
         self.uses_torch = False
         self.inference = False
@@ -144,10 +148,19 @@ class Interpreter:
         self.exec_block(tree.body, frame)
         while self._pending and self.budget > 0:  # functions and methods nobody called
             fn = self._pending.pop(0)
-            if id(fn.node) in self._ran:
+            if id(fn.node) in self._ran or not self._mentions_training(fn.node):
                 continue
             bound = self.standalone(fn.owner) if fn.owner is not None and not _is_static(fn.node) else None
             self.run_function(Function(fn.node, fn.frame, fn.qualname, fn.owner, bound), self.empty_call(frame))
+
+    def _mentions_training(self, node: ast.AST) -> bool:
+        """Whether a function's text names a loss or a model (read alone, a function without one
+        cannot show a training setup; when called, it is read whatever its text)."""
+        if self.text is None:
+            return True
+        start = self._line_starts[node.lineno - 1]
+        end = self._line_starts[min(node.end_lineno or node.lineno, len(self._line_starts) - 1)]
+        return TRAINING_WORDS.search(self.text, start, end) is not None
 
     def at(self, node: ast.AST) -> Position:
         return self.locate(getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
@@ -575,6 +588,14 @@ class Interpreter:
     def eval_Lambda(self, node: ast.Lambda, frame: Frame) -> Value:
         return UNKNOWN
 
+    def eval_Yield(self, node: ast.Yield | ast.YieldFrom, frame: Frame) -> Value:
+        frame.generator = True
+        if node.value is not None:
+            self.eval(node.value, frame)
+        return UNKNOWN
+
+    eval_YieldFrom = eval_Yield
+
     def eval_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, frame: Frame) -> Value:
         inner = Frame(frame, frame.qualname)
         for generator in node.generators:
@@ -598,6 +619,7 @@ class Interpreter:
             return UNKNOWN
         self._ran.add(key)
         frame = Frame(fn.frame, fn.qualname)
+        frame.forward = fn.owner is not None and fn.owner.kind is not None and fn.node.name in ("forward", "call", "__call__")
         self._bind_parameters(fn, call, frame, overrides or {})
         inference = self.inference
         if _decorated_inference(fn.node, self, fn.frame) or (fn.owner is not None and fn.owner.kind and fn.node.name in INFERENCE_METHODS):
@@ -610,7 +632,7 @@ class Interpreter:
             self._depth -= 1
             self._active.discard(key)
             self.inference = inference
-        if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own_nodes(fn.node)):
+        if frame.generator:
             return UNKNOWN
         return merge_results(frame.returns) if frame.returns else Const(None, self.at(fn.node))
 
@@ -665,22 +687,25 @@ class Interpreter:
         if isinstance(module, Instance):
             return self.call_instance(module, call)
         incoming = call.value(0, ("inputs", "input", "x"))
-        return self.through(module, incoming if incoming is not None else UNKNOWN, call.frame)
+        return self.through(module, incoming if incoming is not None else UNKNOWN, call.frame, call)
 
-    def through(self, module: Value, incoming: Value, frame: Frame) -> Value:
-        """What `module` makes of the prediction `incoming`."""
+    def through(self, module: Value, incoming: Value, frame: Frame, site: CallSite | None = None) -> Value:
+        """What `module` makes of the prediction `incoming` (applied at `site`, when known)."""
         from lossadvisor.readers.python.values import Activate, Dense, Graph, Opaque, PassThrough, Stack
 
         if isinstance(module, PassThrough) and not isinstance(incoming, Tensor):
             return incoming
         if isinstance(module, (Dense, Activate, PassThrough)):
             head = module.head(incoming.head if isinstance(incoming, Tensor) else UNKNOWN_HEAD)
+            if isinstance(module, Dense) and module.implicit and head.activation and site is not None and site.frame.forward:
+                # No activation is written: say where the layer's output is returned (`Net.forward`).
+                head = head._replace(activation=site.fact(head.activation.value))
             name = module.attrs.get("name")  # Keras names an output after its last layer
             return Tensor(head._replace(name=name.value if isinstance(name, Const) else None), module.framework)
         if isinstance(module, Stack):
             value = incoming
             for layer in module.layers:
-                value = self.through(layer, value, frame)
+                value = self.through(layer, value, frame, site)
             return value
         if isinstance(module, Graph):
             return module.outputs
@@ -717,17 +742,14 @@ class Interpreter:
             target, prediction = call.value(0, TARGET_KEYWORDS), call.value(1, PREDICTION_KEYWORDS)
         else:
             prediction, target = call.value(0, PREDICTION_KEYWORDS), call.value(1, TARGET_KEYWORDS)
-        self.record_loss(loss.use)
+        self.losses.append(loss)
         if self.inference or not loss.certain:
-            self.pairings.append(Pairing(loss.use))
+            self.pairings.append(Pairing(loss.use, framework=loss.framework))
             return UNKNOWN
         head = prediction.head if isinstance(prediction, Tensor) else None
         label_facts = label_sources.facts_of(self, target) if target is not None else None
-        self.pairings.append(Pairing(loss.use, head, label_facts, loss.use.framework))
+        self.pairings.append(Pairing(loss.use, head, label_facts, loss.framework))
         return UNKNOWN
-
-    def record_loss(self, use: LossUse) -> None:
-        self.losses.append(use)
 
     def _loss_call(self, interp: Interpreter, ref: Api, call: CallSite) -> Value | None:
         """`nn.CrossEntropyLoss(…)` makes a loss object; `F.cross_entropy(out, y)` is a loss applied."""
@@ -741,9 +763,9 @@ class Interpreter:
             return None
         if losses.is_class(ref):
             made = losses.with_arguments(self.kb, made, call.keyword_facts(), bool(call.args), call.unexpanded)
-            self.record_loss(made.use)
+            self.losses.append(made)
             return made
-        return self.apply_loss(LossFn(made.use, made.labels_first, made.certain, function=True), call)
+        return self.apply_loss(made, call)
 
     def _activation_call(self, interp: Interpreter, ref: Api, call: CallSite) -> Value | None:
         """`F.softmax(x, dim=1)`, `tf.nn.sigmoid(z)`, `torch.log(p + 1e-8)`."""
@@ -913,14 +935,15 @@ def _decorated_inference(node: ast.FunctionDef | ast.AsyncFunctionDef, interp: I
     return False
 
 
-def _own_nodes(node: ast.AST):
-    """Nodes of a function body, not descending into nested functions or classes."""
-    todo = list(ast.iter_child_nodes(node))
-    while todo:
-        current = todo.pop()
-        yield current
-        if not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            todo.extend(ast.iter_child_nodes(current))
+def _line_starts(text: str) -> list[int]:
+    """Offset of each line's first character, plus the end of the text."""
+    starts = [0]
+    position = text.find("\n")
+    while position != -1:
+        starts.append(position + 1)
+        position = text.find("\n", position + 1)
+    starts.append(len(text))
+    return starts
 
 
 _STATEMENTS = (
@@ -933,6 +956,6 @@ if hasattr(ast, "TryStar"):
 _EXPRESSIONS = (
     ast.Constant, ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Tuple, ast.List, ast.Dict, ast.UnaryOp,
     ast.Compare, ast.BoolOp, ast.IfExp, ast.NamedExpr, ast.Await, ast.Lambda, ast.ListComp, ast.SetComp,
-    ast.GeneratorExp, ast.DictComp,
+    ast.GeneratorExp, ast.DictComp, ast.Yield, ast.YieldFrom,
 )  # fmt: skip
 

@@ -12,6 +12,8 @@ qualified name into the framework it belongs to and a canonical path, so that `t
 from __future__ import annotations
 
 import ast
+import re
+from functools import lru_cache
 from typing import NamedTuple
 
 # Root of a qualified name -> (framework, canonical root). Longest prefix wins.
@@ -32,8 +34,9 @@ ROOTS = {
     "numpy": (None, "numpy"),
     "pandas": (None, "pandas"),
 }
-# Words whose absence from a file means it cannot hold a training setup (the reader's pre-filter).
-FRAMEWORK_WORDS = ("torch", "keras", "tensorflow", "optax", "lightning")
+# Code that names none of these (case aside) spells no loss and builds no model: a file without
+# them is not parsed, a function without them is read only when called.
+TRAINING_WORDS = re.compile(r"loss|compile|entropy|sequential|criterion|model", re.IGNORECASE)
 
 
 class Api(NamedTuple):
@@ -49,7 +52,8 @@ class Api(NamedTuple):
         return self.path[-1]
 
     def child(self, attribute: str) -> Api:
-        return Api(f"{self.qualified}.{attribute}", self.framework, (*self.path, attribute))
+        """`tf` . `keras` is `tensorflow.keras`, which re-roots to Keras' path."""
+        return api(f"{self.qualified}.{attribute}")
 
     def under(self, *prefix: str) -> bool:
         """`keras.losses.MSE`.under('keras', 'losses') is True."""
@@ -60,6 +64,7 @@ class Api(NamedTuple):
         return part in self.path[:-1]
 
 
+@lru_cache(maxsize=8192)
 def api(qualified: str) -> Api:
     parts = qualified.split(".")
     for cut in range(len(parts), 0, -1):
@@ -91,7 +96,3 @@ def binding(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str | None]]:
         else:
             out.append((alias.asname or alias.name, f"{module}.{alias.name}"))
     return out
-
-
-def mentions_framework(text: str) -> bool:
-    return any(word in text for word in FRAMEWORK_WORDS)

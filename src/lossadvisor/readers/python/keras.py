@@ -69,7 +69,7 @@ def _layer(interp, api: Api, site) -> Value:
         units = site.fact(units_value.value, site.arg_node(0, UNITS[name])) if is_count(units_value) else None
         index = 1 if name == "Dense" else None  # Dense(units, activation); Conv's 2nd argument is the kernel size
         activation, written = activation_argument(interp, site, index, "activation", framework)
-        layer = Dense(units, activation, written)
+        layer = Dense(units, activation, written, implicit=site.value(index, "activation") is None)
     elif name == "Activation":
         activation, written = activation_argument(interp, site, 0, "activation", framework, default_linear=False)
         layer = Activate(activation, written)

@@ -52,14 +52,16 @@ def is_class(api: Api) -> bool:
     return api.name[:1].isupper() and not api.name.isupper()
 
 
-def _reads_like_a_loss(kb: Knowledge, space: str, name: str, framework: str | None) -> bool:
-    """Whether an unknown name in a loss namespace is meant as a loss (a typo to report)."""
+def _reads_like_a_loss(kb: Knowledge, space: str, api: Api) -> bool:
+    """Whether an unknown name is meant as a loss (a typo to report): only names directly in a
+    public loss namespace count (`keras.losses.X`, `nn.X`, `F.X`), not helpers of internal modules."""
+    name = api.name
     if space == "keras":
-        return not name.startswith("_") and name not in KERAS_MACHINERY and name[:1].isalpha()
-    if space == "torch":
+        return api.path[:-1] == ("keras", "losses") and not name.startswith("_") and name not in KERAS_MACHINERY
+    if space == "torch" and api.path[:-1] in (("torch", "nn"), ("torch", "nn", "functional")):
         if "loss" in name.lower() or "entropy" in name.lower():
             return True
-        return bool(difflib.get_close_matches(name, kb.loss_names(framework), n=1, cutoff=0.88))
+        return bool(difflib.get_close_matches(name, kb.loss_names(api.framework), n=1, cutoff=0.88))
     return False  # tf.nn and optax hold far more than losses: only known spellings count
 
 
@@ -73,14 +75,11 @@ def from_api(kb: Knowledge, api: Api, written: Fact[str]) -> LossFn | None:
     match = kb.find_loss(api.name, framework)
     if match is not None and match.framework not in FAMILIES.get(framework or "", ()):
         match = None
-    if match is None:
-        if space == "keras" and not api.has("losses"):
-            return None  # keras.ops / keras.backend hold every op: only the known crossentropies count
-        if not _reads_like_a_loss(kb, space, api.name, framework):
-            return None
+    if match is None and not _reads_like_a_loss(kb, space, api):
+        return None
     text = written.value if written.value.rsplit(".", 1)[-1] == api.name else api.name
     use = LossUse(Fact(text, written.at), match.loss.id if match else None, match.framework if match else framework)
-    return LossFn(use, labels_first(space), function=not is_class(api))
+    return LossFn(use, labels_first(space), function=not is_class(api), framework=framework)
 
 
 def from_string(kb: Knowledge, const: Const, framework: str | None) -> LossFn | None:
@@ -90,8 +89,8 @@ def from_string(kb: Knowledge, const: Const, framework: str | None) -> LossFn | 
     match = kb.find_loss(const.value, framework)
     written = Fact(const.value, const.at)
     if match is None:
-        return LossFn(LossUse(written, None, framework), True)
-    return LossFn(LossUse(written, match.loss.id, match.framework), True)
+        return LossFn(LossUse(written, None, framework), True, framework=framework)
+    return LossFn(LossUse(written, match.loss.id, match.framework), True, framework=framework)
 
 
 def with_arguments(
@@ -110,7 +109,7 @@ def with_arguments(
             args[name] = Fact(value.value, at)
         elif name in decisive:
             certain = False
-    return LossFn(LossUse(use.written, use.id, use.framework, args), loss.labels_first, certain, loss.function)
+    return LossFn(LossUse(use.written, use.id, use.framework, args), loss.labels_first, certain, loss.function, loss.framework)
 
 
 def _decisive(loss: Loss | None) -> set[str]:

@@ -18,19 +18,16 @@ from lossadvisor.readers.python.dataflow import Frame, Interpreter
 from lossadvisor.readers.python.labels import facts_of
 from lossadvisor.readers.python.values import Const, Items, LossFn, Mapping, Module, Ref, Value
 
-FIELDS = ("head", "loss", "labels")
-
-
 def assemble(interp: Interpreter) -> list[TrainingSetup]:
     path = interp.path
     setups = [TrainingSetup(path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels) for p in interp.pairings]
     frame = Frame(None, None)
     for model in interp.modules:
         setups.extend(_compiled(interp, model, frame))
-    named = {id(s.loss) for s in setups if s.loss is not None} | {_key(s.loss) for s in setups if s.loss is not None}
-    for use in interp.losses:
-        if _key(use) not in named:
-            setups.append(TrainingSetup(path, use.framework, loss=use))
+    named = {_key(s.loss) for s in setups if s.loss is not None}
+    for loss in interp.losses:
+        if _key(loss.use) not in named:
+            setups.append(TrainingSetup(path, loss.framework, loss=loss.use))
     for model in interp.modules:
         if not model.compiles:
             for head in keras.outputs(interp, model, frame):
@@ -48,7 +45,7 @@ def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[Training
             certain = loss.certain
             for facts in labels:
                 out.append(TrainingSetup(
-                    interp.path, loss.use.framework or model.framework, head=head if certain else None,
+                    interp.path, model.framework or loss.framework, head=head if certain else None,
                     loss=loss.use, labels=facts if certain else None,
                 ))  # fmt: skip
     return out
@@ -84,11 +81,15 @@ def _key(use: LossUse | None):
 def _most_informative(setups: list[TrainingSetup]) -> list[TrainingSetup]:
     distinct: dict[tuple, TrainingSetup] = {}
     for setup in setups:
-        distinct.setdefault(tuple(repr(getattr(setup, f)) for f in FIELDS), setup)
-    kept = list(distinct.values())
-    return [s for s in kept if not any(other is not s and _covers(other, s) for other in kept)]
+        distinct.setdefault(_shape(setup), setup)
+    kept = list(distinct.items())
+    return [s for key, s in kept if not any(other != key and _covers(other, key) for other, _ in kept)]
 
 
-def _covers(big: TrainingSetup, small: TrainingSetup) -> bool:
+def _shape(setup: TrainingSetup) -> tuple:
+    return tuple(None if getattr(setup, f) is None else repr(getattr(setup, f)) for f in ("head", "loss", "labels"))
+
+
+def _covers(big: tuple, small: tuple) -> bool:
     """`big` says everything `small` says, and more."""
-    return all(getattr(small, f) is None or getattr(small, f) == getattr(big, f) for f in FIELDS)
+    return all(s is None or s == b for s, b in zip(small, big))

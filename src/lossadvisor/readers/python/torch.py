@@ -45,7 +45,7 @@ def call(interp, api: Api, site) -> Value | None:
         index, keyword = UNITS[name]
         units = site.value(index, keyword)
         fact = site.fact(units.value, site.arg_node(index, keyword)) if is_count(units) else None
-        layer = Dense(fact, site.fact(activations.spelled_in(interp.kb, None, "pytorch")))
+        layer = Dense(fact, site.fact(activations.spelled_in(interp.kb, None, "pytorch")), implicit=True)
     elif name == "Sequential":
         layer = Stack(list(site.args) + ([UNKNOWN] if site.unexpanded else []), "pytorch")
         interp.modules.append(layer)

@@ -128,12 +128,14 @@ class LossFn(Value):
     `certain` is False when an argument that changes the loss's expectations is not a literal
     (`from_logits=args.logits`): the loss is still named, but never paired with a head or labels.
     `function`: arguments come with each call (`F.cross_entropy(x, y, label_smoothing=0.1)`).
+    `framework` is the code's (`import keras` is Keras 3 even when a spelling matched tf.keras').
     """
 
-    __slots__ = ("use", "labels_first", "certain", "function")
+    __slots__ = ("use", "labels_first", "certain", "function", "framework")
 
-    def __init__(self, use: LossUse, labels_first: bool, certain: bool = True, function: bool = False):
+    def __init__(self, use: LossUse, labels_first: bool, certain: bool = True, function: bool = False, framework: str | None = None):
         self.use, self.labels_first, self.certain, self.function = use, labels_first, certain, function
+        self.framework = framework or use.framework
 
 
 # --------------------------------------------------------------------------- models and layers
@@ -154,13 +156,14 @@ class Module(Value):
 
 class Dense(Module):
     """A layer with weights and an activation of its own: Dense, Conv2D, nn.Linear, nn.Conv2d.
-    `activation` None with `written` None = the activation cannot be known."""
+    `activation` None with `written` None = the activation cannot be known. `implicit`: the
+    activation is the layer's default (linear), written nowhere."""
 
-    __slots__ = ("units", "activation", "written")
+    __slots__ = ("units", "activation", "written", "implicit")
 
-    def __init__(self, units: Fact[int] | None, activation: Fact[str] | None, written: Fact[str] | None = None):
+    def __init__(self, units: Fact[int] | None, activation: Fact[str] | None, written: Fact[str] | None = None, implicit: bool = False):
         super().__init__()
-        self.units, self.activation, self.written = units, activation, written
+        self.units, self.activation, self.written, self.implicit = units, activation, written, implicit
 
     def head(self, incoming: Head) -> Head:
         return Head(units=self.units, activation=self.activation, activation_written=self.written)

@@ -7,6 +7,7 @@ stays cheap and pulls in neither numpy nor the engine):
     lossadvisor.check_paths(paths, lossadvisor.Settings(ignore=("LA5",)), labels="y.npy")
     lossadvisor.recommend("multiclass", framework="pytorch", classes=10)   -> Advice
     lossadvisor.profile(labels_array)                               -> LabelProfile
+    lossadvisor.profile_batches(loader_targets)                     -> LabelProfile (merged)
 
 `check_paths` does not read configuration files: pass `Settings` (the command line's
 `[tool.lossadvisor]` keys, as fields: select, extend_select, ignore, per_file_ignores, severity,
@@ -18,12 +19,13 @@ from __future__ import annotations
 import sys as _sys
 
 __version__ = "0.1.0"
-__all__ = ["check_paths", "recommend", "profile", "Settings", "__version__"]
+__all__ = ["check_paths", "recommend", "profile", "profile_batches", "Settings", "__version__"]
 
 _LAZY = {
     "check_paths": ("lossadvisor.engine", "check_paths"),
     "recommend": ("lossadvisor.recommend", "recommend"),
     "profile": ("lossadvisor.labels.profile", "profile"),
+    "profile_batches": ("lossadvisor.labels.profile", "profile_batches"),
     "Settings": ("lossadvisor.settings", "Settings"),
 }
 

@@ -1,0 +1,25 @@
+"""Sample labels: read label files in bounded memory, profile them, and say what they are.
+
+    profile.py   LabelProfile: mergeable statistics (`profile(array)`, `.merge`, `profile_batches`)
+    arrays.py    .npy / .npz, read chunk by chunk (never `np.load` of the whole array, never unpickled)
+    tables.py    one column of a .csv / .tsv / .txt, streamed row by row
+    files.py     a label file → profile → `LabelFacts` for the checks; the engine's label-file reader
+    infer.py     a profile → label format, classes, ignore values, problem types, losses that fit
+    command.py   `lossadvisor labels FILE`
+
+The public entry points are `lossadvisor.profile(array)` and `lossadvisor.profile_batches(iterable)`
+(also importable from here). Nothing here is imported by `import lossadvisor`: numpy loads only
+when labels are read.
+"""
+
+from __future__ import annotations
+
+__all__ = ["profile_batches", "LabelProfile"]  # `profile` is the submodule's name here
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from lossadvisor.labels import profile as module
+
+        return getattr(module, name)
+    raise AttributeError(name)

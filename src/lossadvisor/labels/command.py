@@ -128,7 +128,10 @@ def _text(r: dict[str, Any], color: bool, width: int = 100) -> str:
         losses = Table(show_header=False, box=None, padding=(0, 1))
         losses.add_column(no_wrap=True)
         losses.add_column()
-        for framework, choice in fit["losses"].items():
+        choices = fit["losses"]
+        if len({(c["loss"], c["note"]) for c in choices.values()}) == 1 and len(choices) > 1:
+            choices = {"every framework": next(iter(choices.values()))}  # the same words three times: once
+        for framework, choice in choices.items():
             note = f"  [dim]· {escape(choice['note'])}[/]" if choice["note"] else ""
             losses.add_row(f"    {_framework_title(framework)}", escape(choice["loss"]) + note)
         console.print(losses)

@@ -95,7 +95,7 @@ def _consume(stream):
     for chunk in stream.chunks:
         track = result is None or result.values is not None
         pending.append(profile_chunk(chunk, stream.width, track_values=track))
-        if len(pending) == MERGE_EVERY or result is None:
+        if len(pending) == MERGE_EVERY or result is None or not track:  # histograms are big: merge at once
             result = merge_all([result, *pending] if result else pending)
             pending = []
     if pending:

@@ -192,7 +192,9 @@ def merge_all(parts: list[LabelProfile]) -> LabelProfile:
             histogram = None if dtype == "str" else _histogram(values, counts)
             values = counts = None
     elif dtype != "str":
-        histogram = np.sum([p.bucket_counts() for p in parts], axis=0)
+        histogram = np.zeros(1 << (32 - HIST_SHIFT), dtype=np.int64)
+        for part in parts:  # one at a time: stacking 64 histograms would cost 32 MiB
+            histogram += part.bucket_counts()
     vectors = reduce(Vectors.merge, [p.vectors for p in parts]) if all(p.vectors for p in parts) else None
     return LabelProfile(
         dtype=dtype, shape=(sum(p.shape[0] for p in parts), *first.shape[1:]),

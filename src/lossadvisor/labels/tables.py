@@ -20,7 +20,7 @@ import numpy as np
 from lossadvisor.labels.arrays import LabelStream, NoLabelChoice, choose
 from lossadvisor.readers import InputError
 
-ROWS_PER_CHUNK = 1 << 18
+ROWS_PER_CHUNK = 1 << 16
 LOOKAHEAD = 200  # rows read before deciding on the header and the column
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 BOOLEANS = frozenset({"true", "false"})
@@ -61,7 +61,7 @@ def _rows(fh: TextIO, suffix: str) -> Iterator[Row]:
             return
         reader = csv.reader(lines, delimiter=delimiter)
         for fields in reader:
-            if any(f.strip() for f in fields):
+            if fields and (len(fields) > 1 or fields[0].strip()):  # blank lines are not rows
                 yield reader.line_num, fields
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})") from None
@@ -120,22 +120,21 @@ def _column_index(names: list[str], header: bool, column: str | int | None) -> i
 
 
 def _chunks(body: Iterator[Row], width: int, index: int, name: str, counted: dict, limit: int | None) -> Iterator[np.ndarray]:
+    """Batches of label cells → arrays (a comprehension per batch, only the label cell kept)."""
     column = _Column(name)
-    values: list[str] = []
-    lines: list[int] = []
-    for line, fields in body:
+
+    def cell(line: int, fields: list[str]) -> str:
         if len(fields) != width:
             raise InputError(f"ragged rows: line {line} has {len(fields)} fields, the first row has {width}", line)
-        values.append(fields[index].strip())
-        lines.append(line)
-        counted["rows"] += 1
-        if len(values) == ROWS_PER_CHUNK:
-            yield column.convert(values, lines)
-            values, lines = [], []
-        if limit is not None and counted["rows"] >= limit:
-            break
-    if values:
-        yield column.convert(values, lines)
+        return fields[index].strip()
+
+    while True:
+        take = ROWS_PER_CHUNK if limit is None else min(ROWS_PER_CHUNK, limit - counted["rows"])
+        batch = [(line, cell(line, fields)) for line, fields in itertools.islice(body, max(take, 0))]
+        if not batch:
+            return
+        counted["rows"] += len(batch)
+        yield column.convert([value for _, value in batch], [line for line, _ in batch])
 
 
 class _Column:

@@ -191,10 +191,10 @@ def test_colour_decision(project, args, env, coloured):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pty is POSIX-only")
-def test_colour_on_a_terminal():
+def test_colour_on_a_terminal(project):
     import pty
 
-    sample = Path(__file__).parent / "fixtures/config/LA101_softmax_into_cross_entropy.yaml"
+    sample = write(project, "train.yaml", DOUBLE_SOFTMAX)
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     env["TERM"] = "xterm"
     outputs = {}

@@ -89,7 +89,7 @@ def _check_command():
 
     paths = inspect.Parameter(
         "paths", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[list[str]],
-        default=typer.Argument(None, help=PATHS_HELP, show_default=False, metavar="PATHS"),
+        default=typer.Argument(None, help=PATHS_HELP, show_default=False, metavar="PATHS..."),
     )  # fmt: skip
     check.__signature__ = inspect.Signature([paths, *map(_parameter, CHECK_OPTIONS)])  # type: ignore[attr-defined]
     check.__doc__ = CHECK_HELP

@@ -103,7 +103,7 @@ class CliSettings(NamedTuple):
 # --------------------------------------------------------------------------- finding and reading files
 
 
-# Per process: pre-commit passes many files from the same few folders.
+# Per run (settings_by_path clears them): pre-commit passes many files from the same few folders.
 _found: dict[Path, Path | None] = {}
 _read: dict[Path, dict[str, Any]] = {}
 
@@ -252,6 +252,8 @@ def merge(file_values: dict[str, Any], root: Path | None, cli: CliSettings) -> S
 
 def settings_by_path(paths: list[str], cli: CliSettings, *, config: str | None = None, isolated: bool = False) -> list[tuple[Settings, list[str]]]:
     """The checked paths grouped by the configuration that applies to them, in their order."""
+    _found.clear()
+    _read.clear()
     if config and isolated:
         raise UsageError("--config and --isolated cannot be used together")
     if isolated or config:

@@ -28,8 +28,7 @@ exactly one of each; otherwise each is checked on its own.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lossadvisor import knowledge
 from lossadvisor.facts import Fact, Head, LossUse, TrainingSetup
@@ -72,8 +71,7 @@ def _context(keys: Keys) -> str | None:
     return f"in `{out}`" if out else None
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     """One object the config instantiates."""
 
     keys: Keys  # where its mapping sits
@@ -158,8 +156,7 @@ def _family(framework: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- heads
 
 
-@dataclass(frozen=True)
-class FoundHead:
+class FoundHead(NamedTuple):
     head: Head
     keys: Keys  # the model's mapping, to look for num_classes around it
     framework: str | None

@@ -18,8 +18,7 @@ Where a fact sits is given by `locate(*keys)`: a line in model JSON, just the fi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lossadvisor import knowledge
 from lossadvisor.facts import Fact, Head, LossUse, Position, TrainingSetup
@@ -55,8 +54,7 @@ WRAPPERS = frozenset({"TimeDistributed"})  # apply their inner `layer` to every 
 KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 
 
-@dataclass(frozen=True)
-class SavedModel:
+class SavedModel(NamedTuple):
     """What a reader found in a file: the serialized model, its loss (`compile_config.loss` or
     `training_config.loss`, None when not compiled) and where each sits for `locate`."""
 
@@ -102,8 +100,7 @@ def looks_like_model(data: Any) -> bool:
 Ref = tuple[int, int, int]  # layer index, call (node) index, output tensor index
 
 
-@dataclass(frozen=True)
-class Graph:
+class Graph(NamedTuple):
     """The layers of one (possibly nested) model and the calls between them."""
 
     layers: list[dict[str, Any]]
@@ -208,14 +205,14 @@ def _tensors_of_call(call: Any) -> Iterator[tuple[str, int, int]]:
 # --------------------------------------------------------------------------- the head of one output
 
 
-@dataclass
 class _Walk:
     """What walking back from one output has found so far."""
 
-    activation: Fact[str] | None = None
-    activation_known: bool = False  # True once the activation nearest the output was seen (even if unknown)
-    units: Fact[int] | None = None
-    shape_kept: bool = True  # False after a layer that moves values to other positions
+    def __init__(self) -> None:
+        self.activation: Fact[str] | None = None
+        self.activation_known = False  # True once the activation nearest the output was seen (even if unknown)
+        self.units: Fact[int] | None = None
+        self.shape_kept = True  # False after a layer that moves values to other positions
 
 
 class HeadReader:

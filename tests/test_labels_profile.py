@@ -103,7 +103,7 @@ def test_far_outliers_are_measured_for_continuous_targets() -> None:
 def test_batches_from_a_dataloader_style_iterable() -> None:
     torch = pytest.importorskip("torch")
     targets = torch.randint(0, 10, (257,))
-    batches = (targets[i : i + 32] for i in range(0, 257, 32))
+    batches = (targets[i:i + 32] for i in range(0, 257, 32))
     assert profile_batches(batches) == profile(targets.numpy())
 
 

@@ -149,7 +149,7 @@ def _zero_one(p: LabelProfile, counts: dict[Any, int], base: dict) -> Reading:
                 return _with(base, "one_hot", evidence, (Fit(task, p.width, f"{task} with {p.width} classes"),),
                              num_classes=p.width, classes=classes, empty_classes=empty)  # fmt: skip
             per_row = float(v.ones.sum()) / v.count
-            evidence = f"rows of {p.width} values in {{0, 1}} with {per_row:.2g} ones per row on average"
+            evidence = f"rows of {p.width} values in {{0, 1}} with {per_row:.3g} ones per row on average"
             fits = (Fit("multilabel", p.width, f"multilabel with {p.width} classes"),)
             return _with(base, "multi_hot", evidence, fits, num_classes=p.width, classes=classes, empty_classes=empty, per_row=per_row)
     values = sorted(counts)

@@ -234,3 +234,12 @@ def test_heavy_tailed_targets_suggest_robust_regression(tmp_path: Path) -> None:
     np.save(tmp_path / "y.npy", y)
     inferred = infer_task_from_file(tmp_path / "y.npy")
     assert inferred.task == "robust-regression" and "far outliers" in inferred.evidence
+
+
+def test_text_labels_past_the_distinct_value_limit_are_still_class_names(tmp_path: Path, monkeypatch) -> None:
+    from lossadvisor.labels import profile as profile_module
+
+    monkeypatch.setattr(profile_module, "MAX_DISTINCT", 2)
+    (tmp_path / "y.csv").write_text("label\ncat\ndog\nbird\ncat\n")
+    facts = label_facts(tmp_path / "y.csv")
+    assert facts.format.value == "class_names" and "more than" in facts.evidence

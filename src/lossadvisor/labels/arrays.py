@@ -34,7 +34,6 @@ class NoLabelChoice(InputError):
 class LabelStream:
     """An opened label source: what it holds and a generator of flat chunks of whole vectors."""
 
-    dtype: str
     shape: tuple[int, ...] | None  # as declared; None when only known at the end (tables)
     width: int  # values per class-axis vector
     chunks: Iterator[np.ndarray]
@@ -68,7 +67,7 @@ def open_npy(fh: BinaryIO, available: int | None, *, limit_bytes: int | None = N
         chunks = _fortran_chunks(fh, dtype, shape, samples)
     else:
         chunks = _chunks(fh, dtype, samples * per_sample, width)
-    return LabelStream(str(dtype), tuple(shape), width, chunks, lambda: (samples, *shape[1:]), name)
+    return LabelStream(tuple(shape), width, chunks, lambda: (samples, *shape[1:]), name)
 
 
 def read_header(fh: BinaryIO) -> tuple[tuple[int, ...], bool, np.dtype]:
@@ -147,7 +146,7 @@ def open_npz(fh: BinaryIO, key: str | None, *, limit_bytes: int | None = None) -
         raise InputError(f"not a valid .npz archive: {_first_line(exc)}") from None
     if not members:
         raise InputError("the .npz archive holds no arrays")
-    name = choose(list(members), key, what="array", flag="--key")
+    name = choose(list(members), key, what="array", flag="--key (`labels.key` in a config)")
     info = members[name]
     try:
         member = archive.open(info)

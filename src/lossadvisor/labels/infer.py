@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lossadvisor.labels.profile import LabelProfile
+from lossadvisor.labels.profile import MAX_DISTINCT, LabelProfile
 from lossadvisor.readers import InputError
 
 IGNORE_CANDIDATES = (-100, -1, 255)
@@ -54,7 +54,9 @@ class Reading:
 
     @property
     def imbalance(self) -> float | None:
-        """Largest class count over the smallest (present) one."""
+        """Largest class count over the smallest (present) one (not for counts: no classes)."""
+        if self.format == "counts":
+            return None
         counts = [c for _, c in self.classes if c > 0]
         return max(counts) / min(counts) if len(counts) > 1 else None
 
@@ -195,7 +197,8 @@ def _class_names(p: LabelProfile) -> Reading:
     counts = dict(p.value_counts())
     if not counts:
         base = {"profile": p, "ignore": (), "minimum": None, "maximum": None}
-        return _with(base, "class_names", f"labels are text with more than {p.count:,} distinct values", (Fit("multiclass", None, "multiclass"),))
+        evidence = f"labels are text with more than {MAX_DISTINCT:,} distinct values"
+        return _with(base, "class_names", evidence, (Fit("multiclass", None, "multiclass, if these are class names"),))
     names = sorted(counts, key=lambda n: -counts[n])
     shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
     evidence = f"labels are {len(names)} class names ({shown})"

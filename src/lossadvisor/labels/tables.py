@@ -41,7 +41,7 @@ def open_table(fh: TextIO, suffix: str, column: str | int | None, *, limit_rows:
     name = names[index] if header else (None if width == 1 else f"column {index}")
     counted = {"rows": 0}
     chunks = _chunks(body, width, index, name or "labels", counted, limit_rows)
-    return LabelStream("", None, 1, chunks, lambda: (counted["rows"],), name)
+    return LabelStream(None, 1, chunks, lambda: (counted["rows"],), name)
 
 
 def _rows(fh: TextIO, suffix: str) -> Iterator[Row]:
@@ -102,8 +102,8 @@ def _column_index(names: list[str], header: bool, column: str | int | None) -> i
         if width == 1:
             return 0
         if not header:
-            raise NoLabelChoice(f"{width} columns and no header row: pick the label column with --column INDEX")
-        return names.index(choose(names, None, what="column", flag="--column"))
+            raise NoLabelChoice(f"{width} columns and no header row: pick the label column with --column INDEX (`labels.column` in a config)")
+        return names.index(choose(names, None, what="column", flag="--column (`labels.column` in a config)"))
     text = str(column).strip()
     if header:
         matches = [i for i, n in enumerate(names) if n == text] or [i for i, n in enumerate(names) if n.lower() == text.lower()]

@@ -13,6 +13,7 @@ import ast
 import bisect
 import json
 import re
+import sys
 
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
@@ -99,7 +100,7 @@ def _parse_cell(code: str, number: int) -> ast.Module:
     try:  # IPython runs top-level `await`
         return compile(code, f"<cell {number}>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as exc:
-        raise InputError(f"Python syntax error: {exc.msg}", exc.lineno, exc.offset, cell=number) from None
+        raise InputError(f"Python {sys.version_info[0]}.{sys.version_info[1]} syntax error: {exc.msg}", exc.lineno, exc.offset, cell=number) from None
     except ValueError as exc:
         raise InputError(f"not Python source: {exc}", cell=number) from None
 

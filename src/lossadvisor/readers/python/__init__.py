@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def parse(text: str) -> ast.Module:
     try:
         return ast.parse(text)
     except SyntaxError as exc:
-        raise InputError(f"Python syntax error: {exc.msg}", exc.lineno, exc.offset) from None
+        raise InputError(f"Python {sys.version_info[0]}.{sys.version_info[1]} syntax error: {exc.msg}", exc.lineno, exc.offset) from None
     except ValueError as exc:  # null bytes
         raise InputError(f"not Python source: {exc}") from None
 

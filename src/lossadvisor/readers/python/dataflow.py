@@ -15,6 +15,7 @@ Keras' compile/fit) and every loss it saw (`losses`, so a loss nobody calls is s
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,7 @@ class Interpreter:
         self._pending: list[Function] = []
         self._standalone: dict[int, Instance] = {}
         self._stars: list[str] = []
+        self._attribute_writes: list[dict] = []  # one log per `if` arm being run
         self._exec: dict[type, Callable[[Any, Frame], bool]] = {
             t: getattr(self, "exec_" + t.__name__) for t in _STATEMENTS
         }
@@ -146,21 +148,30 @@ class Interpreter:
         frame = Frame(None, None)
         frame.vars["__name__"] = Const("__main__", Position(self.path))
         self.exec_block(tree.body, frame)
+        module_names = _names_holding_training(frame.vars)
         while self._pending and self.budget > 0:  # functions and methods nobody called
             fn = self._pending.pop(0)
-            if id(fn.node) in self._ran or not self._mentions_training(fn.node):
+            if id(fn.node) in self._ran:
                 continue
             bound = self.standalone(fn.owner) if fn.owner is not None and not _is_static(fn.node) else None
-            self.run_function(Function(fn.node, fn.frame, fn.qualname, fn.owner, bound), self.empty_call(frame))
+            names = module_names | (_names_holding_training(bound.attrs) if isinstance(bound, Instance) else set())
+            if self._mentions_training(fn.node, names):
+                self.run_function(Function(fn.node, fn.frame, fn.qualname, fn.owner, bound), self.empty_call(frame))
 
-    def _mentions_training(self, node: ast.AST) -> bool:
-        """Whether a function's text names a loss or a model (read alone, a function without one
-        cannot show a training setup; when called, it is read whatever its text)."""
+    def _mentions_training(self, node: ast.AST, names: set[str]) -> bool:
+        """Whether a function's text names a loss, a model or labels: a training word, or a module
+        variable (or attribute of its `self`) that holds one. Read alone, a function without any
+        cannot show a training setup; when called, a function is read whatever its text."""
         if self.text is None:
             return True
         start = self._line_starts[node.lineno - 1]
         end = self._line_starts[min(node.end_lineno or node.lineno, len(self._line_starts) - 1)]
-        return TRAINING_WORDS.search(self.text, start, end) is not None
+        if TRAINING_WORDS.search(self.text, start, end):
+            return True
+        if not names:
+            return False
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
+        return pattern.search(self.text, start, end) is not None
 
     def at(self, node: ast.AST) -> Position:
         return self.locate(getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
@@ -235,17 +246,52 @@ class Interpreter:
         test = self.eval(stmt.test, frame)
         if isinstance(test, Const):
             return self.exec_block(stmt.body if _truthy(test.value) else stmt.orelse, frame)
+        # Both arms run from the same state; afterwards a name or an attribute keeps a value only
+        # where the arms that fall through agree on it.
         before = dict(frame.vars)
-        body_ends = self.exec_block(stmt.body, frame)
+        body_ends, body_writes = self._arm(stmt.body, frame)
         after_body, frame.vars = frame.vars, dict(before)
-        else_ends = self.exec_block(stmt.orelse, frame)
+        else_ends, else_writes = self._arm(stmt.orelse, frame)
         if body_ends:
-            return else_ends  # only the else arm falls through: its state is the state
-        if not else_ends:
-            frame.vars = _agree(after_body, frame.vars)
-        else:
+            frame.vars = frame.vars if not else_ends else before
+        elif else_ends:
             frame.vars = after_body
-        return False
+        else:
+            frame.vars = _agree(after_body, frame.vars)
+        for key in body_writes.keys() | else_writes.keys():
+            obj, name, old, _ = body_writes.get(key) or else_writes[key]
+            in_body = body_writes[key][3] if key in body_writes else old
+            in_else = else_writes[key][3] if key in else_writes else old
+            if body_ends or else_ends:
+                value = old if body_ends and else_ends else (in_else if body_ends else in_body)
+            else:
+                value = in_body if in_body is in_else else UNKNOWN
+            self._set_attribute(obj, name, value)
+        return body_ends and else_ends
+
+    def _arm(self, body: list[ast.stmt], frame: Frame) -> tuple[bool, dict]:
+        """Run one arm of an `if`, then undo its attribute writes; returns {key: (obj, name, old,
+        new)} so that exec_If can decide what the attributes hold afterwards."""
+        self._attribute_writes.append({})
+        try:
+            ends = self.exec_block(body, frame)
+        finally:
+            writes = self._attribute_writes.pop()
+        out = {}
+        for key, (obj, name, old) in writes.items():
+            out[key] = (obj, name, old, obj.attrs.get(name, _MISSING))
+            self._set_attribute(obj, name, old)
+        return ends, out
+
+    def _set_attribute(self, obj: Module, name: str, value: Value) -> None:
+        for log in self._attribute_writes:
+            log.setdefault((id(obj), name), (obj, name, obj.attrs.get(name, _MISSING)))
+        if value is _MISSING:
+            obj.attrs.pop(name, None)
+        else:
+            obj.attrs[name] = value
+        if isinstance(obj, Instance):
+            obj.heads.clear()  # model.fc = nn.Linear(…) changes what forward returns
 
     def exec_For(self, stmt: ast.For | ast.AsyncFor, frame: Frame) -> bool:
         self.bind(stmt.target, self.element(self.eval(stmt.iter, frame)), frame)
@@ -335,9 +381,7 @@ class Interpreter:
         elif isinstance(target, ast.Attribute):
             obj = self.eval(target.value, frame)
             if isinstance(obj, Module):
-                obj.attrs[target.attr] = value
-                if isinstance(obj, Instance):
-                    obj.heads.clear()  # model.fc = nn.Linear(…) changes what forward returns
+                self._set_attribute(obj, target.attr, value)
                 from lossadvisor.readers.python import torch
 
                 torch.attribute_set(self, obj, target.attr, value, frame)
@@ -863,6 +907,13 @@ def merge_results(values: list[Value]) -> Value:
     if all(isinstance(v, Items) and len(v.items) == len(first.items) for v in values):  # type: ignore[union-attr]
         return Items([merge_results([v.items[i] for v in values]) for i in range(len(first.items))])  # type: ignore[union-attr]
     return UNKNOWN
+
+
+_MISSING = Value()  # an attribute not set yet
+
+
+def _names_holding_training(names: dict[str, Value]) -> set[str]:
+    return {name for name, value in names.items() if isinstance(value, (LossFn, Module, Labels, Data))}
 
 
 def _agree(a: dict[str, Value], b: dict[str, Value]) -> dict[str, Value]:

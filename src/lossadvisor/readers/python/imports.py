@@ -34,9 +34,12 @@ ROOTS = {
     "numpy": (None, "numpy"),
     "pandas": (None, "pandas"),
 }
-# Code that names none of these (case aside) spells no loss and builds no model: a file without
-# them is not parsed, a function without them is read only when called.
-TRAINING_WORDS = re.compile(r"loss|compile|entropy|sequential|criterion|model", re.IGNORECASE)
+# Code that names none of these (case aside) spells no loss, compiles no Keras model and writes no
+# head activation: a file without them is not parsed, a function without them is read only when
+# something else calls it.
+TRAINING_WORDS = re.compile(
+    r"loss|criterion|entropy|kl_div|divergence|squared_error|\.compile\(|sequential|softmax|sigmoid|activation", re.IGNORECASE
+)
 
 
 class Api(NamedTuple):

@@ -59,7 +59,7 @@ def _reads_like_a_loss(kb: Knowledge, space: str, api: Api) -> bool:
     if space == "keras":
         return api.path[:-1] == ("keras", "losses") and not name.startswith("_") and name not in KERAS_MACHINERY
     if space == "torch" and api.path[:-1] in (("torch", "nn"), ("torch", "nn", "functional")):
-        if "loss" in name.lower() or "entropy" in name.lower():
+        if "loss" in name.lower():
             return True
         return bool(difflib.get_close_matches(name, kb.loss_names(api.framework), n=1, cutoff=0.88))
     return False  # tf.nn and optax hold far more than losses: only known spellings count

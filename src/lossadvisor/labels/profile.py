@@ -142,14 +142,6 @@ class LabelProfile:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LabelProfile) and _fields_equal(self, other)
 
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data (for JSON): the stored statistics, without the histogram."""
-        return {
-            "dtype": self.dtype, "shape": list(self.shape), "count": self.count, "nan": self.nan, "inf": self.inf,
-            "minimum": plain(self.minimum), "maximum": plain(self.maximum), "integral": self.integral,
-            "distinct": self.distinct,
-        }  # fmt: skip
-
 
 # --------------------------------------------------------------------------- public constructors
 

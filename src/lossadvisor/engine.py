@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 from pathlib import Path
@@ -241,11 +242,38 @@ def check_paths(
             report.findings.append(_input_error(str(labels), exc))
             return report
     sources: list[Source | Finding] = [stdin] if stdin is not None else list(iter_sources(paths, settings))
-    for item in sources:
-        if isinstance(item, Finding):
-            report.findings.append(item)
-            continue
-        report.files_checked += 1
-        report.findings.extend(check_source(item, settings, pairing, paired_labels))
+    files = [item for item in sources if not isinstance(item, Finding)]
+    report.findings.extend(item for item in sources if isinstance(item, Finding))
+    report.files_checked = len(files)
+    for found in _check_all(files, settings, pairing, paired_labels):
+        report.findings.extend(dict.fromkeys(found))  # one loss read with two heads: one LA002, not two
     report.findings.sort(key=lambda f: f.sort_key)
     return report
+
+
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 48
+
+
+def _check_all(files: list[Source], settings: Settings, pairing: Pairing, paired_labels) -> Iterator[list[Finding]]:
+    """Check files in worker processes when there are many (a large tree is dominated by parsing,
+    one core per process); results come back in order. LOSSADVISOR_JOBS=1 turns workers off."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = os.environ.get("LOSSADVISOR_JOBS", "")
+    workers = int(jobs) if jobs.isdigit() and int(jobs) > 0 else min(cores, 8)
+    if workers < 2 or len(files) < PARALLEL_MIN_FILES:
+        for source in files:
+            yield check_source(source, settings, pairing, paired_labels)
+        return
+    import functools
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from lossadvisor import knowledge
+
+    knowledge.load()  # once, inherited by forked workers
+    fork = "fork" in multiprocessing.get_all_start_methods() and sys.platform.startswith("linux")
+    context = multiprocessing.get_context("fork") if fork else None
+    task = functools.partial(check_source, settings=settings, pairing=pairing, paired_labels=paired_labels)
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from pool.map(task, files, chunksize=max(1, min(16, len(files) // (workers * 8))))

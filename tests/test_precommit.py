@@ -125,7 +125,7 @@ def test_installed_hook_blocks_the_commit(snapshot, project, env):
 
 
 def _doc_block(containing: str) -> str:
-    text = (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = [chunk.split("```", 1)[0] for chunk in text.split("```yaml\n")[1:]]
     (block,) = [b for b in blocks if containing in b]
     return block

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
-from lossadvisor.readers.python.imports import TRAINING_WORDS
+from lossadvisor.readers.python.imports import names_training
 
 FRAMEWORK_IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+(?:torch|torchvision|keras|tensorflow|tf_keras|optax|jax|flax|lightning|pytorch_lightning)\b"
@@ -29,7 +29,7 @@ FRAMEWORK_IMPORT = re.compile(
 
 def may_hold_setups(text: str) -> bool:
     """The pre-filter: a framework import, and a word that names a loss or a model."""
-    return FRAMEWORK_IMPORT.search(text) is not None and TRAINING_WORDS.search(text) is not None
+    return FRAMEWORK_IMPORT.search(text) is not None and names_training(text.lower())
 
 
 def read(source: Source) -> list[TrainingSetup]:

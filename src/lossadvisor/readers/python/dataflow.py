@@ -15,15 +15,15 @@ Keras' compile/fit) and every loss it saw (`losses`, so a loss nobody calls is s
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 from lossadvisor.facts import Fact, Position
 from lossadvisor.knowledge import Knowledge
 from lossadvisor.readers.python import activations
-from lossadvisor.readers.python.imports import TRAINING_WORDS, Api, api, binding
+from lossadvisor.readers.python.imports import Api, api, binding, names_training
 from lossadvisor.readers.python.values import (
     UNKNOWN, UNKNOWN_HEAD, Class, Const, Data, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
     Module, Pairing, Ref, Super, Tensor, Value,
@@ -122,6 +122,7 @@ class Interpreter:
         self.kb, self.path, self.locate, self.base_dir = kb, path, locate, base_dir
         self.text = text
         self._line_starts = _line_starts(text) if text is not None else []
+        self._lowered = text.lower() if text is not None else ""
         self.call_handlers: list[Handler] = [self._loss_call, self._activation_call, keras.call, torch.call, labels.call, _builtin_call]
         self.method_handlers: list[MethodHandler] = [keras.method, torch.method, labels.method, _container_method]
         self.pairings: list[Pairing] = []
@@ -166,12 +167,7 @@ class Interpreter:
             return True
         start = self._line_starts[node.lineno - 1]
         end = self._line_starts[min(node.end_lineno or node.lineno, len(self._line_starts) - 1)]
-        if TRAINING_WORDS.search(self.text, start, end):
-            return True
-        if not names:
-            return False
-        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
-        return pattern.search(self.text, start, end) is not None
+        return names_training(self._lowered, start, end) or any(_word_in(self.text, name, start, end) for name in names)
 
     def at(self, node: ast.AST) -> Position:
         return self.locate(getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
@@ -986,15 +982,22 @@ def _decorated_inference(node: ast.FunctionDef | ast.AsyncFunctionDef, interp: I
     return False
 
 
+def _word_in(text: str, word: str, start: int, end: int) -> bool:
+    """`word` as a whole identifier in text[start:end] (`model` in `model(x)`, not in `remodel`)."""
+    at = text.find(word, start, end)
+    while at != -1:
+        before = text[at - 1] if at > 0 else " "
+        after_at = at + len(word)
+        after = text[after_at] if after_at < len(text) else " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            return True
+        at = text.find(word, at + 1, end)
+    return False
+
+
 def _line_starts(text: str) -> list[int]:
-    """Offset of each line's first character, plus the end of the text."""
-    starts = [0]
-    position = text.find("\n")
-    while position != -1:
-        starts.append(position + 1)
-        position = text.find("\n", position + 1)
-    starts.append(len(text))
-    return starts
+    """Offset of each line's first character (lines end at "\n", as for `ast`), then the end."""
+    return list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
 
 
 _STATEMENTS = (

@@ -12,7 +12,6 @@ qualified name into the framework it belongs to and a canonical path, so that `t
 from __future__ import annotations
 
 import ast
-import re
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -36,10 +35,18 @@ ROOTS = {
 }
 # Code that names none of these (case aside) spells no loss, compiles no Keras model and writes no
 # head activation: a file without them is not parsed, a function without them is read only when
-# something else calls it.
-TRAINING_WORDS = re.compile(
-    r"loss|criterion|entropy|kl_div|divergence|squared_error|\.compile\(|sequential|softmax|sigmoid|activation", re.IGNORECASE
-)
+# something else calls it. Searched as plain substrings of the lowercased text (a case-insensitive
+# regex is five times slower on a large tree).
+TRAINING_WORDS = (
+    "loss", "criterion", "entropy", "kl_div", "divergence", "squared_error", ".compile(", "sequential", "softmax",
+    "sigmoid", "activation",
+)  # fmt: skip
+
+
+def names_training(lowered: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether lowercased source text (or a slice of it) holds a training word."""
+    end = len(lowered) if end is None else end
+    return any(lowered.find(word, start, end) != -1 for word in TRAINING_WORDS)
 
 
 class Api(NamedTuple):

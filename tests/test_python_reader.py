@@ -356,3 +356,26 @@ def test_broken_notebook_is_one_clear_error(tmp_path):
         notebook.read(Source(path, "nb.ipynb"))
     assert err.value.message.startswith("not a valid notebook: broken JSON") and err.value.line == 1
     assert notebook.comment_lines(Source(path, "nb.ipynb")) == {}
+
+
+# --------------------------------------------------------------------------- project modules
+
+
+def test_project_module_heads_are_seen_but_its_own_losses_stay_its_own(tmp_path):
+    (tmp_path / "nets.py").write_text(
+        "import torch\nfrom torch import nn\nimport train\n\n"  # an import cycle back to the checked file
+        "class Net(nn.Module):\n    def forward(self, x):\n        return torch.sigmoid(x)\n\n"
+        "own = nn.BCEWithLogitsLoss()\nown(Net()(1), 2)\n",
+        encoding="utf-8",
+    )
+    found = setups('''
+        from torch import nn
+        from nets import Net
+        from missing_module import Other
+        criterion = nn.BCEWithLogitsLoss()
+        criterion(Net()(1), 2)
+        criterion(Other()(1), 2)
+    ''', tmp_path)
+    assert sorted((s.loss.written.at.path, s.loss.written.at.line, s.head.activation.where() if s.head else None) for s in found) == [
+        ("train.py", 5, "line 7 in `Net.forward`, nets.py")
+    ]

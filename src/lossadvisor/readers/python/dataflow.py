@@ -22,7 +22,8 @@ from typing import Any
 
 from lossadvisor.facts import Fact, Position
 from lossadvisor.knowledge import Knowledge
-from lossadvisor.readers.python import activations
+from lossadvisor.readers.python import activations, project
+from lossadvisor.readers.python.project import Origin
 from lossadvisor.readers.python.imports import Api, api, binding, names_training
 from lossadvisor.readers.python.values import (
     UNKNOWN, UNKNOWN_HEAD, Class, Const, Data, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
@@ -42,12 +43,13 @@ BUILTINS = {"super", "enumerate", "zip", "iter", "next", "list", "tuple", "rever
 class Frame:
     """Local variables of one module, function run or comprehension; reads fall back to the parent."""
 
-    __slots__ = ("vars", "parent", "qualname", "returns", "generator", "forward")
+    __slots__ = ("vars", "parent", "qualname", "returns", "generator", "forward", "origin")
 
-    def __init__(self, parent: Frame | None, qualname: str | None):
+    def __init__(self, parent: Frame | None, qualname: str | None, origin: Origin | None = None):
         self.vars: dict[str, Value] = {}
         self.parent = parent
         self.qualname = qualname
+        self.origin = origin or (parent.origin if parent is not None else None)  # None: the checked file
         self.returns: list[Value] = []
         self.generator = False  # a `yield` ran: calling the function returns a generator
         self.forward = False  # a model's forward / call: what it returns is the prediction
@@ -62,7 +64,11 @@ class Frame:
 
     @property
     def context(self) -> str | None:
-        return f"in `{self.qualname}`" if self.qualname else None
+        """'in `Net.forward`', and the module's file when it is not the checked file."""
+        label = self.origin.label if self.origin is not None else None
+        if self.qualname:
+            return f"in `{self.qualname}`, {label}" if label else f"in `{self.qualname}`"
+        return f"in {label}" if label else None
 
 
 class CallSite:
@@ -100,15 +106,15 @@ class CallSite:
 
     @property
     def at(self) -> Position:
-        return self.interp.at(self.node) if self.node is not None else Position(self.interp.path)
+        return self.interp.at(self.node, self.frame) if self.node is not None else Position(self.interp.path)
 
     def fact(self, value: Any, node: ast.AST | None = None) -> Fact:
         """A fact read at `node` (default: the call), in the function being read."""
         where = node if node is not None else self.node
-        return Fact(value, self.interp.at(where) if where is not None else self.at, self.frame.context)
+        return Fact(value, self.interp.at(where, self.frame) if where is not None else self.at, self.frame.context)
 
     def keyword_facts(self) -> dict[str, tuple[Value, Position]]:
-        return {k: (v, self.interp.at(n)) for k, (v, n) in self.kwargs.items()}
+        return {k: (v, self.interp.at(n, self.frame)) for k, (v, n) in self.kwargs.items()}
 
 
 Handler = Callable[["Interpreter", Api, CallSite], "Value | None"]
@@ -120,6 +126,8 @@ class Interpreter:
         from lossadvisor.readers.python import keras, labels, torch
 
         self.kb, self.path, self.locate, self.base_dir = kb, path, locate, base_dir
+        self.main = Origin(path, locate, None, base_dir)
+        self.project_modules: dict[str, Frame | None] = {}
         self.text = text
         self._line_starts = _line_starts(text) if text is not None else []
         self._lowered = text.lower() if text is not None else ""
@@ -169,8 +177,13 @@ class Interpreter:
         end = self._line_starts[min(node.end_lineno or node.lineno, len(self._line_starts) - 1)]
         return names_training(self._lowered, start, end) or any(_word_in(self.text, name, start, end) for name in names)
 
-    def at(self, node: ast.AST) -> Position:
-        return self.locate(getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+    def at(self, node: ast.AST, frame: Frame | None = None) -> Position:
+        """Where `node` is, in the file of the code `frame` runs (the checked file by default)."""
+        origin = frame.origin if frame is not None and frame.origin is not None else self.main
+        return origin.locate(getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+
+    def in_checked_file(self, at: Position) -> bool:
+        return at.path == self.path
 
     def empty_call(self, frame: Frame, args: list[Value] | None = None) -> CallSite:
         return CallSite(None, args or [], {}, False, self, frame)
@@ -222,7 +235,7 @@ class Interpreter:
         return False
 
     def exec_Return(self, stmt: ast.Return, frame: Frame) -> bool:
-        frame.returns.append(self.eval(stmt.value, frame) if stmt.value is not None else Const(None, self.at(stmt)))
+        frame.returns.append(self.eval(stmt.value, frame) if stmt.value is not None else Const(None, self.at(stmt, frame)))
         return True
 
     def exec_Raise(self, stmt: ast.Raise, frame: Frame) -> bool:
@@ -338,7 +351,8 @@ class Interpreter:
                 frame.vars[local] = UNKNOWN
             else:
                 self.uses_torch = self.uses_torch or qualified.startswith(("torch", "lightning", "pytorch_lightning"))
-                frame.vars[local] = Ref(api(qualified), self.at(stmt), local)
+                frame.vars[local] = Ref(api(qualified), self.at(stmt, frame), local)
+        frame.vars.update(project.bindings(self, stmt, frame.origin or self.main))
         return False
 
     exec_ImportFrom = exec_Import
@@ -347,19 +361,21 @@ class Interpreter:
         qualname = f"{frame.qualname}.{stmt.name}" if frame.qualname else stmt.name
         fn = Function(stmt, frame, qualname)
         frame.vars[stmt.name] = fn
-        self._pending.append(fn)
+        if frame.origin is None:  # a project module's functions are read when called, not alone
+            self._pending.append(fn)
         return False
 
     exec_AsyncFunctionDef = exec_FunctionDef
 
     def exec_ClassDef(self, stmt: ast.ClassDef, frame: Frame) -> bool:
-        bases = [self.eval(b, frame) for b in stmt.bases]
+        bases = [self.resolve(self.eval(b, frame)) for b in stmt.bases]
         methods = {s.name: s for s in stmt.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
         kind, framework = _class_kind(bases)
         cls = Class(stmt, bases, methods, frame, kind, framework)
         frame.vars[stmt.name] = cls
         for name, node in methods.items():
-            self._pending.append(Function(node, frame, f"{stmt.name}.{name}", cls))
+            if frame.origin is None:
+                self._pending.append(Function(node, frame, f"{stmt.name}.{name}", cls))
         return False
 
     # ------------------------------------------------------------------ binding names
@@ -429,26 +445,30 @@ class Interpreter:
         return UNKNOWN
 
     def eval_Constant(self, node: ast.Constant, frame: Frame) -> Value:
-        return Const(node.value, self.at(node))
+        return Const(node.value, self.at(node, frame))
 
     def eval_Name(self, node: ast.Name, frame: Frame) -> Value:
         found = frame.lookup(node.id)
         if found is not None:
             return found
         if node.id in BUILTINS:
-            return Ref(api(f"builtins.{node.id}"), self.at(node), node.id)
+            return Ref(api(f"builtins.{node.id}"), self.at(node, frame), node.id)
         for module in reversed(self._stars):
             if module and api(module).framework is not None:
-                return Ref(api(f"{module}.{node.id}"), self.at(node), node.id)
+                return Ref(api(f"{module}.{node.id}"), self.at(node, frame), node.id)
         return UNKNOWN
 
     def eval_Attribute(self, node: ast.Attribute, frame: Frame) -> Value:
-        return self.attribute(self.eval(node.value, frame), node.attr, node)
+        return self.attribute(self.eval(node.value, frame), node.attr, node, frame)
 
-    def attribute(self, obj: Value, name: str, node: ast.AST | None = None) -> Value:
+    def attribute(self, obj: Value, name: str, node: ast.AST | None = None, frame: Frame | None = None) -> Value:
+        if isinstance(obj, project.Local):
+            obj = self.resolve(obj)
+            if isinstance(obj, project.Local):  # a module: one of its names
+                return self.resolve(project.Local(obj.file, name))
         if isinstance(obj, Ref):
             text = f"{obj.text}.{name}" if obj.text else name
-            return Ref(obj.api.child(name), self.at(node) if node is not None else obj.at, text)
+            return Ref(obj.api.child(name), self.at(node, frame) if node is not None else obj.at, text)
         if isinstance(obj, Super):
             return self._method_of(obj.cls.bases, name, obj.instance)
         if isinstance(obj, Instance):
@@ -498,7 +518,12 @@ class Interpreter:
                 kwargs[keyword.arg] = (value, keyword.value)
         return CallSite(node, args, kwargs, unexpanded, self, frame)
 
+    def resolve(self, value: Value) -> Value:
+        """A name imported from a project module stands for what that module binds to it."""
+        return project.resolve(self, value) if isinstance(value, project.Local) and value.name is not None else value
+
     def invoke(self, callee: Value, call: CallSite) -> Value:
+        callee = self.resolve(callee)
         if isinstance(callee, Ref):
             for handler in self.call_handlers:
                 if (result := handler(self, callee.api, call)) is not None:
@@ -674,7 +699,7 @@ class Interpreter:
             self.inference = inference
         if frame.generator:
             return UNKNOWN
-        return merge_results(frame.returns) if frame.returns else Const(None, self.at(fn.node))
+        return merge_results(frame.returns) if frame.returns else Const(None, self.at(fn.node, frame))
 
     def _bind_parameters(self, fn: Function, call: CallSite, frame: Frame, overrides: dict[str, Value]) -> None:
         spec = fn.node.args
@@ -782,6 +807,8 @@ class Interpreter:
             target, prediction = call.value(0, TARGET_KEYWORDS), call.value(1, PREDICTION_KEYWORDS)
         else:
             prediction, target = call.value(0, PREDICTION_KEYWORDS), call.value(1, TARGET_KEYWORDS)
+        if not self.in_checked_file(loss.use.written.at):
+            return UNKNOWN  # a project module's own loss: its file's finding, not this one's
         self.losses.append(loss)
         if self.inference or not loss.certain:
             self.pairings.append(Pairing(loss.use, framework=loss.framework))
@@ -803,7 +830,8 @@ class Interpreter:
             return None
         if losses.is_class(ref):
             made = losses.with_arguments(self.kb, made, call.keyword_facts(), bool(call.args), call.unexpanded)
-            self.losses.append(made)
+            if self.in_checked_file(made.use.written.at):
+                self.losses.append(made)
             return made
         return self.apply_loss(made, call)
 

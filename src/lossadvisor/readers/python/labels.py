@@ -162,9 +162,10 @@ def _kept(value: Value) -> Value:
 def _file(interp, site, reader: str) -> Value:
     """A label file of a literal path that exists next to the source."""
     literal = site.const(0, ("file", "fname", "filepath_or_buffer", "filepath"))
-    if not isinstance(literal, str) or interp.base_dir is None:
+    base_dir = (site.frame.origin or interp.main).base_dir
+    if not isinstance(literal, str) or base_dir is None:
         return UNKNOWN
-    path = interp.base_dir / literal
+    path = base_dir / literal
     if not path.is_file():
         return UNKNOWN
     suffix = path.suffix.lower()
@@ -178,7 +179,7 @@ def item(interp, container: Value, index: Value, node: ast.Subscript, frame) -> 
     if isinstance(container, Table) and isinstance(index, Const) and isinstance(index.value, str):
         return _column(container, index.value)
     if isinstance(container, OneHotBasis):
-        fmt = Fact("one_hot", interp.at(node), frame.context)
+        fmt = Fact("one_hot", interp.at(node, frame), frame.context)
         return Labels(_facts(fmt, container.classes, 0, 1, f"`{_text(node)}`"))
     return UNKNOWN
 

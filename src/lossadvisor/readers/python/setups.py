@@ -31,9 +31,11 @@ def assemble(interp: Interpreter) -> list[TrainingSetup]:
     for model in interp.modules:
         if not model.compiles:
             for head in keras.outputs(interp, model, frame):
-                if head is not None and (head.activation or head.activation_written):
+                written = head and (head.activation or head.activation_written)
+                if written and interp.in_checked_file(written.at):
                     setups.append(TrainingSetup(path, model.framework, head=head))
-    return _most_informative(setups)
+    # A loss written in a project module is that module's finding, reported when it is checked.
+    return _most_informative([s for s in setups if s.loss is None or interp.in_checked_file(s.loss.written.at)])
 
 
 def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[TrainingSetup]:

@@ -1,0 +1,160 @@
+"""Modules of the project next to the file being checked: `from model import Net`,
+`from .nets import Head`, `import utils`.
+
+A pre-commit hook passes only the files that changed: a `train.py` whose model lives in an unchanged
+`model.py` must still see the model's head. A local module is found relative to the checked file
+(and, inside a package, relative to the package's parent), read with `ast` like everything else,
+and run once per check when one of its names is first used. Its own losses are its own file's
+business: only what reaches a loss written in the checked file becomes a setup.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+from lossadvisor.facts import Position
+from lossadvisor.readers.python.values import UNKNOWN, Const, Value
+
+MAX_MODULE_BYTES = 1024 * 1024  # a generated or vendored giant is not a model definition
+MAX_MODULES = 20  # per checked file
+
+
+class Origin:
+    """Where code comes from: the checked file (label None) or a project module (its file name,
+    shown in messages: "softmax (line 15 in `Net.forward`, model.py)")."""
+
+    __slots__ = ("path", "locate", "label", "base_dir")
+
+    def __init__(self, path: str, locate, label: str | None, base_dir: Path | None):
+        self.path, self.locate, self.label, self.base_dir = path, locate, label, base_dir
+
+
+class Local(Value):
+    """A name imported from a project module: the module itself (`name` None) or one of its names."""
+
+    __slots__ = ("file", "name")
+
+    def __init__(self, file: Path, name: str | None):
+        self.file, self.name = file, name
+
+
+def find(base_dir: Path | None, module: str | None, level: int) -> Path | None:
+    """The file of a project module, or None. `level` counts the dots of a relative import."""
+    if base_dir is None:
+        return None
+    parts = module.split(".") if module else []
+    if level:
+        root = base_dir
+        for _ in range(level - 1):
+            root = root.parent
+        return _module_file(root, parts)
+    for root in _search_roots(base_dir):
+        if found := _module_file(root, parts):
+            return found
+    return None
+
+
+def _search_roots(base_dir: Path) -> list[Path]:
+    """The file's directory, and above it while inside a package (`from pkg.model import Net` in
+    `pkg/train.py`)."""
+    roots = [base_dir]
+    current = base_dir
+    while (current / "__init__.py").is_file() and current.parent != current:
+        current = current.parent
+        roots.append(current)
+    return roots
+
+
+def _module_file(root: Path, parts: list[str]) -> Path | None:
+    if not parts:
+        init = root / "__init__.py"
+        return init if init.is_file() else None
+    target = root.joinpath(*parts)
+    for candidate in (target.with_name(target.name + ".py"), target / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def bindings(interp, stmt: ast.Import | ast.ImportFrom, origin: Origin) -> list[tuple[str, Local]]:
+    """The names an import statement binds to project modules (none for library imports)."""
+    from lossadvisor.readers.python.imports import ROOTS
+
+    base = origin.base_dir
+    out: list[tuple[str, Local]] = []
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            root = alias.name.split(".")[0]
+            if root in ROOTS or alias.asname is None and "." in alias.name:
+                continue
+            if file := find(base, alias.name, 0):
+                out.append((alias.asname or alias.name, Local(file, None)))
+        return out
+    if not stmt.level and (stmt.module or "").split(".")[0] in ROOTS:
+        return out
+    module_file = find(base, stmt.module, stmt.level)
+    for alias in stmt.names:
+        if alias.name == "*":
+            continue
+        if module_file is not None:
+            out.append((alias.asname or alias.name, Local(module_file, alias.name)))
+        elif file := find(base, f"{stmt.module}.{alias.name}" if stmt.module else alias.name, stmt.level):
+            out.append((alias.asname or alias.name, Local(file, None)))  # `from pkg import model`
+    return out
+
+
+def resolve(interp, local: Local) -> Value:
+    """The value a project name stands for: its module is run on first use."""
+    frame = load(interp, local.file)
+    if frame is None:
+        return UNKNOWN
+    if local.name is None:
+        return local
+    found = frame.vars.get(local.name)
+    if found is not None:
+        return found
+    submodule = local.file.parent / f"{local.name}.py" if local.file.name == "__init__.py" else None
+    return Local(submodule, None) if submodule is not None and submodule.is_file() else UNKNOWN
+
+
+def load(interp, file: Path):
+    """Run a project module once per check (returns its frame, or None if it cannot be read)."""
+    from lossadvisor.readers.python import FRAMEWORK_IMPORT
+    from lossadvisor.readers.python.dataflow import Frame
+
+    key = str(file.resolve())
+    if key in interp.project_modules:
+        return interp.project_modules[key]
+    interp.project_modules[key] = None  # against import cycles
+    if len(interp.project_modules) > MAX_MODULES:
+        return None
+    try:
+        if file.stat().st_size > MAX_MODULE_BYTES:
+            return None
+        text = file.read_text(encoding="utf-8")
+        tree = ast.parse(text) if FRAMEWORK_IMPORT.search(text) else None
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return None
+    if tree is None:
+        return None
+    display = _display(interp, file)
+    origin = Origin(display, lambda line, column: Position(display, line, column), file.name, file.parent)
+    frame = Frame(None, None, origin)
+    frame.vars["__name__"] = Const(file.stem, Position(display))
+    interp.exec_block(tree.body, frame)
+    interp.project_modules[key] = frame
+    return frame
+
+
+def _display(interp, file: Path) -> str:
+    """The module's path as the checked file's path is shown (`src/model.py` next to `src/train.py`)."""
+    main = interp.main
+    if main.base_dir is None:
+        return str(file)
+    try:
+        relative = os.path.relpath(file, main.base_dir)
+    except ValueError:
+        return str(file)
+    return os.path.normpath(os.path.join(os.path.dirname(main.path), relative))

@@ -113,8 +113,8 @@ class CallSite:
         where = node if node is not None else self.node
         return Fact(value, self.interp.at(where, self.frame) if where is not None else self.at, self.frame.context)
 
-    def keyword_facts(self) -> dict[str, tuple[Value, Position]]:
-        return {k: (v, self.interp.at(n, self.frame)) for k, (v, n) in self.kwargs.items()}
+    def keyword_facts(self) -> dict[str, tuple[Value, Position, ast.expr]]:
+        return {k: (v, self.interp.at(n, self.frame), n) for k, (v, n) in self.kwargs.items()}
 
 
 Handler = Callable[["Interpreter", Api, CallSite], "Value | None"]
@@ -719,6 +719,8 @@ class Interpreter:
                 value = UNKNOWN
             elif name in defaults:
                 value = self.eval(defaults[name], fn.frame)
+                if call.node is None and isinstance(value, Const):  # read alone: callers may pass anything
+                    value = Const(value.value, value.at, assumed=True)
             else:
                 value = UNKNOWN
             frame.vars[name] = value

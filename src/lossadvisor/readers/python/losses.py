@@ -94,22 +94,44 @@ def from_string(kb: Knowledge, const: Const, framework: str | None) -> LossFn | 
 
 
 def with_arguments(
-    kb: Knowledge, loss: LossFn, keywords: dict[str, tuple[Value, Position]], extra_positional: bool, unexpanded: bool
+    kb: Knowledge, loss: LossFn, keywords: dict[str, tuple[Value, Position, ast.expr]], extra_positional: bool, unexpanded: bool
 ) -> LossFn:
-    """Record the literal keyword arguments. A non-literal value for a parameter that changes what
-    the loss expects (`from_logits=flag`), or positional / `**kwargs` arguments that may set one,
-    make the loss uncertain: it stays named but is never paired."""
+    """Record the keyword arguments: literals with their value, anything else as an `Expression`
+    (passed, value unknown: a check never takes the parameter's default for it). A non-literal
+    value for a parameter that changes what the loss expects (`from_logits=flag`), or positional /
+    `**kwargs` arguments that may set one, make the loss uncertain: it stays named but is never
+    paired."""
     use = loss.use
     known = kb.losses.get(use.id) if use.id else None
     decisive = _decisive(known)
     args: dict[str, Fact[Any]] = dict(use.args)
     certain = loss.certain and not ((extra_positional or unexpanded) and decisive)
-    for name, (value, at) in keywords.items():
-        if isinstance(value, Const):
+    for name, (value, at, node) in keywords.items():
+        if isinstance(value, Const) and not value.assumed:
             args[name] = Fact(value.value, at)
-        elif name in decisive:
-            certain = False
+        else:
+            args[name] = Fact(Expression(ast.unparse(node)), at)
+            certain = certain and name not in decisive
     return LossFn(LossUse(use.written, use.id, use.framework, args), loss.labels_first, certain, loss.function, loss.framework)
+
+
+class Expression:
+    """A loss argument that is not a literal (`reduction=mode`): passed, value unknown. It equals
+    no literal, so a check neither matches it nor falls back to the parameter's default."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Expression) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
 
 
 def _decisive(loss: Loss | None) -> set[str]:

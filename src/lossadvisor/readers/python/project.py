@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from lossadvisor.facts import Position
@@ -121,7 +122,6 @@ def resolve(interp, local: Local) -> Value:
 
 def load(interp, file: Path):
     """Run a project module once per check (returns its frame, or None if it cannot be read)."""
-    from lossadvisor.readers.python import FRAMEWORK_IMPORT
     from lossadvisor.readers.python.dataflow import Frame
 
     key = str(file.resolve())
@@ -131,12 +131,10 @@ def load(interp, file: Path):
     if len(interp.project_modules) > MAX_MODULES:
         return None
     try:
-        if file.stat().st_size > MAX_MODULE_BYTES:
-            return None
-        text = file.read_text(encoding="utf-8")
-        tree = ast.parse(text) if FRAMEWORK_IMPORT.search(text) else None
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        stat = file.stat()
+    except OSError:
         return None
+    tree = _parsed(key, stat.st_mtime_ns, stat.st_size)
     if tree is None:
         return None
     display = _display(interp, file)
@@ -146,6 +144,21 @@ def load(interp, file: Path):
     interp.exec_block(tree.body, frame)
     interp.project_modules[key] = frame
     return frame
+
+
+@lru_cache(maxsize=64)
+def _parsed(path: str, mtime_ns: int, size: int) -> ast.Module | None:
+    """A project module's tree, parsed once per process (many files of a tree import the same
+    module); None for a module that is too large, not Python, or imports no framework."""
+    from lossadvisor.readers.python import FRAMEWORK_IMPORT
+
+    if size > MAX_MODULE_BYTES:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return ast.parse(text) if FRAMEWORK_IMPORT.search(text) else None
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return None
 
 
 def _display(interp, file: Path) -> str:

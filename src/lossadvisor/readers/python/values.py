@@ -35,12 +35,14 @@ UNKNOWN_HEAD = Head()
 
 
 class Const(Value):
-    """A literal (or a name bound to one): 'softmax', 10, True, None."""
+    """A literal (or a name bound to one): 'softmax', 10, True, None. `assumed`: a parameter's
+    default in a function read without a caller, good for a model's shape but not as a loss
+    argument (a caller elsewhere may pass another value)."""
 
-    __slots__ = ("value", "at")
+    __slots__ = ("value", "at", "assumed")
 
-    def __init__(self, value: Any, at: Position):
-        self.value, self.at = value, at
+    def __init__(self, value: Any, at: Position, assumed: bool = False):
+        self.value, self.at, self.assumed = value, at, assumed
 
 
 def is_count(value: Value | None) -> bool:

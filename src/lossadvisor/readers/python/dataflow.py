@@ -253,7 +253,7 @@ class Interpreter:
 
     def exec_If(self, stmt: ast.If, frame: Frame) -> bool:
         test = self.eval(stmt.test, frame)
-        if isinstance(test, Const):
+        if isinstance(test, Const) and not test.assumed:  # a default read without a caller decides nothing
             return self.exec_block(stmt.body if _truthy(test.value) else stmt.orelse, frame)
         # Both arms run from the same state; afterwards a name or an attribute keeps a value only
         # where the arms that fall through agree on it.
@@ -608,9 +608,9 @@ class Interpreter:
         if isinstance(operand, Const):
             try:
                 if isinstance(node.op, ast.Not):
-                    return Const(not operand.value, operand.at)
+                    return Const(not operand.value, operand.at, operand.assumed)
                 if isinstance(node.op, ast.USub):
-                    return Const(-operand.value, operand.at)
+                    return Const(-operand.value, operand.at, operand.assumed)
             except TypeError:
                 return UNKNOWN
         return UNKNOWN
@@ -620,10 +620,11 @@ class Interpreter:
         rights = [self.eval(c, frame) for c in node.comparators]
         if len(rights) == 1 and isinstance(left, Const) and isinstance(rights[0], Const):
             a, b, op = left.value, rights[0].value, node.ops[0]
+            assumed = left.assumed or rights[0].assumed
             if isinstance(op, (ast.Eq, ast.Is)):
-                return Const(a == b, left.at)
+                return Const(a == b, left.at, assumed)
             if isinstance(op, (ast.NotEq, ast.IsNot)):
-                return Const(a != b, left.at)
+                return Const(a != b, left.at, assumed)
         return UNKNOWN
 
     def eval_BoolOp(self, node: ast.BoolOp, frame: Frame) -> Value:
@@ -632,12 +633,12 @@ class Interpreter:
             result = values[0].value  # type: ignore[union-attr]
             for v in values[1:]:
                 result = (result and v.value) if isinstance(node.op, ast.And) else (result or v.value)  # type: ignore[union-attr]
-            return Const(result, values[0].at)  # type: ignore[union-attr]
+            return Const(result, values[0].at, any(v.assumed for v in values))  # type: ignore[union-attr]
         return UNKNOWN
 
     def eval_IfExp(self, node: ast.IfExp, frame: Frame) -> Value:
         test = self.eval(node.test, frame)
-        if isinstance(test, Const):
+        if isinstance(test, Const) and not test.assumed:
             return self.eval(node.body if _truthy(test.value) else node.orelse, frame)
         body, orelse = self.eval(node.body, frame), self.eval(node.orelse, frame)
         return body if body is orelse else UNKNOWN

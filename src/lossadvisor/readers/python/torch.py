@@ -34,9 +34,16 @@ HEAD_ATTRIBUTES = ("fc", "classifier", "head", "heads")
 NOT_CLASSIFIERS = {"inception_v3", "googlenet"}  # training mode returns (logits, aux_logits)
 
 
+# Wrappers that return (a module that runs) the model they are given.
+WRAPPERS = {("torch", "compile"), ("torch", "nn", "DataParallel"), ("torch", "nn", "parallel", "DistributedDataParallel")}
+
+
 def call(interp, api: Api, site) -> Value | None:
     if api.under("torchvision", "models"):
         return _torchvision_model(interp, api, site)
+    if api.path in WRAPPERS:
+        wrapped = site.value(0, ("model", "module"))
+        return wrapped if isinstance(wrapped, Module) else UNKNOWN
     if not api.under("torch", "nn") or api.has("functional") or not api.name[:1].isupper():
         return None
     name = api.name

@@ -44,7 +44,7 @@ def test_loss_object_points_at_its_constructor_and_names_the_forward():
                 self.fc = nn.Linear(16, 4)
 
             def forward(self, x):
-                return F.softmax(self.fc(x), dim=1)
+                return F.softmax(self.fc(x), dim=-1)
 
         criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
         model = Net()

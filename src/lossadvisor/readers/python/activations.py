@@ -51,9 +51,13 @@ def function_activation(kb: Knowledge, api: Api) -> str | None:
     return spelled_in(kb, api.name, api.framework)
 
 
-def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framework: str | None) -> Tensor:
-    """The prediction after `activation` ('log' included) is applied to `value` at `fact`'s place."""
+def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framework: str | None, last_axis: bool = True) -> Tensor:
+    """The prediction after `activation` ('log' included) is applied to `value` at `fact`'s place.
+    Applied over another axis than the last (`softmax(dim=1)` of a (batch, time, 1) score), the
+    activation is not known to be over the units: their number no longer describes it."""
     head = value.head if isinstance(value, Tensor) else UNKNOWN_HEAD
+    if not last_axis:
+        head = head._replace(units=None)
     made = _compose(kb, head, activation)
     if made is None:
         return Tensor(head._replace(activation=None, activation_written=None), framework)
@@ -73,6 +77,13 @@ def _compose(kb: Knowledge, head: Head, activation: str) -> str | None:
 def _by_form(kb: Knowledge, form: str) -> str | None:
     """The first activation whose output is `form` (log_softmax for log_distribution, …)."""
     return next((a.id for a in kb.activations.values() if a.output == form), None)
+
+
+def over_last_axis(axis: Value | None) -> bool:
+    """An axis argument (`dim=`, `axis=`): absent or -1 is the last axis (the units)."""
+    from lossadvisor.readers.python.values import Const
+
+    return axis is None or isinstance(axis, Const) and axis.value in (-1, None)
 
 
 def log_argument(node: ast.expr) -> ast.expr:

@@ -563,7 +563,8 @@ class Interpreter:
         activation = "log" if name == "log" else activations.spelled_in(self.kb, name, framework)
         if activation is None:
             return UNKNOWN
-        return activations.apply(self.kb, obj, activation, call.fact(activation), framework)
+        axis = activations.over_last_axis(call.value(0, ("dim", "axis")))
+        return activations.apply(self.kb, obj, activation, call.fact(activation), framework, axis)
 
     def eval_Subscript(self, node: ast.Subscript, frame: Frame) -> Value:
         container = self.eval(node.value, frame)
@@ -850,7 +851,8 @@ class Interpreter:
         node = call.arg_node(0, ("input", "x"))
         if activation == "log" and node is not None and (inner := activations.log_argument(node)) is not node:
             x = self.eval(inner, call.frame)
-        return activations.apply(self.kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework)
+        axis = activations.over_last_axis(call.value(1, ("dim", "axis")))
+        return activations.apply(self.kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework, axis)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -76,7 +76,7 @@ def _layer(interp, api: Api, site) -> Value:
     elif name in PASS_THROUGH:
         layer = PassThrough()
     elif act := activations.spelled_in(interp.kb, name, framework):
-        layer = Activate(site.fact(act))
+        layer = Activate(site.fact(act), last_axis=activations.over_last_axis(site.value(0, "axis")))
     else:
         return UNKNOWN
     layer.framework = framework

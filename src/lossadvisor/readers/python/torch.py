@@ -59,7 +59,7 @@ def call(interp, api: Api, site) -> Value | None:
     elif name in PASS_THROUGH:
         layer = PassThrough()
     elif act := activations.spelled_in(interp.kb, name, "pytorch"):
-        layer = Activate(site.fact(act))
+        layer = Activate(site.fact(act), last_axis=activations.over_last_axis(site.value(0, "dim")))
     else:
         return UNKNOWN
     layer.framework = "pytorch"

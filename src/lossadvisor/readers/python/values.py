@@ -172,16 +172,18 @@ class Dense(Module):
 
 
 class Activate(Module):
-    """An activation layer (nn.Softmax, layers.Softmax, Activation('sigmoid')): keeps the units."""
+    """An activation layer (nn.Softmax, layers.Softmax, Activation('sigmoid')): keeps the units,
+    unless it works over another axis than theirs (`nn.Softmax(dim=1)` may be over time steps)."""
 
-    __slots__ = ("activation", "written")
+    __slots__ = ("activation", "written", "last_axis")
 
-    def __init__(self, activation: Fact[str] | None, written: Fact[str] | None = None):
+    def __init__(self, activation: Fact[str] | None, written: Fact[str] | None = None, last_axis: bool = True):
         super().__init__()
-        self.activation, self.written = activation, written
+        self.activation, self.written, self.last_axis = activation, written, last_axis
 
     def head(self, incoming: Head) -> Head:
-        return incoming._replace(activation=self.activation, activation_written=self.written)
+        units = incoming.units if self.last_axis else None
+        return incoming._replace(units=units, activation=self.activation, activation_written=self.written)
 
 
 class PassThrough(Module):

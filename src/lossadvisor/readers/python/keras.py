@@ -95,7 +95,8 @@ def activation_argument(interp, site, index: int | None, keyword: str, framework
             return None, None
         return site.fact(activations.spelled_in(kb, None, framework)), None
     if isinstance(value, Const) and (value.value is None or isinstance(value.value, str)):
-        found = activations.spelled_in(kb, value.value, framework)
+        # tf.keras is Keras 3 since TensorFlow 2.16: a Keras 3 string is not a typo there.
+        found = activations.spelled_in(kb, value.value, framework) or activations.spelled_in(kb, value.value, "keras")
         if found is None:
             return None, site.fact(str(value.value), node)
         return site.fact(found, node), None

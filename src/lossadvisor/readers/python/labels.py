@@ -142,7 +142,7 @@ def _one_hot(site, classes_value: Value | None) -> Value:
 def _facts(fmt_fact: Fact[str], classes: int | None, lo, hi, source: str) -> LabelFacts:
     fmt = fmt_fact.value
     if fmt == "class_ids" and classes:
-        evidence = f"{classes} classes, ids 0..{classes - 1}"
+        evidence = f"values 0..{classes - 1}"
     elif fmt == "binary":
         evidence = "0 or 1"
     elif fmt == "one_hot" and classes:

@@ -104,5 +104,3 @@ def clamp(kb: Knowledge, value: Value) -> Value:
     if act and act.output in LOG_FORMS:
         return value
     return Tensor(value.head._replace(activation=None, activation_written=None), value.framework)
-
-

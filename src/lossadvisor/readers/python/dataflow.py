@@ -22,11 +22,11 @@ from typing import Any
 
 from lossadvisor.facts import Fact, Position
 from lossadvisor.knowledge import Knowledge
-from lossadvisor.readers.python import activations, project
+from lossadvisor.readers.python import prediction, project, stdlib
 from lossadvisor.readers.python.project import Origin
 from lossadvisor.readers.python.imports import Api, api, binding, names_training
 from lossadvisor.readers.python.values import (
-    UNKNOWN, UNKNOWN_HEAD, Class, Const, Data, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
+    UNKNOWN, Class, Const, Data, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
     Module, Pairing, Ref, Super, Tensor, Value,
 )  # fmt: skip
 
@@ -35,9 +35,6 @@ BUDGET = 400_000  # nodes evaluated per file: a pathological file is read partly
 # Methods that run under no gradient: a loss there is monitoring, not training.
 INFERENCE_METHODS = {"validation_step", "test_step", "predict_step"}
 INFERENCE_CONTEXTS = {("torch", "no_grad"), ("torch", "inference_mode"), ("torch", "autograd", "no_grad")}
-PREDICTION_KEYWORDS = ("input", "logits", "y_pred", "predictions", "preds", "output", "outputs")
-TARGET_KEYWORDS = ("target", "labels", "y_true", "targets", "label", "y")
-BUILTINS = {"super", "enumerate", "zip", "iter", "next", "list", "tuple", "reversed", "sorted", "range", "print", "len", "dict"}
 
 
 class Frame:
@@ -123,7 +120,7 @@ MethodHandler = Callable[["Interpreter", Value, str, CallSite], "Value | None"]
 
 class Interpreter:
     def __init__(self, kb: Knowledge, path: str, locate: Callable[[int, int], Position], base_dir: Path | None, text: str | None = None):
-        from lossadvisor.readers.python import keras, labels, torch
+        from lossadvisor.readers.python import keras, labels, prediction, stdlib, torch
 
         self.kb, self.path, self.locate, self.base_dir = kb, path, locate, base_dir
         self.main = Origin(path, locate, None, base_dir)
@@ -131,8 +128,8 @@ class Interpreter:
         self.text = text
         self._line_starts = _line_starts(text) if text is not None else []
         self._lowered = text.lower() if text is not None else ""
-        self.call_handlers: list[Handler] = [self._loss_call, self._activation_call, keras.call, torch.call, labels.call, _builtin_call]
-        self.method_handlers: list[MethodHandler] = [keras.method, torch.method, labels.method, _container_method]
+        self.call_handlers: list[Handler] = [prediction.loss_call, prediction.activation_call, keras.call, torch.call, labels.call, stdlib.call]
+        self.method_handlers: list[MethodHandler] = [keras.method, torch.method, labels.method, stdlib.method]
         self.pairings: list[Pairing] = []
         self.losses: list[LossFn] = []
         self.modules: list[Module] = []
@@ -267,16 +264,20 @@ class Interpreter:
             frame.vars = after_body
         else:
             frame.vars = _agree(after_body, frame.vars)
-        for key in body_writes.keys() | else_writes.keys():
-            obj, name, old, _ = body_writes.get(key) or else_writes[key]
-            in_body = body_writes[key][3] if key in body_writes else old
-            in_else = else_writes[key][3] if key in else_writes else old
+        self._merge_attributes(body_writes, body_ends, else_writes, else_ends)
+        return body_ends and else_ends
+
+    def _merge_attributes(self, body: dict, body_ends: bool, orelse: dict, else_ends: bool) -> None:
+        """`self.act = nn.Softmax()` in one arm, `nn.Identity()` in the other: unknown afterwards."""
+        for key in body.keys() | orelse.keys():
+            obj, name, old, _ = body.get(key) or orelse[key]
+            in_body = body[key][3] if key in body else old
+            in_else = orelse[key][3] if key in orelse else old
             if body_ends or else_ends:
                 value = old if body_ends and else_ends else (in_else if body_ends else in_body)
             else:
                 value = in_body if in_body is in_else else UNKNOWN
             self._set_attribute(obj, name, value)
-        return body_ends and else_ends
 
     def _arm(self, body: list[ast.stmt], frame: Frame) -> tuple[bool, dict]:
         """Run one arm of an `if`, then undo its attribute writes; returns {key: (obj, name, old,
@@ -451,7 +452,7 @@ class Interpreter:
         found = frame.lookup(node.id)
         if found is not None:
             return found
-        if node.id in BUILTINS:
+        if node.id in stdlib.BUILTINS:
             return Ref(api(f"builtins.{node.id}"), self.at(node, frame), node.id)
         for module in reversed(self._stars):
             if module and api(module).framework is not None:
@@ -534,13 +535,11 @@ class Interpreter:
         if isinstance(callee, Class):
             return self.instantiate(callee, call)
         if isinstance(callee, Module):
-            return self.apply_module(callee, call)
+            return prediction.apply_module(self, callee, call)
         if isinstance(callee, LossFn):
-            return self.apply_loss(callee, call)
+            return prediction.apply_loss(self, callee, call)
         if isinstance(callee, Member):
             return self.call_method(callee.obj, callee.name, call)
-        if isinstance(callee, Super):
-            return UNKNOWN
         return UNKNOWN
 
     def call_method(self, obj: Value, name: str, call: CallSite) -> Value:
@@ -548,23 +547,8 @@ class Interpreter:
             if (result := handler(self, obj, name, call)) is not None:
                 return result
         if isinstance(obj, (Tensor, Labels)) or (obj is UNKNOWN and self.uses_torch):
-            return self._tensor_method(obj, name, call)
+            return prediction.tensor_method(self, obj, name, call)
         return UNKNOWN
-
-    def _tensor_method(self, obj: Value, name: str, call: CallSite) -> Value:
-        """`x.softmax(1)`, `x.log()`, `p.clamp(eps, 1 - eps)`, and shape methods that keep the form."""
-        if name in SHAPE_METHODS:
-            return obj
-        framework = obj.framework if isinstance(obj, Tensor) and obj.framework else "pytorch"
-        if isinstance(obj, Labels):
-            return UNKNOWN
-        if name in ("clamp", "clip", "clamp_min", "clamp_max"):
-            return activations.clamp(self.kb, obj)
-        activation = "log" if name == "log" else activations.spelled_in(self.kb, name, framework)
-        if activation is None:
-            return UNKNOWN
-        axis = activations.over_last_axis(call.value(0, ("dim", "axis")))
-        return activations.apply(self.kb, obj, activation, call.fact(activation), framework, axis)
 
     def eval_Subscript(self, node: ast.Subscript, frame: Frame) -> Value:
         container = self.eval(node.value, frame)
@@ -750,172 +734,7 @@ class Interpreter:
             self._standalone[id(cls)] = made if isinstance(made, Instance) else Instance(cls)
         return self._standalone[id(cls)]
 
-    # ------------------------------------------------------------------ models and losses
-
-    def apply_module(self, module: Module, call: CallSite) -> Value:
-        if isinstance(module, Instance):
-            return self.call_instance(module, call)
-        incoming = call.value(0, ("inputs", "input", "x"))
-        return self.through(module, incoming if incoming is not None else UNKNOWN, call.frame, call)
-
-    def through(self, module: Value, incoming: Value, frame: Frame, site: CallSite | None = None) -> Value:
-        """What `module` makes of the prediction `incoming` (applied at `site`, when known)."""
-        from lossadvisor.readers.python.values import Activate, Dense, Graph, Opaque, PassThrough, Stack
-
-        if isinstance(module, PassThrough) and not isinstance(incoming, Tensor):
-            return incoming
-        if isinstance(module, (Dense, Activate, PassThrough)):
-            head = module.head(incoming.head if isinstance(incoming, Tensor) else UNKNOWN_HEAD)
-            if isinstance(module, Dense) and module.implicit and head.activation and site is not None and site.frame.forward:
-                # No activation is written: say where the layer's output is returned (`Net.forward`).
-                head = head._replace(activation=site.fact(head.activation.value))
-            name = module.attrs.get("name")  # Keras names an output after its last layer
-            return Tensor(head._replace(name=name.value if isinstance(name, Const) else None), module.framework)
-        if isinstance(module, Stack):
-            value = incoming
-            for layer in module.layers:
-                value = self.through(layer, value, frame, site)
-            return value
-        if isinstance(module, Graph):
-            return module.outputs
-        if isinstance(module, Opaque):
-            return Tensor(module.fixed_head, module.framework)
-        if isinstance(module, Instance):
-            return self.call_instance(module, self.empty_call(frame, [incoming]))
-        return UNKNOWN
-
-    def call_instance(self, instance: Instance, call: CallSite) -> Value:
-        """Calling a model object runs its forward (PyTorch) / call (Keras) in training mode."""
-        cls = instance.cls
-        entry = {"torch": "forward", "keras": "call"}.get(cls.kind or "", "__call__")
-        found = cls.method(entry) or cls.method("__call__")
-        if found is None:
-            return UNKNOWN
-        key = (entry, tuple(_const_key(v) for v in call.args), tuple((k, _const_key(v)) for k, (v, _) in sorted(call.kwargs.items())))
-        if key not in instance.heads:
-            owner, method = found
-            instance.heads[key] = UNKNOWN  # against recursion
-            overrides = {"training": Const(True, call.at)} if cls.kind == "keras" else {}
-            fn = Function(method, owner.frame, f"{owner.node.name}.{method.name}", owner, instance)
-            instance.heads[key] = self.run_function(fn, call, overrides)
-        return instance.heads[key]
-
-    def apply_loss(self, loss: LossFn, call: CallSite) -> Value:
-        """`criterion(outputs, labels)`: record what reaches the loss."""
-        from lossadvisor.readers.python import labels as label_sources
-        from lossadvisor.readers.python import losses
-
-        if loss.function and call.node is not None:
-            loss = losses.with_arguments(self.kb, loss, call.keyword_facts(), len(call.args) > 2, call.unexpanded)
-        if loss.labels_first:
-            target, prediction = call.value(0, TARGET_KEYWORDS), call.value(1, PREDICTION_KEYWORDS)
-        else:
-            prediction, target = call.value(0, PREDICTION_KEYWORDS), call.value(1, TARGET_KEYWORDS)
-        if not self.in_checked_file(loss.use.written.at):
-            return UNKNOWN  # a project module's own loss: its file's finding, not this one's
-        self.losses.append(loss)
-        if self.inference or not loss.certain:
-            self.pairings.append(Pairing(loss.use, framework=loss.framework))
-            return UNKNOWN
-        head = prediction.head if isinstance(prediction, Tensor) else None
-        label_facts = label_sources.facts_of(self, target) if target is not None else None
-        self.pairings.append(Pairing(loss.use, head, label_facts, loss.framework))
-        return UNKNOWN
-
-    def _loss_call(self, interp: Interpreter, ref: Api, call: CallSite) -> Value | None:
-        """`nn.CrossEntropyLoss(…)` makes a loss object; `F.cross_entropy(out, y)` is a loss applied."""
-        from lossadvisor.readers.python import losses
-
-        node = call.node.func if call.node is not None else None
-        text = losses.dotted(node) if node is not None else None
-        written = Fact(text or ref.name, call.at)
-        made = losses.from_api(self.kb, ref, written)
-        if made is None:
-            return None
-        if losses.is_class(ref):
-            made = losses.with_arguments(self.kb, made, call.keyword_facts(), bool(call.args), call.unexpanded)
-            if self.in_checked_file(made.use.written.at):
-                self.losses.append(made)
-            return made
-        return self.apply_loss(made, call)
-
-    def _activation_call(self, interp: Interpreter, ref: Api, call: CallSite) -> Value | None:
-        """`F.softmax(x, dim=1)`, `tf.nn.sigmoid(z)`, `torch.log(p + 1e-8)`."""
-        activation = activations.function_activation(self.kb, ref)
-        if activation is None:
-            if ref.name in ("clamp", "clip", "clip_by_value") and ref.framework:
-                x = call.value(0, ("input", "x", "t"))
-                return activations.clamp(self.kb, x) if x is not None else UNKNOWN
-            return None
-        x = call.value(0, ("input", "x", "features", "logits"))
-        node = call.arg_node(0, ("input", "x"))
-        if activation == "log" and node is not None and (inner := activations.log_argument(node)) is not node:
-            x = self.eval(inner, call.frame)
-        axis = activations.over_last_axis(call.value(1, ("dim", "axis")))
-        return activations.apply(self.kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework, axis)
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-SHAPE_METHODS = {
-    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "view", "reshape", "squeeze",
-    "unsqueeze", "flatten", "contiguous", "clone", "detach", "type", "type_as", "view_as", "reshape_as", "numpy",
-    "astype", "ravel", "copy", "to_numpy", "squeeze_", "unsqueeze_",
-}  # fmt: skip
-
-
-def _builtin_call(interp: Interpreter, ref: Api, call: CallSite) -> Value | None:
-    if ref.path[0] != "builtins":
-        return None
-    name = ref.name
-    if name == "super":
-        return _super(interp, call)
-    if name == "enumerate":
-        return Each(Items([UNKNOWN, interp.element(call.value(0) or UNKNOWN)]))
-    if name == "zip":
-        return Each(Items([interp.element(a) for a in call.args]))
-    if name in ("iter", "list", "tuple", "reversed", "sorted"):
-        value = call.value(0)
-        return value if isinstance(value, (Items, Each)) or name == "iter" and value is not None else UNKNOWN
-    if name == "next":
-        return interp.element(call.value(0) or UNKNOWN)
-    return UNKNOWN
-
-
-def _super(interp: Interpreter, call: CallSite) -> Value:
-    frame: Frame | None = call.frame
-    while frame is not None:  # the method's frame binds `self`; its function's owner is the class
-        me = frame.vars.get("self")
-        if isinstance(me, Instance):
-            owner = _owner_of(me.cls, frame.qualname)
-            return Super(owner, me)
-        frame = frame.parent
-    return UNKNOWN
-
-
-def _owner_of(cls: Class, qualname: str | None) -> Class:
-    """The class in `cls`'s hierarchy whose method is running (for super() in a base's __init__)."""
-    wanted = (qualname or "").split(".")[0]
-    todo = [cls]
-    while todo:
-        current = todo.pop(0)
-        if current.node.name == wanted:
-            return current
-        todo.extend(b for b in current.bases if isinstance(b, Class))
-    return cls
-
-
-def _container_method(interp: Interpreter, obj: Value, name: str, call: CallSite) -> Value | None:
-    if isinstance(obj, Items):
-        if name == "append" and call.args:
-            obj.items.append(call.args[0])
-        elif name == "extend" and isinstance(call.value(0), Items):
-            obj.items.extend(call.value(0).items)  # type: ignore[union-attr]
-        return Const(None, call.at)
-    if isinstance(obj, LossFn) and name in ("to", "cuda", "cpu"):
-        return obj
-    return None
 
 
 def merge_results(values: list[Value]) -> Value:
@@ -959,10 +778,6 @@ def _truthy(value: Any) -> bool:
         return bool(value)
     except Exception:
         return True
-
-
-def _const_key(value: Value) -> Any:
-    return ("const", repr(value.value)) if isinstance(value, Const) else type(value).__name__
 
 
 def _selects_samples(index: ast.expr) -> bool:
@@ -1029,7 +844,7 @@ def _word_in(text: str, word: str, start: int, end: int) -> bool:
 
 
 def _line_starts(text: str) -> list[int]:
-    """Offset of each line's first character (lines end at "\n", as for `ast`), then the end."""
+    """Offset of each line's first character (lines end at a newline, as for `ast`), then the end."""
     return list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
 
 
@@ -1045,4 +860,3 @@ _EXPRESSIONS = (
     ast.Compare, ast.BoolOp, ast.IfExp, ast.NamedExpr, ast.Await, ast.Lambda, ast.ListComp, ast.SetComp,
     ast.GeneratorExp, ast.DictComp, ast.Yield, ast.YieldFrom,
 )  # fmt: skip
-

@@ -162,7 +162,9 @@ def _fit_labels(interp, site) -> Labels | None:
 
 def outputs(interp, model: Module, frame) -> list[Head | None]:
     """The heads of a model's outputs, in order, each with its output name when it has one."""
-    produced = interp.through(model, UNKNOWN, frame)
+    from lossadvisor.readers.python.prediction import through
+
+    produced = through(interp, model, UNKNOWN, frame)
     if isinstance(produced, Mapping):
         return [_named(v, k) for k, v in produced.items.items()]
     if isinstance(produced, Items):

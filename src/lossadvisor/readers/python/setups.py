@@ -18,6 +18,7 @@ from lossadvisor.readers.python.dataflow import Frame, Interpreter
 from lossadvisor.readers.python.labels import facts_of
 from lossadvisor.readers.python.values import Const, Items, LossFn, Mapping, Module, Ref, Value
 
+
 def assemble(interp: Interpreter) -> list[TrainingSetup]:
     path = interp.path
     setups = [TrainingSetup(path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels) for p in interp.pairings]

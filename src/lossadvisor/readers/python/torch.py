@@ -80,7 +80,9 @@ def _torchvision_model(interp, api: Api, site) -> Value | None:
 def attribute_set(interp, obj: Module, name: str, value: Value, frame) -> None:
     """`model.fc = nn.Linear(512, 10)` on a torchvision model: the new layer is the head."""
     if isinstance(obj, Opaque) and obj.framework == "pytorch" and name in HEAD_ATTRIBUTES:
-        produced = interp.through(value, Tensor(UNKNOWN_HEAD), frame) if isinstance(value, Module) else UNKNOWN
+        from lossadvisor.readers.python.prediction import through
+
+        produced = through(interp, value, Tensor(UNKNOWN_HEAD), frame) if isinstance(value, Module) else UNKNOWN
         obj.fixed_head = produced.head if isinstance(produced, Tensor) else UNKNOWN_HEAD
 
 

@@ -1,0 +1,159 @@
+"""What models, activations and losses do to a prediction, as the interpreter meets them.
+
+    model(x), layer(x), nn.Sequential(...)(x)   the model's head reaches the result
+    F.softmax(x, dim=1), x.log(), torch.clamp    an activation composed onto the head
+    criterion(outputs, labels), F.nll_loss(...)  a pairing: the loss, the head that reaches it, the labels
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lossadvisor.facts import Fact
+from lossadvisor.readers.python import activations, losses
+from lossadvisor.readers.python.imports import Api
+from lossadvisor.readers.python.values import (
+    UNKNOWN, UNKNOWN_HEAD, Activate, Const, Dense, Function, Graph, Instance, Labels, LossFn, Module, Opaque, Pairing,
+    PassThrough, Stack, Tensor, Value,
+)  # fmt: skip
+
+PREDICTION_KEYWORDS = ("input", "logits", "y_pred", "predictions", "preds", "output", "outputs")
+TARGET_KEYWORDS = ("target", "labels", "y_true", "targets", "label", "y")
+# Tensor methods that change a prediction's shape or type, not what it is.
+SHAPE_METHODS = {
+    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "view", "reshape", "squeeze",
+    "unsqueeze", "flatten", "contiguous", "clone", "detach", "type", "type_as", "view_as", "reshape_as", "numpy",
+    "astype", "ravel", "copy", "to_numpy", "squeeze_", "unsqueeze_",
+}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- models
+
+
+def apply_module(interp, module: Module, call) -> Value:
+    if isinstance(module, Instance):
+        return call_instance(interp, module, call)
+    incoming = call.value(0, ("inputs", "input", "x"))
+    return through(interp, module, incoming if incoming is not None else UNKNOWN, call.frame, call)
+
+
+def through(interp, module: Value, incoming: Value, frame, site=None) -> Value:
+    """What `module` makes of the prediction `incoming` (applied at `site`, when known)."""
+    if isinstance(module, PassThrough) and not isinstance(incoming, Tensor):
+        return incoming
+    if isinstance(module, (Dense, Activate, PassThrough)):
+        head = module.head(incoming.head if isinstance(incoming, Tensor) else UNKNOWN_HEAD)
+        if isinstance(module, Dense) and module.implicit and head.activation and site is not None and site.frame.forward:
+            # No activation is written: say where the layer's output is returned (`Net.forward`).
+            head = head._replace(activation=site.fact(head.activation.value))
+        name = module.attrs.get("name")  # Keras names an output after its last layer
+        return Tensor(head._replace(name=name.value if isinstance(name, Const) else None), module.framework)
+    if isinstance(module, Stack):
+        value = incoming
+        for layer in module.layers:
+            value = through(interp, layer, value, frame, site)
+        return value
+    if isinstance(module, Graph):
+        return module.outputs
+    if isinstance(module, Opaque):
+        return Tensor(module.fixed_head, module.framework)
+    if isinstance(module, Instance):
+        return call_instance(interp, module, interp.empty_call(frame, [incoming]))
+    return UNKNOWN
+
+
+def call_instance(interp, instance: Instance, call) -> Value:
+    """Calling a model object runs its forward (PyTorch) / call (Keras) in training mode."""
+    cls = instance.cls
+    entry = {"torch": "forward", "keras": "call"}.get(cls.kind or "", "__call__")
+    found = cls.method(entry) or cls.method("__call__")
+    if found is None:
+        return UNKNOWN
+    key = (entry, tuple(_const_key(v) for v in call.args), tuple((k, _const_key(v)) for k, (v, _) in sorted(call.kwargs.items())))
+    if key not in instance.heads:
+        owner, method = found
+        instance.heads[key] = UNKNOWN  # against recursion
+        overrides = {"training": Const(True, call.at)} if cls.kind == "keras" else {}
+        fn = Function(method, owner.frame, f"{owner.node.name}.{method.name}", owner, instance)
+        instance.heads[key] = interp.run_function(fn, call, overrides)
+    return instance.heads[key]
+
+
+def _const_key(value: Value) -> Any:
+    return ("const", repr(value.value)) if isinstance(value, Const) else type(value).__name__
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def activation_call(interp, ref: Api, call) -> Value | None:
+    """`F.softmax(x, dim=1)`, `tf.nn.sigmoid(z)`, `torch.log(p + 1e-8)`, `torch.clamp(p, eps, 1)`."""
+    kb = interp.kb
+    activation = activations.function_activation(kb, ref)
+    if activation is None:
+        if ref.name in ("clamp", "clip", "clip_by_value") and ref.framework:
+            x = call.value(0, ("input", "x", "t"))
+            return activations.clamp(kb, x) if x is not None else UNKNOWN
+        return None
+    x = call.value(0, ("input", "x", "features", "logits"))
+    node = call.arg_node(0, ("input", "x"))
+    if activation == "log" and node is not None and (inner := activations.log_argument(node)) is not node:
+        x = interp.eval(inner, call.frame)
+    axis = activations.over_last_axis(call.value(1, ("dim", "axis")))
+    return activations.apply(kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework, axis)
+
+
+def tensor_method(interp, obj: Value, name: str, call) -> Value:
+    """`x.softmax(1)`, `x.log()`, `p.clamp(eps, 1 - eps)`, and shape methods that keep the form."""
+    if name in SHAPE_METHODS:
+        return obj
+    if isinstance(obj, Labels):
+        return UNKNOWN
+    if name in ("clamp", "clip", "clamp_min", "clamp_max"):
+        return activations.clamp(interp.kb, obj)
+    framework = obj.framework if isinstance(obj, Tensor) and obj.framework else "pytorch"
+    activation = "log" if name == "log" else activations.spelled_in(interp.kb, name, framework)
+    if activation is None:
+        return UNKNOWN
+    axis = activations.over_last_axis(call.value(0, ("dim", "axis")))
+    return activations.apply(interp.kb, obj, activation, call.fact(activation), framework, axis)
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def loss_call(interp, ref: Api, call) -> Value | None:
+    """`nn.CrossEntropyLoss(…)` makes a loss object; `F.cross_entropy(out, y)` is a loss applied."""
+    node = call.node.func if call.node is not None else None
+    text = losses.dotted(node) if node is not None else None
+    made = losses.from_api(interp.kb, ref, Fact(text or ref.name, call.at))
+    if made is None:
+        return None
+    if losses.is_class(ref):
+        made = losses.with_arguments(interp.kb, made, call.keyword_facts(), bool(call.args), call.unexpanded)
+        if interp.in_checked_file(made.use.written.at):
+            interp.losses.append(made)
+        return made
+    return apply_loss(interp, made, call)
+
+
+def apply_loss(interp, loss: LossFn, call) -> Value:
+    """`criterion(outputs, labels)`: record what reaches the loss."""
+    from lossadvisor.readers.python import labels as label_sources
+
+    if loss.function and call.node is not None:
+        loss = losses.with_arguments(interp.kb, loss, call.keyword_facts(), len(call.args) > 2, call.unexpanded)
+    if not interp.in_checked_file(loss.use.written.at):
+        return UNKNOWN  # a project module's own loss: its file's finding, not this one's
+    interp.losses.append(loss)
+    if interp.inference or not loss.certain:
+        interp.pairings.append(Pairing(loss.use, framework=loss.framework))
+        return UNKNOWN
+    if loss.labels_first:
+        target, prediction = call.value(0, TARGET_KEYWORDS), call.value(1, PREDICTION_KEYWORDS)
+    else:
+        prediction, target = call.value(0, PREDICTION_KEYWORDS), call.value(1, TARGET_KEYWORDS)
+    head = prediction.head if isinstance(prediction, Tensor) else None
+    label_facts = label_sources.facts_of(interp, target) if target is not None else None
+    interp.pairings.append(Pairing(loss.use, head, label_facts, loss.framework))
+    return UNKNOWN

@@ -79,3 +79,33 @@ def test_cli_without_terminal_names_the_missing_flag():
     proc = run_cli("recommend", stdin="")
     assert proc.returncode == 2
     assert "--task" in proc.stderr
+
+
+def test_cli_asks_on_a_terminal(tmp_path):
+    """Without --task on a terminal it asks for the problem type (aliases work), the classes and the framework."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lossadvisor", "recommend"], stdin=follower, stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    os.write(leader, b"multi-label\n12\npytorch\n")
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert proc.wait(timeout=60) == 0
+    text = output.decode(errors="replace")
+    assert "Problem type" in text and "Number of classes" in text and "Framework" in text
+    assert "BCEWithLogitsLoss" in text and "Linear(in_features, 12)" in text
+    assert "Keras 3" not in text  # only the framework asked for

@@ -131,7 +131,8 @@ def recommend(
     if task is None:
         if not sys.stdin.isatty():
             raise fail("missing --task (or --labels FILE); valid tasks: " + ", ".join(knowledge.load().tasks))
-        task, classes = _ask(classes)
+        task, classes, asked_framework = _ask(classes, framework.value, use_color(color.value))
+        framework = Framework(asked_framework)
     try:
         advice = advise(task, framework.value, classes, evidence=evidence)
     except UnknownTask as exc:
@@ -144,19 +145,27 @@ def recommend(
         sys.stdout.write(render_text(advice, color=use_color(color.value)))
 
 
-def _ask(classes: Optional[int]) -> tuple[str, Optional[int]]:
-    """The interactive form of `recommend`, for a terminal without --task."""
+def _ask(classes: Optional[int], framework: str, color: bool) -> tuple[str, Optional[int], str]:
+    """The interactive form of `recommend`, for a terminal without --task: the problem type (ids
+    or aliases), the number of classes when the head has one unit per class, and the framework
+    unless --framework said it."""
+    from rich.console import Console
     from rich.prompt import IntPrompt, Prompt
 
     from lossadvisor import knowledge
 
+    console = Console(no_color=not color, highlight=False)
     kb = knowledge.load()
     for task in kb.tasks.values():
-        print(f"  {task.id:<20} {task.title}")
-    task_id = Prompt.ask("Problem type", choices=list(kb.tasks), show_choices=False, default="multiclass")
-    if classes is None and (kb.tasks[task_id].raw.get("head") or {}).get("units") == "num_classes":
-        classes = IntPrompt.ask("Number of classes", default=10)
-    return task_id, classes
+        console.print(f"  {task.id:<20} {task.title}")
+    while (found := kb.find_task(Prompt.ask("Problem type", default="multiclass", console=console))) is None:
+        console.print("Not a problem type: pick one of the ids above (aliases such as multi-class work too).")
+    if classes is None and "num_classes" in str((found.raw.get("head") or {}).get("units", "")):
+        while (classes := IntPrompt.ask("Number of classes", default=10, console=console)) < 2:
+            console.print("At least 2 classes.")
+    if framework == "all":
+        framework = Prompt.ask("Framework", choices=["keras", "pytorch", "jax", "all"], default="all", console=console)
+    return found.id, classes, framework
 
 
 @app.command()

@@ -9,17 +9,18 @@ from lossadvisor.checks.context import Context
 
 
 def _logits_form(c: Context) -> str | None:
-    """How this loss takes logits, read from losses.yaml: a spelling or an argument."""
+    """How this loss takes logits, read from losses.yaml: an argument of the same loss (Keras'
+    from_logits) before another spelling (PyTorch's BCEWithLogitsLoss, tf.nn's *_with_logits)."""
     assert c.loss is not None
-    for spelling in c.loss.spellings(c.framework or "keras"):
-        if spelling.input == "logits" and not spelling.strings_only:
-            return f"use `{spelling.name}` on the logits"
     for param in c.loss.params.values():
         if param.frameworks and c.framework and c.framework not in param.frameworks:
             continue
         for value, change in param.when.items():
             if change.get("input") == "logits":
                 return f"pass {param.name}={value.capitalize() if value in ('true', 'false') else value}"
+    for spelling in c.loss.spellings(c.framework or "keras"):
+        if spelling.input == "logits" and not spelling.strings_only:
+            return f"use `{spelling.name}` on the logits"
     return None
 
 

@@ -144,7 +144,11 @@ def findings_for(setup: TrainingSetup, settings: Settings) -> list[Finding]:
     # loss" and "sigmoid is not a multiclass head". Which rule makes which redundant is data
     # (`supersedes:` in rules/checks/).
     redundant = {code for hit in hits for code in kb.rules[hit.code].supersedes}
-    return [to_finding(h.code, h.at, h.args, settings) for h in hits if h.code not in redundant]
+    findings = [to_finding(h.code, h.at, h.args, settings) for h in hits if h.code not in redundant]
+    # Advice waits until the setup trains: "the fused form is stabler" is noise next to an error.
+    if any(f.severity == "error" for f in findings):
+        findings = [f for f in findings if f.severity != "info"]
+    return findings
 
 
 def to_finding(code: str, at: Position, args: dict, settings: Settings) -> Finding:

@@ -31,7 +31,7 @@ def test_every_loss_has_expectations_and_known_references():
             problems.append(f"{loss_id}: serves no task")
         problems += [f"{loss_id}: task {t!r} is not a task" for t in loss.tasks if t not in KB.tasks]
         problems += [f"{loss_id}: unknown framework {fw!r}" for fw in loss.names if fw not in FRAMEWORKS]
-        for fw, spellings in loss.names.items():
+        for spellings in loss.names.values():
             for s in spellings:
                 if s.input and s.input not in PREDICTION_FORMS:
                     problems.append(f"{loss_id}: spelling {s.name} has input {s.input!r}")

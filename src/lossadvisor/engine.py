@@ -38,7 +38,7 @@ READERS = {
 }
 # .txt is read when named explicitly, never picked up while walking a directory.
 WALKED = frozenset(READERS) - {".txt"}
-# suffix -> "module:function" giving {cell: lines} for `# noqa` comments (default: the text's lines).
+# suffix -> "module:function" giving {cell: lines} for noqa comments (default: the text's lines).
 COMMENT_LINES = {".ipynb": "lossadvisor.readers.notebook:comment_lines"}
 NO_COMMENTS = frozenset({".json", ".keras", ".h5", ".hdf5", ".npy", ".npz", ".csv", ".tsv", ".txt"})
 SKIPPED_DIRS = frozenset({

@@ -3,7 +3,6 @@ activations serve a task and what its targets span; losses.yaml says which tasks
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 from lossadvisor.checks import Hit, rule
@@ -35,7 +34,3 @@ def head_does_not_serve_task(c: Context) -> Iterator[Hit]:
     yield Hit("LA402", c.setup.head.activation.at, {
         "activation": c.activation.id, "where": c.activation_where, "task": c.task.id, "reason": reason, "allowed": allowed,
     })  # fmt: skip
-
-
-def _finite(x: float) -> bool:
-    return not math.isinf(x)

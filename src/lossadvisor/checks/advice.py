@@ -8,22 +8,6 @@ from lossadvisor.checks import Hit, rule
 from lossadvisor.checks.context import Context
 
 
-def _logits_form(c: Context) -> str | None:
-    """How this loss takes logits, read from losses.yaml: an argument of the same loss (Keras'
-    from_logits) before another spelling (PyTorch's BCEWithLogitsLoss, tf.nn's *_with_logits)."""
-    assert c.loss is not None
-    for param in c.loss.params.values():
-        if param.frameworks and c.framework and c.framework not in param.frameworks:
-            continue
-        for value, change in param.when.items():
-            if change.get("input") == "logits":
-                return f"pass {param.name}={value.capitalize() if value in ('true', 'false') else value}"
-    for spelling in c.loss.spellings(c.framework or "keras"):
-        if spelling.input == "logits" and not spelling.strings_only:
-            return f"use `{spelling.name}` on the logits"
-    return None
-
-
 @rule("LA501")
 def prefer_logits_form(c: Context) -> Iterator[Hit]:
     """sigmoid + BCE / softmax + CCE train, but the fused logits form is more stable."""
@@ -31,7 +15,7 @@ def prefer_logits_form(c: Context) -> Iterator[Hit]:
         return
     if c.activation.id != c.loss.link:
         return  # a different activation is LA102/LA105's business
-    if instead := _logits_form(c):
+    if instead := c.logits_form():
         yield Hit("LA501", c.loss_at, {
             "loss": c.loss_call(), "activation": c.activation.id, "where": c.activation_where, "instead": instead,
         })  # fmt: skip

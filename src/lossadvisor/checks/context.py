@@ -79,6 +79,24 @@ class Context:
             return self.loss_written
         return f"{self.loss_written}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
+    def logits_form(self) -> str | None:
+        """How this loss takes logits, read from losses.yaml: an argument of the same loss (Keras'
+        from_logits) before another spelling (PyTorch's BCEWithLogitsLoss, tf.nn's *_with_logits)."""
+        assert self.loss is not None
+        for param in self.loss.params.values():
+            if param.frameworks and self.framework and self.framework not in param.frameworks:
+                continue
+            for value, change in param.when.items():
+                if change.get("input") == "logits":
+                    return f"pass {param.name}={value.capitalize() if value in ('true', 'false') else value}"
+        # F.binary_cross_entropy -> F.binary_cross_entropy_with_logits, BCELoss -> BCEWithLogitsLoss
+        class_style = (self.spelling or "")[:1].isupper()
+        spellings = sorted(self.loss.spellings(self.framework or "keras"), key=lambda s: s.name[:1].isupper() != class_style)
+        for spelling in spellings:
+            if spelling.input == "logits" and not spelling.strings_only:
+                return f"use `{spelling.name}` on the logits"
+        return None
+
     @cached_property
     def classification_link(self) -> str | None:
         """'softmax' for losses over exclusive classes, 'sigmoid' for independent ones, else None."""

@@ -51,7 +51,10 @@ def logits_into_probability_loss(c: Context) -> Iterator[Hit]:
         return
     out = c.activation.output
     if out == "logits" or (out not in PROBABILITY_FORMS and not _within_unit_interval(*c.activation.range)):
-        yield Hit("LA102", c.loss_at, {**_pair(c), "range": _range(c.activation.range)})
+        link = c.loss.link if c.loss and c.loss.link else "matching"
+        instead = c.logits_form()
+        fix = f"{instead}, or add a {link} activation" if instead else f"add a {link} activation to the model"
+        yield Hit("LA102", c.loss_at, {**_pair(c), "range": _range(c.activation.range), "fix": fix})
 
 
 @rule("LA103")

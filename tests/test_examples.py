@@ -20,3 +20,12 @@ def test_clean_examples_are_silent():
     proc = run_cli("check", *clean, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout
     assert "All clear" in proc.stdout
+
+
+def test_readme_json_example_is_real_output():
+    import json
+
+    proc = run_cli("check", "examples/configs/double_softmax_pytorch.yaml", "-f", "json", cwd=ROOT)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("-f json`):\n\n```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(block) == json.loads(proc.stdout)

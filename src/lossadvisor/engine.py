@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 from pathlib import Path
 
-from lossadvisor.facts import Fact, LossUse, Position, TrainingSetup
+from lossadvisor.facts import Fact, LossUse, Position, TrainingSetup, merge_labels
 from lossadvisor.findings import Finding, severity_rank
 from lossadvisor.readers import InputError, Source
 from lossadvisor.settings import Settings
@@ -201,9 +201,7 @@ def _pair(setup: TrainingSetup, pairing: Pairing, paired_labels) -> TrainingSetu
         loss = LossUse(written, match.loss.id if match else None, match.framework if match else setup.framework)
         setup = setup._replace(loss=loss)
     if paired_labels is not None:
-        from lossadvisor.readers.config import _merge
-
-        setup = setup._replace(labels=_merge(paired_labels, setup.labels) if setup.labels else paired_labels)
+        setup = setup._replace(labels=merge_labels(paired_labels, setup.labels) if setup.labels else paired_labels)
     return setup
 
 

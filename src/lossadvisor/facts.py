@@ -76,6 +76,20 @@ class LabelFacts(NamedTuple):
     format_written: Fact[str] | None = None  # as written, when it is not a format we know
 
 
+def merge_labels(profiled: LabelFacts, declared: LabelFacts) -> LabelFacts:
+    """Labels profiled from a file, completed by what the config (or another source) declares: what
+    the file shows wins; a declared format that is no known format is still reported (LA005)."""
+    if profiled.format is None and profiled.source is None:
+        return declared
+    return profiled._replace(
+        format=profiled.format or declared.format,
+        format_written=declared.format_written,
+        minimum=profiled.minimum if profiled.minimum is not None else declared.minimum,
+        maximum=profiled.maximum if profiled.maximum is not None else declared.maximum,
+        ignore_values=profiled.ignore_values or declared.ignore_values,
+    )
+
+
 class TrainingSetup(NamedTuple):
     path: str
     framework: str | None = None

@@ -3,7 +3,8 @@
 Label facts come from a config's `labels:` section or from profiling a label file; which formats a
 loss accepts comes from losses.yaml (`targets`), and which formats a label format also satisfies
 (binary 0/1 labels are also class ids, also values in [0, 1], …) from labels.yaml (`also`).
-The specific rules come first; LA309 reports a mismatch none of them names.
+LA309 reports any label format the loss does not accept; the specific rules, which also say what
+to do, supersede it on the same setup.
 """
 
 from __future__ import annotations
@@ -96,19 +97,13 @@ def binary_labels_to_margin_loss(c: Context) -> Iterator[Hit]:
         yield Hit("LA308", c.labels_at, _base(c))
 
 
-SPECIFIC = ("LA301", "LA302", "LA303", "LA304", "LA305", "LA306", "LA307", "LA308")
-
-
 @rule("LA309")
 def labels_not_accepted(c: Context) -> Iterator[Hit]:
     if not c.loss or not c.label_format or not c.accepted_targets:
         return
     if c.label_formats & set(c.accepted_targets):
         return
-    from lossadvisor.checks import REGISTRY
-
-    if any(True for code in SPECIFIC for _ in REGISTRY[code](c)):
-        return  # a specific rule already says what is wrong and what to do
+    # The specific LA30x rules supersede this one (rules/checks/): they say what to do instead.
     accepted = ", ".join(c.kb.label_formats[t].title.lower() for t in c.accepted_targets if t in c.kb.label_formats)
     yield Hit("LA309", c.labels_at, {**_base(c), "accepted": accepted})
 

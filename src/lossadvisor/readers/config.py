@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from lossadvisor import knowledge
-from lossadvisor.facts import Fact, Head, LabelFacts, LossUse, TrainingSetup
+from lossadvisor.facts import Fact, Head, LabelFacts, LossUse, TrainingSetup, merge_labels
 from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.document import Document
 
@@ -134,7 +134,7 @@ def read_labels(doc: Document, kb: knowledge.Knowledge, source: Source) -> Label
             pos = doc.at("labels", "file")
             raise InputError(f"labels.file {path}: {exc.message}", pos.line, pos.column) from None
     declared = _declared_labels(doc, kb, labels)
-    return _merge(facts, declared)
+    return merge_labels(facts, declared)
 
 
 def _declared_labels(doc: Document, kb: knowledge.Knowledge, labels: dict[str, Any]) -> LabelFacts:
@@ -155,20 +155,6 @@ def _declared_labels(doc: Document, kb: knowledge.Knowledge, labels: dict[str, A
     if not isinstance(ignore, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in ignore):
         raise _fail(doc, ("labels", "ignore_values"), f"must be a list of integers, got {ignore!r}")
     return LabelFacts(format=fmt, format_written=written, minimum=lo, maximum=hi, ignore_values=tuple(ignore))
-
-
-def _merge(profiled: LabelFacts, declared: LabelFacts) -> LabelFacts:
-    """What a label file shows wins over what is declared, except for the format's position: a
-    declared format is where the user would fix it."""
-    if profiled.format is None and profiled.source is None:
-        return declared
-    return profiled._replace(
-        format=profiled.format or declared.format,
-        format_written=declared.format_written,
-        minimum=profiled.minimum if profiled.minimum is not None else declared.minimum,
-        maximum=profiled.maximum if profiled.maximum is not None else declared.maximum,
-        ignore_values=profiled.ignore_values or declared.ignore_values,
-    )
 
 
 def read(doc: Document, source: Source) -> list[TrainingSetup]:

@@ -10,7 +10,7 @@ import pytest
 
 from lossadvisor import knowledge
 from lossadvisor.checks import all_checks
-from lossadvisor.knowledge import FRAMEWORKS, PREDICTION_FORMS
+from lossadvisor.knowledge import PREDICTION_FORMS
 
 RAW = knowledge.read_raw()
 KB = knowledge.Knowledge(RAW)
@@ -30,7 +30,7 @@ def test_every_loss_has_expectations_and_known_references():
         if not loss.tasks:
             problems.append(f"{loss_id}: serves no task")
         problems += [f"{loss_id}: task {t!r} is not a task" for t in loss.tasks if t not in KB.tasks]
-        problems += [f"{loss_id}: unknown framework {fw!r}" for fw in loss.names if fw not in FRAMEWORKS]
+        problems += [f"{loss_id}: unknown framework {fw!r}" for fw in loss.names if fw not in KB.vocabulary.frameworks]
         for spellings in loss.names.values():
             for s in spellings:
                 if s.input and s.input not in PREDICTION_FORMS:
@@ -93,7 +93,7 @@ def test_activations_have_a_form_a_range_and_spellings():
             problems.append(f"{act.id}: range {act.range}")
         if not any(act.names.values()):
             problems.append(f"{act.id}: no spellings")
-        problems += [f"{act.id}: unknown framework {fw!r}" for fw in act.names if fw not in FRAMEWORKS]
+        problems += [f"{act.id}: unknown framework {fw!r}" for fw in act.names if fw not in KB.vocabulary.frameworks]
     assert not problems, "\n".join(problems)
     for required in ("linear", "softmax", "sigmoid", "log_softmax", "tanh", "relu", "softplus"):
         assert required in KB.activations
@@ -122,11 +122,11 @@ def test_task_entries_resolve(task_id):
     if head.get("activation") and head["activation"] not in KB.activations:
         problems.append(f"head activation {head['activation']!r}")
     for fw, choice in (raw.get("loss") or {}).items():
-        if fw not in FRAMEWORKS:
+        if fw not in KB.vocabulary.frameworks:
             problems.append(f"loss framework {fw!r}")
         elif choice and "name" in choice:
             match = KB.find_loss(choice["name"], fw)
-            family = next(fam for fam in knowledge.FRAMEWORK_FAMILIES.values() if fw in fam)
+            family = KB.vocabulary.family_of(fw)
             if match is None or match.framework not in family:
                 problems.append(f"{fw} loss {choice['name']!r} is not a {fw} spelling")
             elif task_id not in match.loss.tasks and not task.special:

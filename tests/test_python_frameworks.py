@@ -15,8 +15,9 @@ torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 F = torch.nn.functional
 
-from lossadvisor.readers.python import keras as keras_reader  # noqa: E402
-from lossadvisor.readers.python import torch as torch_reader  # noqa: E402
+import numpy as np  # noqa: E402
+
+from lossadvisor import knowledge  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 
@@ -64,16 +65,85 @@ def test_modules_are_in_training_mode_unless_told():
 # --------------------------------------------------------------------------- PyTorch API shapes
 
 
-@pytest.mark.parametrize("name", sorted(torch_reader.UNITS))
-def test_pytorch_units_argument(name):
-    index, keyword = torch_reader.UNITS[name]
-    params = [p for p in inspect.signature(getattr(torch.nn, name).__init__).parameters if p != "self"]
-    assert params[index] == keyword
+# Every layer role in rules/frameworks.yaml, against the real class: the argument positions and
+# keywords it names, and what identity / pass-through / unit-keeping reshapes do to a tensor.
+VOCABULARY = knowledge.load().vocabulary
 
 
-@pytest.mark.parametrize("name", sorted(torch_reader.PASS_THROUGH))
-def test_pytorch_pass_through_modules_exist(name):
-    assert issubclass(getattr(torch.nn, name), torch.nn.Module)
+def _kinds(framework):
+    return sorted(VOCABULARY.frameworks[framework].layers.values(), key=lambda k: k.name)
+
+
+def _arguments(kind):
+    return [a for a in (kind.units, kind.activation, kind.axis, kind.layer, kind.outputs, kind.layers) if hasattr(a, "keyword")]
+
+
+def _torch_object(kind):
+    import importlib
+
+    return getattr(importlib.import_module(".".join(kind.module or ("torch", "nn"))), kind.name)
+
+
+@pytest.mark.parametrize("kind", _kinds("pytorch"), ids=lambda k: k.name)
+def test_pytorch_layer_arguments_are_where_the_vocabulary_says(kind):
+    obj = _torch_object(kind)
+    signature = inspect.signature(obj.__init__ if inspect.isclass(obj) else obj)
+    params = [p for p in signature.parameters if p != "self"]
+    for arg in _arguments(kind):
+        assert arg.keyword in params, f"{kind.name} has no `{arg.keyword}`"
+        if arg.position is not None:
+            assert params[arg.position] == arg.keyword
+
+
+@pytest.mark.parametrize("kind", [k for k in _kinds("pytorch") if k.role in ("identity", "passes", "reshapes")], ids=lambda k: k.name)
+def test_pytorch_layers_that_keep_the_prediction(kind):
+    x = torch.randn(4, 3)
+    layer = _torch_object(kind)(*([1, (3, 1)] if kind.name == "Unflatten" else [])).eval()
+    y = layer(x)
+    if kind.role in ("identity", "passes"):
+        assert torch.equal(y, x)
+    elif kind.keeps_units:
+        assert y.shape == x.shape  # Flatten of an (N, k) output is (N, k)
+    else:
+        assert y.shape != x.shape  # this reshape moves the unit axis: the walk drops the count
+
+
+def _keras_object(kind):
+    return getattr(keras.layers, kind.name, None) or getattr(keras, kind.name, None) or getattr(keras.models, kind.name)
+
+
+@pytest.mark.parametrize("kind", [k for k in _kinds("keras") if k.name != "Functional"], ids=lambda k: k.name)
+def test_keras_layer_arguments_are_where_the_vocabulary_says(kind):
+    params = inspect.signature(_keras_object(kind).__init__).parameters
+    names = [p for p in params if p != "self"]
+    for arg in _arguments(kind):
+        if kind.role == "contains" and arg.keyword == "outputs":
+            continue  # keras.Model(inputs, outputs) takes *args/**kwargs: checked by building one below
+        assert arg.keyword in names, f"{kind.name} has no `{arg.keyword}`"
+        if arg.position is not None:
+            assert names[arg.position] == arg.keyword
+    if kind.role == "units" and kind.activation is not None:
+        assert params[kind.activation.keyword].default is None  # the walk's "no activation = linear"
+
+
+def test_keras_model_takes_outputs_second():
+    inputs = keras.Input((3,))
+    outputs = keras.layers.Dense(2)(inputs)
+    assert keras.Model(inputs, outputs).outputs[0] is keras.Model(inputs=inputs, outputs=outputs).outputs[0]
+
+
+@pytest.mark.parametrize("kind", [k for k in _kinds("keras") if k.role in ("identity", "passes") and k.name != "InputLayer"], ids=lambda k: k.name)
+def test_keras_layers_that_pass_the_prediction(kind):
+    rank = int(kind.name[-2]) + 2 if kind.name.startswith("SpatialDropout") else 2
+    x = np.random.default_rng(0).normal(size=(4, 3, 5, 6, 7)[:rank]).astype("float32") + 5.0  # no zeros for Masking
+    y = keras.ops.convert_to_numpy(_keras_object(kind)(**({"rate": 0.5} if "Dropout" in kind.name else {"stddev": 1.0} if kind.name == "GaussianNoise" else {}))(x, training=False) if kind.name != "ActivityRegularization" else _keras_object(kind)()(x))
+    assert np.allclose(y, x)
+
+
+def test_keras_flatten_keeps_the_units_and_linear_activation_is_identity():
+    x = np.ones((4, 3), "float32")
+    assert keras.layers.Flatten()(x).shape == (4, 3)
+    assert np.allclose(keras.ops.convert_to_numpy(keras.layers.Activation("linear", dtype="float32")(x)), x)
 
 
 @pytest.mark.parametrize("name", ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "kl_div"])
@@ -94,23 +164,8 @@ def test_one_hot_is_one_hot():
 # --------------------------------------------------------------------------- Keras API shapes
 
 
-@pytest.mark.parametrize("name", sorted(keras_reader.UNITS))
-def test_keras_units_argument_and_linear_default(name):
-    params = inspect.signature(getattr(keras.layers, name).__init__).parameters
-    names = [p for p in params if p != "self"]
-    assert names[0] == keras_reader.UNITS[name]
-    assert params["activation"].default is None  # the reader's "no activation = linear"
-    if name == "Dense":
-        assert names[1] == "activation"  # Dense(units, activation) positionally
-
-
 def test_keras_dense_without_activation_is_linear():
     assert keras.layers.Dense(3).activation is keras.activations.linear
-
-
-@pytest.mark.parametrize("name", sorted(keras_reader.PASS_THROUGH - {"InputLayer"}))
-def test_keras_pass_through_layers_exist(name):
-    assert issubclass(getattr(keras.layers, name), keras.layers.Layer)
 
 
 def test_keras_compile_and_fit_argument_order():

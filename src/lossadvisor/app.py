@@ -1,7 +1,7 @@
 """The typer application: help, shell completion and every command but the fast `check` path.
 
-`check`'s options are not written here: they are built from `cli.CHECK_OPTIONS`, the table the
-argparse fast path in `cli.py` also reads, so `lossadvisor check --help` documents exactly what
+`check`'s options are not written here: they are built from `options.CHECK_OPTIONS`, the table the
+fast path in `cli.py` also reads, so `lossadvisor check --help` documents exactly what
 `lossadvisor check` accepts. Importing this module costs ~60 ms (typer); `cli.main()` only does so
 when it must.
 """
@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal, Optional
 import typer
 
 from lossadvisor import __version__
-from lossadvisor.cli import CHECK_HELP, CHECK_OPTIONS, PATHS_HELP, Option, run_check, use_color
+from lossadvisor.command import run_check
+from lossadvisor.options import CHECK_HELP, CHECK_OPTIONS, PATHS_HELP, Option, UsageError, use_color
 
 app = typer.Typer(
     name="lossadvisor",
@@ -38,13 +39,6 @@ class Color(str, Enum):
     auto = "auto"
     always = "always"
     never = "never"
-
-
-class Framework(str, Enum):
-    keras = "keras"
-    pytorch = "pytorch"
-    jax = "jax"
-    all = "all"
 
 
 def fail(message: str) -> typer.Exit:
@@ -105,7 +99,7 @@ app.command("check")(_check_command())
 @app.command()
 def recommend(
     task: Annotated[Optional[str], typer.Option("--task", "-t", help="Problem type: binary, multiclass, multilabel, regression, … (aliases accepted).")] = None,
-    framework: Annotated[Framework, typer.Option("--framework", help="Framework to advise for.")] = Framework.all,
+    framework: Annotated[str, typer.Option("--framework", metavar="NAME", help="Framework to advise for: keras, tf_keras, pytorch, jax (or an alias such as torch), or all.")] = "all",
     classes: Annotated[Optional[int], typer.Option("--classes", min=2, help="Number of classes (sets the output units).")] = None,
     labels: Annotated[Optional[Path], typer.Option("--labels", help="Infer the problem type from a label file.")] = None,
     output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", help="Output format.")] = AdviceFormat.text,
@@ -116,6 +110,12 @@ def recommend(
     from lossadvisor.recommend import UnknownTask
     from lossadvisor.recommend import recommend as advise
 
+    from lossadvisor.configfile import framework_option
+
+    try:
+        framework = framework_option(framework, "--framework") or "all"
+    except UsageError as exc:
+        raise fail(str(exc)) from None
     evidence = None
     if labels is not None:
         from lossadvisor.labels.infer import infer_task_from_file
@@ -131,10 +131,9 @@ def recommend(
     if task is None:
         if not sys.stdin.isatty():
             raise fail("missing --task (or --labels FILE); valid tasks: " + ", ".join(knowledge.load().tasks))
-        task, classes, asked_framework = _ask(classes, framework.value, use_color(color.value))
-        framework = Framework(asked_framework)
+        task, classes, framework = _ask(classes, framework, use_color(color.value))
     try:
-        advice = advise(task, framework.value, classes, evidence=evidence)
+        advice = advise(task, framework, classes, evidence=evidence)
     except UnknownTask as exc:
         raise fail(f"{exc} Valid tasks: {', '.join(exc.valid)}" if str(exc).endswith("?") else f"{exc}; valid tasks: {', '.join(exc.valid)}") from None
     from lossadvisor.render.advice import render_json, render_text
@@ -164,7 +163,14 @@ def _ask(classes: Optional[int], framework: str, color: bool) -> tuple[str, Opti
         while (classes := IntPrompt.ask("Number of classes", default=10, console=console)) < 2:
             console.print("At least 2 classes.")
     if framework == "all":
-        framework = Prompt.ask("Framework", choices=["keras", "pytorch", "jax", "all"], default="all", console=console)
+        families = kb.vocabulary.families()
+        while True:
+            answer = Prompt.ask(f"Framework ({', '.join(families)} or all)", default="all", console=console)
+            chosen = kb.vocabulary.framework(answer)
+            if chosen is not None or answer.strip().lower() == "all":
+                framework = chosen.id if chosen else "all"
+                break
+            console.print("Not a framework: pick one of " + ", ".join(families) + " (aliases such as torch work too).")
     return found.id, classes, framework
 
 
@@ -203,7 +209,7 @@ def rule(
     found = find_rule(code)
     if found is None:
         from lossadvisor import knowledge
-        from lossadvisor.configfile import did_you_mean
+        from lossadvisor.suggest import did_you_mean
 
         rules = knowledge.load().rules
         hint = did_you_mean(code.upper() if code.upper().startswith("LA") else code, [*rules, *(r.name for r in rules.values())])

@@ -24,26 +24,14 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lossadvisor.cli import FAIL_ON, FRAMEWORK_CHOICES, UsageError
+from lossadvisor.options import FAIL_ON, UsageError
+from lossadvisor.suggest import did_you_mean
 from lossadvisor.findings import SEVERITIES
 from lossadvisor.settings import Settings
 
 CONFIG_FILES = (".lossadvisor.toml", "lossadvisor.toml", "pyproject.toml")
 KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "severity", "exclude", "framework", "fail-on")
 REPO_MARKERS = (".git", ".hg")
-
-
-def did_you_mean(value: str, candidates) -> str:
-    """"; did you mean `x`?" for the closest candidate, or "". Between equally close ones the
-    longer common prefix wins: LA10l is LA101 rather than LA310."""
-    from difflib import SequenceMatcher
-    from os.path import commonprefix
-
-    def closeness(candidate: str) -> tuple[float, int]:
-        return SequenceMatcher(None, value, candidate).ratio(), len(commonprefix([value, candidate]))
-
-    best = max(candidates, key=closeness, default=None)
-    return f"; did you mean `{best}`?" if best is not None and closeness(best)[0] >= 0.6 else ""
 
 
 # --------------------------------------------------------------------------- rule selectors
@@ -95,8 +83,8 @@ class CliSettings(NamedTuple):
     def from_options(cls, options: dict[str, Any]) -> CliSettings:
         return cls(
             selectors(options["select"], "--select"), selectors(options["extend_select"], "--extend-select"),
-            selectors(options["ignore"], "--ignore"), tuple(options["exclude"] or ()), options["framework"],
-            options["fail_on"],
+            selectors(options["ignore"], "--ignore"), tuple(options["exclude"] or ()),
+            framework_option(options["framework"], "--framework"), options["fail_on"],
         )  # fmt: skip
 
 
@@ -197,10 +185,27 @@ def validate(table: dict[str, Any], where: str) -> dict[str, Any]:
             table_ = _mapping(value, at, '{LA5 = "info"}')
             values[field] = {_one_selector(sel, at): _choice(level, f"{at} {sel!r}", SEVERITIES) for sel, level in table_.items()}
         elif key == "framework":
-            values[field] = _choice(value, at, FRAMEWORK_CHOICES)
+            values[field] = framework_option(value, at)
         else:  # fail-on
             values[field] = _choice(value, at, FAIL_ON)
     return values
+
+
+def framework_option(value: Any, where: str) -> str | None:
+    """A framework as the command line or a configuration file names it (any spelling in
+    rules/frameworks.yaml, or `all`) → its id; `all` → "all". An unknown name is a UsageError."""
+    if value is None:
+        return None
+    from lossadvisor import knowledge
+
+    if isinstance(value, str) and value.strip().lower() == "all":
+        return "all"
+    vocabulary = knowledge.load().vocabulary
+    found = vocabulary.framework(value) if isinstance(value, str) else None
+    if found is None:
+        names = vocabulary.spellings()
+        raise UsageError(f"{where}: unknown framework `{value}`{did_you_mean(str(value), names)} (valid: {', '.join(names)}, all)")
+    return found.id
 
 
 def _one_selector(value: str, at: str) -> str:

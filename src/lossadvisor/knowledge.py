@@ -14,10 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-FRAMEWORKS = ("keras", "tf_keras", "pytorch", "jax")
-# What users type for --framework, and the framework families recommendations are given for.
-FRAMEWORK_FAMILIES = {"keras": ("keras", "tf_keras"), "pytorch": ("pytorch",), "jax": ("jax",)}
-FRAMEWORK_TITLES = {"keras": "Keras 3", "tf_keras": "tf.keras 2.x", "pytorch": "PyTorch", "jax": "JAX / optax"}
+from lossadvisor.vocabulary import Api, Framework, LayerKind, Vocabulary, normalize
+
 PREDICTION_FORMS = (
     "logits", "distribution", "probabilities", "log_distribution", "log_probabilities",
     "real", "positive", "log_rate", "embeddings", "scores",
@@ -59,9 +57,7 @@ class Loss(NamedTuple):
     note: str | None = None
 
     def spellings(self, framework: str) -> tuple[Spelling, ...]:
-        if framework == "tf_keras" and "tf_keras" not in self.names:
-            return self.names.get("keras", ())
-        return self.names.get(framework, ())
+        return self.names.get(framework, ())  # a framework's inherited spellings are filled in at load
 
 
 class LossMatch(NamedTuple):
@@ -133,11 +129,6 @@ def _key(value: Any) -> str:
     return str(value)
 
 
-def normalize(name: str) -> str:
-    """Forgiving form for ids and aliases: case, '-', '_' and spaces do not matter."""
-    return "".join(ch for ch in name.lower() if ch.isalnum())
-
-
 # --------------------------------------------------------------------------- the knowledge base
 
 
@@ -146,14 +137,17 @@ class Knowledge:
 
     def __init__(self, raw: dict[str, Any]):
         self.raw = raw
-        self.losses = {k: _loss(k, v) for k, v in raw["losses"].items()}
-        self.activations = {k: _activation(k, v) for k, v in raw["activations"].items()}
+        self.vocabulary = Vocabulary(raw["frameworks"])
+        self.model_arguments: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in raw["model_arguments"].items()}
+        inherits = {fw.id: fw.inherits for fw in self.vocabulary.frameworks.values() if fw.inherits}
+        self.losses = {k: _loss(k, v, inherits) for k, v in raw["losses"].items()}
+        self.activations = {k: _activation(k, v, inherits) for k, v in raw["activations"].items()}
         self.label_formats = {k: _label_format(k, v) for k, v in raw["labels"].items()}
         self.tasks = {k: Task(k, v.get("title", k), tuple(v.get("aliases") or ()), v) for k, v in raw["tasks"].items()}
         self.rules = {r["code"]: _rule(r) for r in raw["checks"]}
         self._loss_index: dict[tuple[str, str], LossMatch] = {}
         for loss in self.losses.values():
-            for framework in FRAMEWORKS:
+            for framework in self.vocabulary.frameworks:
                 for spelling in loss.spellings(framework):
                     self._loss_index.setdefault((framework, spelling.name), LossMatch(loss, framework, spelling))
         self._activation_index: dict[tuple[str, str], Activation] = {}
@@ -167,8 +161,7 @@ class Knowledge:
     # -- losses
     def find_loss(self, name: str, framework: str | None = None) -> LossMatch | None:
         """The loss a spelling names: in `framework` first (tf_keras falls back to keras), then any."""
-        order = _framework_order(framework)
-        for fw in order:
+        for fw in self.vocabulary.lookup_order(framework):
             if match := self._loss_index.get((fw, name)):
                 return match
         return None
@@ -213,10 +206,29 @@ class Knowledge:
     # -- activations
     def find_activation(self, name: str | None, framework: str | None = None) -> Activation | None:
         key = "null" if name is None else name
-        for fw in _framework_order(framework):
+        for fw in self.vocabulary.lookup_order(framework):
             if act := self._activation_index.get((fw, key)):
                 return act
         return None
+
+    def activation_in(self, name: str | None, framework: str | None) -> Activation | None:
+        """The activation `name` spells in `framework` itself (strict: Keras' `linear` is not
+        PyTorch's `F.linear`, a matrix product)."""
+        act = self._activation_index.get((framework or "", "null" if name is None else name))
+        return act
+
+    # -- layers and frameworks
+    def layer(self, api: Api) -> LayerKind | None:
+        """What a layer class does (frameworks.yaml); a capitalised activation spelling of the
+        framework in its layer modules (nn.Tanh, layers.ELU) is an activation layer."""
+        kind = self.vocabulary.layer(api)
+        if kind is None and api.name[:1].isupper() and self.vocabulary.in_layer_module(api) and self.activation_in(api.name, api.framework):
+            kind = LayerKind(api.name, "activation", api.framework or "")
+        return kind
+
+    def framework(self, name: str | None) -> Framework | None:
+        """The framework a user's spelling names (`torch`, `tf.keras`), or None."""
+        return self.vocabulary.framework(name)
 
     def activation_names(self) -> list[str]:
         return sorted({n for (_, n) in self._activation_index})
@@ -240,14 +252,6 @@ class Knowledge:
         return seen
 
 
-def _framework_order(framework: str | None) -> list[str]:
-    if framework is None:
-        return list(FRAMEWORKS)
-    first = [framework, "keras"] if framework == "tf_keras" else [framework]
-    family = [fw for fam in FRAMEWORK_FAMILIES.values() if framework in fam for fw in fam]
-    return list(dict.fromkeys([*first, *family, *FRAMEWORKS]))
-
-
 def _spelling(entry: Any) -> Spelling:
     if isinstance(entry, str):
         return Spelling(entry)
@@ -255,23 +259,30 @@ def _spelling(entry: Any) -> Spelling:
     return Spelling(entry["name"], entry.get("input"), tuple(targets) if targets is not None else None, bool(entry.get("strings_only")))
 
 
-def _loss(key: str, v: dict[str, Any]) -> Loss:
+def _inherit(names: dict[str, Any], inherits: dict[str, str]) -> dict[str, Any]:
+    """A framework that inherits another's spellings (tf.keras from Keras 3) has them wherever it
+    lists none of its own; an empty list means it has none."""
+    return {**{fw: names[parent] for fw, parent in inherits.items() if fw not in names and parent in names}, **names}
+
+
+def _loss(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Loss:
     params = {}
     for name, p in (v.get("params") or {}).items():
         p = p or {}
         when = {_key(k): dict(c) for k, c in (p.get("when") or {}).items()}
         frameworks = tuple(p["frameworks"]) if p.get("frameworks") else None
         params[name] = Param(name, p.get("default"), frameworks, when, bool(p.get("ignores_label")))
-    names = {fw: tuple(_spelling(e) for e in (entries or ())) for fw, entries in (v.get("names") or {}).items()}
+    names = {fw: tuple(_spelling(e) for e in (entries or ())) for fw, entries in _inherit(v.get("names") or {}, inherits).items()}
     return Loss(
         key, v.get("title", key), v.get("input", "real"), v.get("link"), tuple(v.get("targets") or ()),
         tuple(v.get("tasks") or ()), params, names, v.get("note"),
     )  # fmt: skip
 
 
-def _activation(key: str, v: dict[str, Any]) -> Activation:
+def _activation(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Activation:
     lo, hi = v.get("range") or (-math.inf, math.inf)
-    names = {fw: tuple("null" if n is None else str(n) for n in (entries or ())) for fw, entries in (v.get("names") or {}).items()}
+    raw_names = _inherit(v.get("names") or {}, inherits)
+    names = {fw: tuple("null" if n is None else str(n) for n in (entries or ())) for fw, entries in raw_names.items()}
     return Activation(key, v.get("title", key), v["output"], (_num(lo), _num(hi)), names)
 
 
@@ -315,7 +326,7 @@ def read_raw(root: Path | None = None) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     root = root or rules_dir()
     raw: dict[str, Any] = {"checks": []}
-    for name in ("losses", "activations", "labels", "tasks"):
+    for name in ("losses", "activations", "labels", "tasks", "frameworks", "model_arguments"):
         raw[name] = yaml.load((root / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader) or {}
     for f in sorted((root / "checks").glob("*.yaml")):
         raw["checks"].append(yaml.load(f.read_text(encoding="utf-8"), Loader=loader))

@@ -11,9 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lossadvisor import knowledge
-from lossadvisor.knowledge import FRAMEWORK_TITLES, Knowledge, Task
-
-FRAMEWORK_CHOICES = ("keras", "pytorch", "jax")
+from lossadvisor.knowledge import Knowledge, Task
 
 
 class UnknownTask(ValueError):
@@ -55,7 +53,7 @@ class Advice:
 def find_task(kb: Knowledge, name: str) -> Task:
     task = kb.find_task(name)
     if task is None:
-        from lossadvisor.checks.names import did_you_mean
+        from lossadvisor.suggest import did_you_mean
 
         valid = list(kb.tasks)
         raise UnknownTask(name, did_you_mean(name, {a: t.id for t in kb.tasks.values() for a in (t.id, *t.aliases)}), valid)
@@ -69,7 +67,7 @@ def recommend(task: str, framework: str = "all", classes: int | None = None, evi
     raw = t.raw
     head = raw.get("head") or {}
     units = _units(head.get("units"), classes)
-    frameworks = FRAMEWORK_CHOICES if framework == "all" else (framework,)
+    frameworks = kb.vocabulary.families() if framework == "all" else (_family(kb, framework),)
     label_format = kb.label_formats.get(raw.get("labels") or "")
     return Advice(
         task=t.id,
@@ -86,6 +84,21 @@ def recommend(task: str, framework: str = "all", classes: int | None = None, evi
         frameworks=[_framework_advice(kb, t, fw, units) for fw in frameworks if _has_advice(t, fw)],
         evidence=evidence,
     )
+
+
+class UnknownFramework(ValueError):
+    pass
+
+
+def _family(kb: Knowledge, framework: str) -> str:
+    """Advice is given per family (Keras 3 and tf.keras share one): any spelling of a framework."""
+    found = kb.vocabulary.framework(framework)
+    if found is None:
+        from lossadvisor.suggest import did_you_mean
+
+        names = kb.vocabulary.spellings()
+        raise UnknownFramework(f"unknown framework `{framework}`{did_you_mean(framework, names)} (valid: {', '.join(names)}, all)")
+    return found.family
 
 
 def _units(units: Any, classes: int | None) -> int | str | None:
@@ -139,17 +152,17 @@ def _framework_advice(kb: Knowledge, task: Task, framework: str, units: int | st
     if "name" not in choice:
         custom = choice.get("custom") or "no built-in loss; see the alternatives"
         head_text = _head_text(kb, framework, n, activation)
-        return FrameworkAdvice(framework, FRAMEWORK_TITLES[framework], head_text, "custom loss", str(custom).rstrip(), metrics)
+        return FrameworkAdvice(framework, kb.vocabulary.frameworks[framework].title, head_text, "custom loss", str(custom).rstrip(), metrics)
     loss = _call(choice["name"], choice.get("args") or {})
     snippet = SNIPPETS[framework](kb, n if n is not None else 1, activation, choice["name"], choice.get("args") or {})
-    return FrameworkAdvice(framework, FRAMEWORK_TITLES[framework], _head_text(kb, framework, n, activation), loss, snippet, metrics)
+    return FrameworkAdvice(framework, kb.vocabulary.frameworks[framework].title, _head_text(kb, framework, n, activation), loss, snippet, metrics)
 
 
 def _head_text(kb: Knowledge, framework: str, units: Any, activation: str | None) -> str:
     if units is None:
         return "task-specific (see the description)"
     act = _activation_spelling(kb, activation, framework)
-    layer = {"keras": "Dense", "pytorch": "Linear", "jax": "Dense"}[framework]
+    layer = kb.vocabulary.frameworks[framework].head_layer
     return f"{layer}({units}) + {act}" if act else f"{layer}({units}), no activation (logits)"
 
 

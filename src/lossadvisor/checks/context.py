@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from lossadvisor.facts import Position, TrainingSetup
-from lossadvisor.knowledge import FRAMEWORK_FAMILIES, Activation, Knowledge, Loss, Task
+from lossadvisor.knowledge import Activation, Knowledge, Loss, Task
 
 FORM_WORDS = {
     "logits": "logits (unbounded scores, no activation)",
@@ -165,7 +165,8 @@ class Context:
         task = self.kb.tasks.get(task_id)
         if not task:
             return "a loss for this problem type"
-        family = next((fam for fam, fws in FRAMEWORK_FAMILIES.items() if self.framework in fws), None)
+        found = self.kb.vocabulary.frameworks.get(self.framework or "")
+        family = found.family if found else None
         choices = task.raw.get("loss") or {}
         choice = choices.get(family) if family else None
         if not choice:

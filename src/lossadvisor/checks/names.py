@@ -9,25 +9,7 @@ from collections.abc import Iterator
 
 from lossadvisor.checks import Hit, rule
 from lossadvisor.checks.context import Context
-from lossadvisor.knowledge import normalize
-
-
-def did_you_mean(name: str, candidates: list[str] | dict[str, str]) -> str:
-    """'; did you mean `BinaryCrossentropy`?' or '' — forgiving about case, '-' and '_'.
-    `candidates` may map each spelling to what to suggest (an alias to its canonical id)."""
-    import difflib  # only when a name is unknown: ~2 ms of start-up otherwise
-
-    shown = candidates if isinstance(candidates, dict) else {c: c for c in candidates}
-    # BinaryCrossEntropy should suggest the class BinaryCrossentropy, not the function: among
-    # spellings that normalise alike, prefer the one written in the same case style.
-    same_style = sorted(shown, key=lambda c: c[:1].isupper() == name[:1].isupper())
-    candidates = list(shown)
-    by_norm = {normalize(c): shown[c] for c in same_style}
-    close = difflib.get_close_matches(normalize(name), list(by_norm), n=1, cutoff=0.75)
-    if close:
-        return f"; did you mean `{by_norm[close[0]]}`?"
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f"; did you mean `{shown[close[0]]}`?" if close else ""
+from lossadvisor.suggest import did_you_mean
 
 
 @rule("LA002")

@@ -170,9 +170,10 @@ def _non_finite(r: dict[str, Any]) -> str:
 
 
 def _framework_title(framework: str) -> str:
-    from lossadvisor.knowledge import FRAMEWORK_TITLES
+    from lossadvisor import knowledge
 
-    return FRAMEWORK_TITLES.get(framework, framework)
+    found = knowledge.load().vocabulary.frameworks.get(framework)
+    return found.title if found else framework
 
 
 def _num(value: Any) -> str:

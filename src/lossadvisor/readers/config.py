@@ -1,6 +1,6 @@
 """lossadvisor's native training config (YAML or JSON):
 
-    framework: keras            # optional: keras | tf_keras | pytorch | jax
+    framework: keras            # optional: any name in rules/frameworks.yaml (keras, tf_keras, pytorch, jax, torch, …)
     task: multiclass            # optional: any problem type id or alias
     num_classes: 10
     model:
@@ -29,10 +29,6 @@ from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.document import Document
 
 KEYS = ("task", "loss", "model", "labels", "num_classes")
-FRAMEWORK_SPELLINGS = {
-    "keras": "keras", "keras3": "keras", "tf_keras": "tf_keras", "tf.keras": "tf_keras", "tfkeras": "tf_keras",
-    "tensorflow": "tf_keras", "pytorch": "pytorch", "torch": "pytorch", "jax": "jax", "optax": "jax", "flax": "jax",
-}  # fmt: skip
 
 
 def claims(doc: Document) -> bool:
@@ -53,14 +49,17 @@ def _positive_int(doc: Document, *keys: Any) -> Fact[int] | None:
     return Fact(value, doc.at(*keys))
 
 
-def read_framework(doc: Document) -> str | None:
+def read_framework(doc: Document, kb: knowledge.Knowledge) -> str | None:
     value = doc.get("framework")
     if value is None:
         return None
-    framework = FRAMEWORK_SPELLINGS.get(str(value).lower().replace(" ", ""))
+    framework = kb.framework(str(value))
     if framework is None:
-        raise _fail(doc, ("framework",), f"must be one of keras, tf_keras, pytorch, jax; got {value!r}")
-    return framework
+        from lossadvisor.suggest import did_you_mean
+
+        names = kb.vocabulary.spellings()
+        raise _fail(doc, ("framework",), f"must be one of {', '.join(names)}; got {value!r}{did_you_mean(str(value), names)}")
+    return framework.id
 
 
 def read_head(doc: Document, kb: knowledge.Knowledge, framework: str | None) -> Head | None:
@@ -159,7 +158,7 @@ def _declared_labels(doc: Document, kb: knowledge.Knowledge, labels: dict[str, A
 
 def read(doc: Document, source: Source) -> list[TrainingSetup]:
     kb = knowledge.load()
-    framework = read_framework(doc)
+    framework = read_framework(doc, kb)
     task = task_written = None
     if (value := doc.get("task")) is not None:
         found = kb.find_task(str(value))

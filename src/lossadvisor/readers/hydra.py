@@ -30,33 +30,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from lossadvisor import knowledge
-from lossadvisor.facts import Fact, Head, LossUse, TrainingSetup
+from lossadvisor import heads, knowledge
+from lossadvisor.facts import Fact, Head, LossUse, Position, TrainingSetup
 from lossadvisor.readers import Source
 from lossadvisor.readers.document import Document
+from lossadvisor.vocabulary import Api, Arg
 
 Keys = tuple[Any, ...]
-
-# Framework of a target, by module prefix (longest first).
-FRAMEWORK_PREFIXES = (
-    ("tensorflow.keras.", "tf_keras"), ("tf.keras.", "tf_keras"), ("tf_keras.", "tf_keras"),
-    ("keras.", "keras"), ("torch.", "pytorch"), ("optax.", "jax"), ("flax.", "jax"), ("jax.", "jax"),
-)  # fmt: skip
-# Modules where every name is a loss (so an unknown name is a misspelt loss, LA002).
-LOSS_MODULES = (
-    "torch.nn.modules.loss.", "keras.losses.", "keras.src.losses.", "tf.keras.losses.",
-    "tensorflow.keras.losses.", "tf_keras.losses.", "optax.losses.",
-)  # fmt: skip
-# Sequential containers, and modules that hand their input on unchanged.
-SEQUENTIAL = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
-TORCH_PASS_THROUGH = frozenset({"Identity", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"})
-# Linear layers and where their output size is: keyword, position in `_args_`.
-TORCH_LINEAR = {"Linear": ("out_features", 1), "LazyLinear": ("out_features", 0)}
-# Keys on a model's arguments that name its output activation / its output size.
-OUTPUT_ACTIVATION_KEYS = ("output_activation", "final_activation", "out_activation", "last_activation", "head_activation")
-OUTPUT_UNITS_KEYS = ("out_features", "output_dim", "out_dim", "output_size", "num_outputs")
-CLASS_KEYS = ("num_classes", "n_classes")
-
 
 def unknown(value: Any) -> bool:
     """A value this file alone does not determine: an interpolation or OmegaConf's MISSING."""
@@ -86,8 +66,12 @@ class Node(NamedTuple):
         return self.target.rsplit(".", 1)[-1]
 
     @property
+    def api(self) -> Api:
+        return knowledge.load().vocabulary.api(self.target)
+
+    @property
     def framework(self) -> str | None:
-        return next((fw for prefix, fw in FRAMEWORK_PREFIXES if self.target.startswith(prefix)), None)
+        return self.api.framework
 
 
 def node_at(value: Any, keys: Keys) -> Node | None:
@@ -124,14 +108,22 @@ def claims(doc: Document) -> bool:
 
 def loss_match(node: Node, kb: knowledge.Knowledge) -> tuple[bool, knowledge.LossMatch | None]:
     """Whether a node instantiates a loss, and the loss the knowledge base knows it as."""
-    framework = node.framework
+    api = node.api
+    framework = api.framework
     if framework is None:
         return False, None
     match = kb.find_loss(node.bare, framework)
-    if match is not None and match.framework not in _family(framework):
+    if match is not None and match.framework not in kb.vocabulary.family_of(framework):
         match = None  # e.g. torch.nn.functional.cosine_similarity is not Keras' cosine_similarity loss
-    in_loss_module = node.target.startswith(LOSS_MODULES) or (node.target.startswith("torch.nn.") and node.bare.endswith("Loss"))
-    return match is not None or in_loss_module, match
+    return match is not None or _meant_as_loss(kb, api), match
+
+
+def _meant_as_loss(kb: knowledge.Knowledge, api: Api) -> bool:
+    """A target in a loss module that is not a known loss is a misspelt one (LA002)."""
+    module = kb.vocabulary.loss_module(api)
+    if module is None or module.unknown_names is None or api.name in module.not_losses:
+        return False
+    return module.unknown_names == "all" or api.name.endswith("Loss")
 
 
 def loss_of(node: Node, match: knowledge.LossMatch | None, doc: Document) -> LossUse | None:
@@ -149,10 +141,6 @@ def loss_of(node: Node, match: knowledge.LossMatch | None, doc: Document) -> Los
     return LossUse(written, match.loss.id, match.framework, args)
 
 
-def _family(framework: str) -> tuple[str, ...]:
-    return next((fws for fws in knowledge.FRAMEWORK_FAMILIES.values() if framework in fws), (framework,))
-
-
 # --------------------------------------------------------------------------- heads
 
 
@@ -168,99 +156,126 @@ class HeadFinder:
 
     def heads(self, all_nodes: list[Node]) -> list[FoundHead]:
         found = []
-        inside_sequential: set[Keys] = set()
+        inside_net: set[Keys] = set()
         for node in all_nodes:
-            if any(node.keys[: len(k)] == k for k in inside_sequential):
+            if any(node.keys[: len(k)] == k for k in inside_net):
                 continue  # a layer of a net already read
-            if node.target in SEQUENTIAL:
-                inside_sequential.add(node.keys)
-                head = self.sequential_head(node)
+            kind = self.kb.layer(node.api)
+            if kind is not None and kind.role == "contains" and kind.layers == "*":
+                inside_net.add(node.keys)
+                head = heads.walk_back(self._steps_back(node, _context(node.keys)))
+                framework = node.framework
             else:
-                head = self.declared_head(node)
+                head, framework = self.declared_head(node), None
             if head is not None and (head.activation or head.units):
-                found.append(FoundHead(head, node.keys, node.framework if node.target in SEQUENTIAL else None))
+                found.append(FoundHead(head, node.keys, framework))
         return found
 
-    def sequential_head(self, node: Node) -> Head:
-        """Walk the layers back from the end: pass-through modules, then the activation module
-        nearest the end, then the Linear that sets the units."""
-        activation: Fact[str] | None = None
-        units: Fact[int] | None = None
-        context = _context(node.keys)
-        for layer in self._layers_backwards(node):
+    def _steps_back(self, net: Node, context: str | None) -> Iterator[heads.Step]:
+        """The net's layers, last first, as walk steps; a nested net is walked into."""
+        for i in range(len(net.positional) - 1, -1, -1):
+            layer = node_at(net.positional[i], (*net.keys, "_args_", i))
             if layer is None:
-                break  # interpolated or not an object: unknown from here on
-            if layer.bare in TORCH_PASS_THROUGH:
-                continue
-            if layer.bare in TORCH_LINEAR:
-                units = self._linear_units(layer)
-                break
-            act = self._torch_activation(layer.bare)
-            if act is None:
-                break  # a module we do not model (conv, norm, user code): its output is unknown
-            if activation is None:
-                activation = Fact(act.id, self.doc.at(*layer.keys, layer.target_key), context)
-                if act.output in ("distribution", "log_distribution") and layer.kwargs.get("dim", -1) not in (-1, 1, None):
-                    break  # a softmax over another dim: the Linear's units are not its classes
-        return Head(units=units, activation=activation)
-
-    def _layers_backwards(self, node: Node) -> Iterator[Node | None]:
-        for i in range(len(node.positional) - 1, -1, -1):
-            layer = node_at(node.positional[i], (*node.keys, "_args_", i))
-            if layer is not None and layer.target in SEQUENTIAL:
-                yield from self._layers_backwards(layer)
+                yield heads.UNKNOWN_STEP  # interpolated or not an object: unknown from here on
+                return
+            kind = self.kb.layer(layer.api)
+            if kind is not None and kind.role == "contains" and kind.layers == "*":
+                yield from self._steps_back(layer, context)
                 return  # a nested net's first layer is this one's input: nothing further is ours to read
-            yield layer
+            if kind is not None and kind.role == "wraps":
+                inner = _inner(layer, kind.layer)
+                layer, kind = (inner, self.kb.layer(inner.api)) if inner is not None else (layer, None)
+            made = heads.step(kind, _Arguments(self, layer, context), self._linear(layer), self._own_activation(layer)) if kind else None
+            if made is not None and made.role == "units":
+                made = made._replace(activation=None)  # a net ending in a Linear: the training step may apply one
+            yield made if made is not None else heads.UNKNOWN_STEP
 
-    def _linear_units(self, layer: Node) -> Fact[int] | None:
-        key, position = TORCH_LINEAR[layer.bare]
-        if key in layer.kwargs:
-            value, at = layer.kwargs[key], self.doc.at(*layer.kwargs_keys, key)
-        elif position < len(layer.positional):
-            value, at = layer.positional[position], self.doc.at(*layer.keys, "_args_", position)
-        else:
-            return None
-        return Fact(value, at) if _positive_int(value) else None
+    def _linear(self, layer: Node) -> str | None:
+        act = self.kb.activation_in(None, layer.framework)
+        return act.id if act else None
 
-    def _torch_activation(self, name: str) -> knowledge.Activation | None:
-        act = self.kb.find_activation(name, "pytorch")
-        return act if act is not None and name in act.names.get("pytorch", ()) and act.id != "linear" else None
+    def _own_activation(self, layer: Node) -> str | None:
+        act = self.kb.activation_in(layer.bare, layer.framework)
+        return act.id if act else None
 
     def declared_head(self, node: Node) -> Head | None:
         """A model whose arguments name its output activation (and maybe its output size)."""
-        key = next((k for k in OUTPUT_ACTIVATION_KEYS if k in node.kwargs), None)
+        key = next((k for k in self.kb.model_arguments["output_activation"] if k in node.kwargs), None)
         if key is None:
             return None
         value = node.kwargs[key]
         if (inner := node_at(value, (*node.kwargs_keys, key))) is not None:
             value = inner.bare
         activation = None
-        if isinstance(value, str) and not unknown(value):  # null: the model's default, whatever it is
-            act = self.kb.find_activation(value.rsplit(".", 1)[-1])
+        if value is None or (isinstance(value, str) and not unknown(value)):  # null: no activation, as in the native config
+            act = self.kb.find_activation(value.rsplit(".", 1)[-1] if isinstance(value, str) else None)
             if act is not None:
                 activation = Fact(act.id, self.doc.at(*node.kwargs_keys, key), _context(node.keys))
         units = None
-        for units_key in OUTPUT_UNITS_KEYS:
-            if _positive_int(node.kwargs.get(units_key)):
+        for units_key in self.kb.model_arguments["output_units"]:
+            if heads.positive_int(node.kwargs.get(units_key)):
                 units = Fact(node.kwargs[units_key], self.doc.at(*node.kwargs_keys, units_key))
                 break
         return Head(units=units, activation=activation)
 
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+def _inner(layer: Node, arg: Arg | None) -> Node | None:
+    """The layer a wrapper applies: its keyword argument or its `_args_` entry."""
+    if arg is None:
+        return None
+    if arg.keyword in layer.kwargs:
+        return node_at(layer.kwargs[arg.keyword], (*layer.kwargs_keys, arg.keyword))
+    if arg.position is not None and arg.position < len(layer.positional):
+        return node_at(layer.positional[arg.position], (*layer.keys, "_args_", arg.position))
+    return None
+
+
+class _Arguments:
+    """A Hydra layer's arguments for `heads.step`: keywords beside `_target_`, positions in `_args_`."""
+
+    def __init__(self, finder: HeadFinder, layer: Node, context: str | None):
+        self.finder, self.layer, self.context = finder, layer, context
+
+    def _where(self, arg: Arg) -> Keys | None:
+        if arg.keyword in self.layer.kwargs:
+            return (*self.layer.kwargs_keys, arg.keyword)
+        if arg.position is not None and arg.position < len(self.layer.positional):
+            return (*self.layer.keys, "_args_", arg.position)
+        return None
+
+    def literal(self, arg: Arg) -> Any:
+        keys = self._where(arg)
+        if keys is None:
+            return heads.MISSING
+        value = self.finder.doc.get(*keys)
+        return heads.OPAQUE if unknown(value) or isinstance(value, (dict, list)) else value
+
+    def _at(self, arg: Arg | None) -> Position:
+        keys = self._where(arg) if arg is not None else None
+        return self.finder.doc.at(*keys) if keys is not None else self.finder.doc.at(*self.layer.keys, self.layer.target_key)
+
+    def fact(self, value: Any, arg: Arg | None, activation: bool) -> Fact[Any]:
+        return Fact(value, self._at(arg), self.context if activation else None)
+
+    def activation(self, arg: Arg) -> tuple[Fact[str] | None, Fact[str] | None]:
+        value = self.literal(arg)
+        if value is heads.OPAQUE or not (value is None or isinstance(value, str)):
+            return None, None
+        act = self.finder.kb.activation_in(value, self.layer.framework)
+        return (self.fact(act.id, arg, True), None) if act else (None, self.fact(str(value), arg, False))
 
 
 def _num_classes(doc: Document, keys: Keys) -> Fact[int] | None:
     """`num_classes` on the model or on the nearest mapping around it."""
+    class_keys = knowledge.load().model_arguments["num_classes"]
     for depth in range(len(keys), -1, -1):
         around = keys[:depth]
         node = node_at(doc.get(*around), around)
         mapping, mapping_keys = (node.kwargs, node.kwargs_keys) if node else (doc.get(*around), around)
         if not isinstance(mapping, dict):
             continue
-        for key in CLASS_KEYS:
-            if _positive_int(mapping.get(key)):
+        for key in class_keys:
+            if heads.positive_int(mapping.get(key)):
                 return Fact(mapping[key], doc.at(*mapping_keys, key))
     return None
 

@@ -20,38 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from lossadvisor import knowledge
+from lossadvisor import heads, knowledge
 from lossadvisor.facts import Fact, Head, LossUse, Position, TrainingSetup
 from lossadvisor.readers import InputError
+from lossadvisor.vocabulary import Arg, LayerKind
 
 Locate = Callable[..., Position]
 Keys = tuple[Any, ...]
 
-MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
-# Layers whose output is their input as far as the loss's expectations go (dropout and noise
-# perturb values but do not change their form): the activation is found behind them.
-PASS_THROUGH = frozenset({
-    "Identity", "Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",
-    "SpatialDropout2D", "SpatialDropout3D", "ActivityRegularization", "Masking",
-})  # fmt: skip
-# Layers that move values around without changing them: the activation survives, the unit count does not.
-REARRANGING = frozenset({
-    "Reshape", "Flatten", "Permute", "RepeatVector", "Cropping1D", "Cropping2D", "Cropping3D",
-    "UpSampling1D", "UpSampling2D", "UpSampling3D",
-})  # fmt: skip
-# Layers whose `activation` argument applies to their output, and the config key of their unit count
-# (None: the count is not one number).
-UNIT_LAYERS = {
-    "Dense": "units", "EinsumDense": None,
-    "Conv1D": "filters", "Conv2D": "filters", "Conv3D": "filters",
-    "Conv1DTranspose": "filters", "Conv2DTranspose": "filters", "Conv3DTranspose": "filters",
-    "SeparableConv1D": "filters", "SeparableConv2D": "filters",
-    "DepthwiseConv1D": None, "DepthwiseConv2D": None,
-}  # fmt: skip
-# Arguments that turn a ReLU layer into another function (clipped, leaky, thresholded).
-RELU_VARIANTS = ("max_value", "negative_slope", "threshold")
-WRAPPERS = frozenset({"TimeDistributed"})  # apply their inner `layer` to every step
-KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
+KERAS_MODULES = ("keras", "tf_keras", "tensorflow")  # where Keras' own classes live (anything else is user code)
 
 
 class SavedModel(NamedTuple):
@@ -205,104 +182,78 @@ def _tensors_of_call(call: Any) -> Iterator[tuple[str, int, int]]:
 # --------------------------------------------------------------------------- the head of one output
 
 
-class _Walk:
-    """What walking back from one output has found so far."""
-
-    def __init__(self) -> None:
-        self.activation: Fact[str] | None = None
-        self.activation_known = False  # True once the activation nearest the output was seen (even if unknown)
-        self.units: Fact[int] | None = None
-        self.shape_kept = True  # False after a layer that moves values to other positions
-
-
 class HeadReader:
-    """Finds each output's head: its activation and its unit count, with their positions."""
+    """Finds each output's head (its activation and its unit count, with their positions) by the
+    one walk of `lossadvisor.heads`, with each layer's role from rules/frameworks.yaml."""
 
     def __init__(self, kb: knowledge.Knowledge, framework: str, locate: Locate, multi_output: bool):
         self.kb, self.framework, self.locate, self.multi_output = kb, framework, locate, multi_output
+        linear = kb.activation_in(None, framework)
+        self.linear = linear.id if linear else None
 
     def head(self, graph: Graph, output_name: str, ref: Ref) -> Head:
-        walk = _Walk()
-        self._walk(graph, ref, output_name, walk)
-        return Head(units=walk.units, activation=walk.activation if walk.activation_known else None, name=output_name)
+        return heads.walk_back(self._steps_back(graph, ref, output_name))._replace(name=output_name)
 
-    def _walk(self, graph: Graph, ref: Ref | None, output_name: str, walk: _Walk) -> None:
+    def kind(self, class_name: str) -> LayerKind | None:
+        vocabulary = self.kb.vocabulary
+        root = next(iter(vocabulary.frameworks[self.framework].imports), self.framework)
+        return self.kb.layer(vocabulary.api(f"{root}.layers.{class_name}")) or self.kb.layer(vocabulary.api(f"{root}.{class_name}"))
+
+    def _steps_back(self, graph: Graph, ref: Ref | None, output_name: str) -> Iterator[heads.Step]:
         seen: set[Ref] = set()
         while ref is not None and ref not in seen and 0 <= ref[0] < len(graph.layers):
             seen.add(ref)
             keys = (*graph.keys, ref[0])
-            entry, keys = self._unwrap(graph.layers[ref[0]], keys)
-            cls, config = entry["class_name"], entry.get("config") if isinstance(entry.get("config"), dict) else {}
-            if is_custom(entry):
-                return  # user code: what it outputs is unknown
-            if cls in PASS_THROUGH or cls in REARRANGING:
-                walk.shape_kept = walk.shape_kept and cls in PASS_THROUGH
-            elif cls in MODEL_CLASSES:
-                self._walk_nested(entry, keys, ref[2], output_name, walk)
+            entry = graph.layers[ref[0]]
+            kind = None if is_custom(entry) else self.kind(entry["class_name"])
+            if kind is not None and kind.role == "wraps":  # TimeDistributed(Dense(…)) has its inner layer's head
+                entry, keys = _inner_layer(entry, keys)
+                kind = None if entry is None or is_custom(entry) else self.kind(entry["class_name"])
+            if kind is None or entry is None:
+                yield heads.UNKNOWN_STEP  # user code, a merge, BatchNormalization…: what it outputs is unknown
                 return
-            elif cls in UNIT_LAYERS:
-                self._unit_layer(cls, config, keys, graph.layer_name(ref[0]), output_name, walk)
+            if kind.role == "contains":
+                yield from self._steps_nested(entry, keys, ref[2], output_name)
                 return
-            elif not self._activation_layer(cls, config, keys, graph.layer_name(ref[0]), output_name, walk):
-                return  # BatchNormalization, a merge, a Lambda, an InputLayer…: the trail ends
+            config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+            layer = graph.layer_name(ref[0])
+            context = self._context(layer, output_name)
+            own = self._keras_activation(entry["class_name"])
+            made = heads.step(kind, _Config(self, config, keys, context), self.linear, own.id if own else None)
+            if made is None:
+                yield heads.UNKNOWN_STEP
+                return
+            if made.role == "units" and made.activation is not None:
+                made = made._replace(activation=made.activation._replace(at=self.locate(*keys, "config", "activation")))
+            yield made
+            if made.role == "units":
+                return
             ref = graph.input_of(ref)
 
-    def _unwrap(self, entry: dict[str, Any], keys: Keys) -> tuple[dict[str, Any], Keys]:
-        """TimeDistributed(Dense(…)) has the head of its inner layer."""
-        config = entry.get("config")
-        if entry.get("class_name") in WRAPPERS and isinstance(config, dict) and isinstance(config.get("layer"), dict):
-            inner = config["layer"]
-            if isinstance(inner.get("class_name"), str):
-                return inner, (*keys, "config", "layer")
-        return entry, keys
-
-    def _walk_nested(self, entry: dict[str, Any], keys: Keys, tensor: int, output_name: str, walk: _Walk) -> None:
+    def _steps_nested(self, entry: dict[str, Any], keys: Keys, tensor: int, output_name: str) -> Iterator[heads.Step]:
         inner = parse_graph(entry, keys)
         if inner is None or not inner.outputs:
+            yield heads.UNKNOWN_STEP
             return
         _, ref = inner.outputs[tensor] if 0 <= tensor < len(inner.outputs) else inner.outputs[0]
-        self._walk(inner, ref, output_name, walk)
+        yield from self._steps_back(inner, ref, output_name)
 
-    def _unit_layer(self, cls: str, config: dict[str, Any], keys: Keys, layer: str, output_name: str, walk: _Walk) -> None:
-        if not walk.activation_known:
-            walk.activation_known = True
-            walk.activation = self._activation_fact(config.get("activation"), keys, ("config", "activation"), layer, output_name)
-        unit_key = UNIT_LAYERS[cls]
-        units = config.get(unit_key) if unit_key else None
-        # channels_first: the activation runs over the last (spatial) axis, not over the filters.
-        if walk.shape_kept and isinstance(units, int) and not isinstance(units, bool) and units > 0 and config.get("data_format") != "channels_first":
-            walk.units = Fact(units, self.locate(*keys, "config", unit_key))
+    def _context(self, layer: str, output_name: str) -> str:
+        return f"in layer '{layer}'" + (f" of output '{output_name}'" if self.multi_output and output_name != layer else "")
 
-    def _activation_layer(self, cls: str, config: dict[str, Any], keys: Keys, layer: str, output_name: str, walk: _Walk) -> bool:
-        """An activation layer: record it if it is the nearest to the output, and walk on for units.
-        False when `cls` is not an activation layer."""
-        if cls == "Activation":
-            fact = self._activation_fact(config.get("activation"), keys, ("config", "activation"), layer, output_name)
-        elif self._keras_activation(cls) is None or cls == "Identity":
-            return False
-        elif cls == "ReLU" and any(config.get(arg) for arg in RELU_VARIANTS):
-            fact = None  # a clipped / leaky / thresholded ReLU is not the relu the knowledge base describes
-        else:
-            fact = self._activation_fact(cls, keys, ("class_name",), layer, output_name)
-        if not walk.activation_known:
-            walk.activation_known, walk.activation = True, fact
-        if cls == "Softmax" and config.get("axis", -1) not in (-1, [-1]):
-            walk.shape_kept = False  # a softmax over another axis: the units behind it are not its classes
-        return True
-
-    def _activation_fact(self, value: Any, keys: Keys, value_keys: Keys, layer: str, output_name: str) -> Fact[str] | None:
+    def activation_fact(self, value: Any, at: Position, context: str) -> tuple[Fact[str] | None, Fact[str] | None]:
+        """An `activation` as Keras serialized it: a name, None, or a function {class_name: function}."""
         name = value
         if isinstance(value, dict):  # a serialized function: only Keras' own are known by name
             name = value.get("config") if value.get("class_name") == "function" and not is_custom(value) else None
             if not isinstance(name, str):
-                return None
+                return None, None
         if name is not None and not isinstance(name, str):
-            return None
+            return None, None
         act = self._keras_activation(name)
         if act is None:
-            return None  # a custom activation: the saved model ran with it, so it is no typo to report
-        context = f"in layer '{layer}'" + (f" of output '{output_name}'" if self.multi_output and output_name != layer else "")
-        return Fact(act.id, self.locate(*keys, *value_keys), context)
+            return None, None  # a custom activation: the saved model ran with it, so it is no typo to report
+        return Fact(act.id, at, context), None
 
     def _keras_activation(self, name: str | None) -> knowledge.Activation | None:
         act = self.kb.find_activation(name, self.framework)
@@ -311,6 +262,38 @@ class HeadReader:
         spelled = "null" if name is None else name
         keras_names = (*act.names.get("keras", ()), *act.names.get("tf_keras", ()))
         return act if spelled in keras_names else None
+
+
+class _Config:
+    """A serialized layer's config for `heads.step`: every argument is a key of `config`."""
+
+    def __init__(self, reader: HeadReader, config: dict[str, Any], keys: Keys, context: str):
+        self.reader, self.config, self.keys, self.context = reader, config, keys, context
+
+    def literal(self, arg: Arg) -> Any:
+        if arg.keyword not in self.config:
+            return heads.MISSING
+        value = self.config[arg.keyword]
+        return heads.OPAQUE if isinstance(value, dict) else value
+
+    def _at(self, arg: Arg | None) -> Position:
+        if arg is not None and arg.keyword in self.config:
+            return self.reader.locate(*self.keys, "config", arg.keyword)
+        return self.reader.locate(*self.keys, "class_name")
+
+    def fact(self, value: Any, arg: Arg | None, activation: bool) -> Fact[Any]:
+        return Fact(value, self._at(arg), self.context if activation else None)
+
+    def activation(self, arg: Arg) -> tuple[Fact[str] | None, Fact[str] | None]:
+        return self.reader.activation_fact(self.config.get(arg.keyword or ""), self._at(arg), self.context)
+
+
+def _inner_layer(entry: dict[str, Any], keys: Keys) -> tuple[dict[str, Any] | None, Keys]:
+    config = entry.get("config")
+    inner = config.get("layer") if isinstance(config, dict) else None
+    if isinstance(inner, dict) and isinstance(inner.get("class_name"), str):
+        return inner, (*keys, "config", "layer")
+    return None, keys
 
 
 # --------------------------------------------------------------------------- losses

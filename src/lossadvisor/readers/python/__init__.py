@@ -11,25 +11,17 @@ tree.
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
-from lossadvisor.readers.python.imports import names_training
-
-FRAMEWORK_IMPORT = re.compile(
-    r"^[ \t]*(?:from[ \t]+(?:torch|torchvision|keras|tensorflow|tf_keras|optax|jax|flax|lightning|pytorch_lightning)\b"
-    r"|import[ \t]+[^\n#]*\b(?:torch|torchvision|keras|tensorflow|tf_keras|optax|jax|flax|lightning|pytorch_lightning)\b)",
-    re.MULTILINE,
-)
-
+from lossadvisor.readers.python.imports import imports_a_framework, names_training
 
 def may_hold_setups(text: str) -> bool:
     """The pre-filter: a framework import, and a word that names a loss or a model."""
-    return FRAMEWORK_IMPORT.search(text) is not None and names_training(text.lower())
+    return imports_a_framework(text) and names_training(text.lower())
 
 
 def read(source: Source) -> list[TrainingSetup]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from lossadvisor.facts import Fact, Position
 from lossadvisor.knowledge import Knowledge
+from lossadvisor.vocabulary import ModelClasses, Vocabulary
 from lossadvisor.readers.python import prediction, project, stdlib
 from lossadvisor.readers.python.project import Origin
 from lossadvisor.readers.python.imports import Api, api, binding, names_training
@@ -34,7 +35,6 @@ MAX_DEPTH = 6  # nested calls into user functions
 BUDGET = 400_000  # nodes evaluated per file: a pathological file is read partly, never forever
 # Methods that run under no gradient: a loss there is monitoring, not training.
 INFERENCE_METHODS = {"validation_step", "test_step", "predict_step"}
-INFERENCE_CONTEXTS = {("torch", "no_grad"), ("torch", "inference_mode"), ("torch", "autograd", "no_grad")}
 
 
 class Frame:
@@ -120,7 +120,7 @@ MethodHandler = Callable[["Interpreter", Value, str, CallSite], "Value | None"]
 
 class Interpreter:
     def __init__(self, kb: Knowledge, path: str, locate: Callable[[int, int], Position], base_dir: Path | None, text: str | None = None):
-        from lossadvisor.readers.python import keras, labels, prediction, stdlib, torch
+        from lossadvisor.readers.python import keras, labels, layers, prediction, stdlib, torch
 
         self.kb, self.path, self.locate, self.base_dir = kb, path, locate, base_dir
         self.main = Origin(path, locate, None, base_dir)
@@ -128,12 +128,14 @@ class Interpreter:
         self.text = text
         self._line_starts = _line_starts(text) if text is not None else []
         self._lowered = text.lower() if text is not None else ""
-        self.call_handlers: list[Handler] = [prediction.loss_call, prediction.activation_call, keras.call, torch.call, labels.call, stdlib.call]
+        self.call_handlers: list[Handler] = [
+            prediction.loss_call, prediction.activation_call, layers.call, keras.call, torch.call, labels.call, stdlib.call,
+        ]  # fmt: skip
         self.method_handlers: list[MethodHandler] = [keras.method, torch.method, labels.method, stdlib.method]
         self.pairings: list[Pairing] = []
         self.losses: list[LossFn] = []
         self.modules: list[Module] = []
-        self.uses_torch = False
+        self.tensor_methods = False  # a framework whose tensors have activation methods (x.softmax(1)) is imported
         self.inference = False
         self.budget = BUDGET
         self._depth = 0
@@ -321,7 +323,7 @@ class Interpreter:
         inference = self.inference
         for item in stmt.items:
             expr = item.context_expr
-            if isinstance(expr, ast.Call) and _stops_gradients(self.eval(expr.func, frame), expr):
+            if isinstance(expr, ast.Call) and _stops_gradients(self.kb.vocabulary, self.eval(expr.func, frame), expr):
                 self.inference = True
             else:
                 self.eval(expr, frame)
@@ -351,8 +353,9 @@ class Interpreter:
             elif qualified is None:
                 frame.vars[local] = UNKNOWN
             else:
-                self.uses_torch = self.uses_torch or qualified.startswith(("torch", "lightning", "pytorch_lightning"))
-                frame.vars[local] = Ref(api(qualified), self.at(stmt, frame), local)
+                ref = api(qualified)
+                self.tensor_methods = self.tensor_methods or self.kb.vocabulary.has_tensor_methods(ref.framework)
+                frame.vars[local] = Ref(ref, self.at(stmt, frame), local)
         frame.vars.update(project.bindings(self, stmt, frame.origin or self.main))
         return False
 
@@ -371,7 +374,7 @@ class Interpreter:
     def exec_ClassDef(self, stmt: ast.ClassDef, frame: Frame) -> bool:
         bases = [self.resolve(self.eval(b, frame)) for b in stmt.bases]
         methods = {s.name: s for s in stmt.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        kind, framework = _class_kind(bases)
+        kind, framework = _class_kind(self.kb, bases)
         cls = Class(stmt, bases, methods, frame, kind, framework)
         frame.vars[stmt.name] = cls
         for name, node in methods.items():
@@ -546,7 +549,7 @@ class Interpreter:
         for handler in self.method_handlers:
             if (result := handler(self, obj, name, call)) is not None:
                 return result
-        if isinstance(obj, (Tensor, Labels)) or (obj is UNKNOWN and self.uses_torch):
+        if isinstance(obj, (Tensor, Labels)) or (obj is UNKNOWN and self.tensor_methods):
             return prediction.tensor_method(self, obj, name, call)
         return UNKNOWN
 
@@ -670,7 +673,7 @@ class Interpreter:
             return UNKNOWN
         self._ran.add(key)
         frame = Frame(fn.frame, fn.qualname)
-        frame.forward = fn.owner is not None and fn.owner.kind is not None and fn.node.name in ("forward", "call", "__call__")
+        frame.forward = fn.owner is not None and fn.owner.kind is not None and fn.node.name in (fn.owner.kind.runs, "__call__")
         self._bind_parameters(fn, call, frame, overrides or {})
         inference = self.inference
         if _decorated_inference(fn.node, self, fn.frame) or (fn.owner is not None and fn.owner.kind and fn.node.name in INFERENCE_METHODS):
@@ -717,7 +720,7 @@ class Interpreter:
 
     def instantiate(self, cls: Class, call: CallSite) -> Value:
         instance = Instance(cls)
-        if cls.kind == "torch":
+        if cls.kind and cls.kind.training == "attribute":
             instance.attrs["training"] = Const(True, call.at)  # a loss sees the model in training mode
         if found := cls.method("__init__"):
             owner, init = found
@@ -791,18 +794,14 @@ def _selects_samples(index: ast.expr) -> bool:
     return True
 
 
-def _class_kind(bases: list[Value]) -> tuple[str | None, str | None]:
+def _class_kind(kb: Knowledge, bases: list[Value]) -> tuple[ModelClasses | None, str | None]:
+    """What a class's instances run when called (a model class of some framework), and which."""
     for base in bases:
         if isinstance(base, Class) and base.kind:
             return base.kind, base.framework
-        if isinstance(base, Ref):
-            a = base.api
-            if a.path[0] in ("torch", "lightning") and a.name in ("Module", "LightningModule"):
-                return "torch", "pytorch"
-            if a.path[0] == "keras" and a.name in ("Model", "Layer", "Sequential"):
-                return "keras", a.framework
-            if a.path[0] == "flax" and a.name == "Module":
-                return "flax", "jax"
+        if isinstance(base, Ref) and (found := kb.vocabulary.model_classes(base.api)):
+            framework, classes = found
+            return classes, base.api.framework or framework
     return None, None
 
 
@@ -810,13 +809,14 @@ def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in node.decorator_list)
 
 
-def _stops_gradients(callee: Value, node: ast.Call) -> bool:
+def _stops_gradients(vocabulary: Vocabulary, callee: Value, node: ast.Call) -> bool:
     """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)`."""
     if not isinstance(callee, Ref):
         return False
-    if callee.api.path in INFERENCE_CONTEXTS:
+    switch = vocabulary.gradient_switch(callee.api)
+    if switch == "off":
         return True
-    if callee.api.path == ("torch", "set_grad_enabled") and node.args and isinstance(node.args[0], ast.Constant):
+    if switch == "switch" and node.args and isinstance(node.args[0], ast.Constant):
         return node.args[0].value is False
     return False
 
@@ -825,7 +825,7 @@ def _decorated_inference(node: ast.FunctionDef | ast.AsyncFunctionDef, interp: I
     """`@torch.no_grad()` / `@torch.inference_mode()` on a function."""
     for decorator in node.decorator_list:
         call = decorator if isinstance(decorator, ast.Call) else ast.Call(decorator, [], [])
-        if _stops_gradients(interp.eval(call.func, frame), call):
+        if _stops_gradients(interp.kb.vocabulary, interp.eval(call.func, frame), call):
             return True
     return False
 

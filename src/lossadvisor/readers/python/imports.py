@@ -4,35 +4,23 @@
     from tensorflow.keras import layers    layers.Dense               -> tensorflow.keras.layers.Dense
     import tensorflow as tf                tf.keras.losses.MSE        -> tensorflow.keras.losses.MSE
 
-`binding` turns one import statement into (local name, qualified name) pairs; `Api` splits a
-qualified name into the framework it belongs to and a canonical path, so that `tensorflow.keras.X`,
-`tf_keras.X` and `keras.X` are matched by the same code (`keras.X`) but keep their own framework.
+`binding` turns one import statement into (local name, qualified name) pairs; `api` splits a
+qualified name into the framework it belongs to and a canonical path (the import roots of
+rules/frameworks.yaml), so that `tensorflow.keras.X`, `tf_keras.X` and `keras.X` are matched by the
+same code (`keras.X`) but keep their own framework.
 """
 
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
-from typing import NamedTuple
+import re
+from functools import cache
 
-# Root of a qualified name -> (framework, canonical root). Longest prefix wins.
-ROOTS = {
-    "keras": ("keras", "keras"),
-    "tf_keras": ("tf_keras", "keras"),
-    "tensorflow.keras": ("tf_keras", "keras"),
-    "tensorflow.python.keras": ("tf_keras", "keras"),
-    "tensorflow": ("tf_keras", "tensorflow"),
-    "torch": ("pytorch", "torch"),
-    "torchvision": ("pytorch", "torchvision"),
-    "pytorch_lightning": ("pytorch", "lightning"),
-    "lightning.pytorch": ("pytorch", "lightning"),
-    "lightning": ("pytorch", "lightning"),
-    "optax": ("jax", "optax"),
-    "jax": ("jax", "jax"),
-    "flax": ("jax", "flax"),
-    "numpy": (None, "numpy"),
-    "pandas": (None, "pandas"),
-}
+from lossadvisor import knowledge
+from lossadvisor.vocabulary import Api
+
+__all__ = ["Api", "api", "binding", "imports_a_framework", "is_library", "names_training"]
+
 # Code that names none of these (case aside) spells no loss, compiles no Keras model and writes no
 # head activation: a file without them is not parsed, a function without them is read only when
 # something else calls it. Searched as plain substrings of the lowercased text (a case-insensitive
@@ -49,40 +37,26 @@ def names_training(lowered: str, start: int = 0, end: int | None = None) -> bool
     return any(lowered.find(word, start, end) != -1 for word in TRAINING_WORDS)
 
 
-class Api(NamedTuple):
-    """A name from a library: `torch.nn.functional.softmax` → framework pytorch, path
-    ('torch', 'nn', 'functional', 'softmax')."""
-
-    qualified: str
-    framework: str | None
-    path: tuple[str, ...]
-
-    @property
-    def name(self) -> str:
-        return self.path[-1]
-
-    def child(self, attribute: str) -> Api:
-        """`tf` . `keras` is `tensorflow.keras`, which re-roots to Keras' path."""
-        return api(f"{self.qualified}.{attribute}")
-
-    def under(self, *prefix: str) -> bool:
-        """`keras.losses.MSE`.under('keras', 'losses') is True."""
-        return self.path[: len(prefix)] == prefix
-
-    def has(self, part: str) -> bool:
-        """Whether a namespace part occurs before the name (`keras.src.losses.losses.MSE` has 'losses')."""
-        return part in self.path[:-1]
-
-
-@lru_cache(maxsize=8192)
 def api(qualified: str) -> Api:
-    parts = qualified.split(".")
-    for cut in range(len(parts), 0, -1):
-        prefix = ".".join(parts[:cut])
-        if prefix in ROOTS:
-            framework, root = ROOTS[prefix]
-            return Api(qualified, framework, (root, *parts[cut:]))
-    return Api(qualified, None, tuple(parts))
+    """What a qualified name refers to: its framework and canonical path (rules/frameworks.yaml)."""
+    return knowledge.load().vocabulary.api(qualified)
+
+
+def is_library(module: str) -> bool:
+    """Whether a module belongs to a framework the vocabulary knows (not to the project)."""
+    return api(module).framework is not None
+
+
+@cache
+def _framework_import() -> re.Pattern[str]:
+    roots = sorted({root.split(".")[0] for root in knowledge.load().vocabulary.import_roots()}, key=len, reverse=True)
+    words = "|".join(map(re.escape, roots))
+    return re.compile(rf"^[ \t]*(?:from[ \t]+(?:{words})\b|import[ \t]+[^\n#]*\b(?:{words})\b)", re.MULTILINE)
+
+
+def imports_a_framework(text: str) -> bool:
+    """A line that imports one of the frameworks (any import root in rules/frameworks.yaml)."""
+    return _framework_import().search(text) is not None
 
 
 def binding(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str | None]]:

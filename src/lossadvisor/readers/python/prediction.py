@@ -13,8 +13,8 @@ from lossadvisor.facts import Fact
 from lossadvisor.readers.python import activations, losses
 from lossadvisor.readers.python.imports import Api
 from lossadvisor.readers.python.values import (
-    UNKNOWN, UNKNOWN_HEAD, Activate, Const, Dense, Function, Graph, Instance, Labels, LossFn, Module, Opaque, Pairing,
-    PassThrough, Stack, Tensor, Value,
+    UNKNOWN, UNKNOWN_HEAD, Const, Function, Graph, Instance, Labels, Layer, LossFn, Module, Opaque, Pairing, Stack,
+    Tensor, Value,
 )  # fmt: skip
 
 PREDICTION_KEYWORDS = ("input", "logits", "y_pred", "predictions", "preds", "output", "outputs")
@@ -39,11 +39,11 @@ def apply_module(interp, module: Module, call) -> Value:
 
 def through(interp, module: Value, incoming: Value, frame, site=None) -> Value:
     """What `module` makes of the prediction `incoming` (applied at `site`, when known)."""
-    if isinstance(module, PassThrough) and not isinstance(incoming, Tensor):
+    if isinstance(module, Layer) and module.step.role in ("identity", "passes", "reshapes") and not isinstance(incoming, Tensor):
         return incoming
-    if isinstance(module, (Dense, Activate, PassThrough)):
+    if isinstance(module, Layer):
         head = module.head(incoming.head if isinstance(incoming, Tensor) else UNKNOWN_HEAD)
-        if isinstance(module, Dense) and module.implicit and head.activation and site is not None and site.frame.forward:
+        if module.implicit and head.activation and site is not None and site.frame.forward:
             # No activation is written: say where the layer's output is returned (`Net.forward`).
             head = head._replace(activation=site.fact(head.activation.value))
         name = module.attrs.get("name")  # Keras names an output after its last layer
@@ -65,7 +65,7 @@ def through(interp, module: Value, incoming: Value, frame, site=None) -> Value:
 def call_instance(interp, instance: Instance, call) -> Value:
     """Calling a model object runs its forward (PyTorch) / call (Keras) in training mode."""
     cls = instance.cls
-    entry = {"torch": "forward", "keras": "call"}.get(cls.kind or "", "__call__")
+    entry = cls.kind.runs if cls.kind else "__call__"
     found = cls.method(entry) or cls.method("__call__")
     if found is None:
         return UNKNOWN
@@ -73,7 +73,7 @@ def call_instance(interp, instance: Instance, call) -> Value:
     if key not in instance.heads:
         owner, method = found
         instance.heads[key] = UNKNOWN  # against recursion
-        overrides = {"training": Const(True, call.at)} if cls.kind == "keras" else {}
+        overrides = {"training": Const(True, call.at)} if cls.kind and cls.kind.training == "argument" else {}
         fn = Function(method, owner.frame, f"{owner.node.name}.{method.name}", owner, instance)
         instance.heads[key] = interp.run_function(fn, call, overrides)
     return instance.heads[key]
@@ -111,7 +111,7 @@ def tensor_method(interp, obj: Value, name: str, call) -> Value:
         return UNKNOWN
     if name in ("clamp", "clip", "clamp_min", "clamp_max"):
         return activations.clamp(interp.kb, obj)
-    framework = obj.framework if isinstance(obj, Tensor) and obj.framework else "pytorch"
+    framework = obj.framework if isinstance(obj, Tensor) and obj.framework else interp.kb.vocabulary.tensor_methods_framework()
     activation = "log" if name == "log" else activations.spelled_in(interp.kb, name, framework)
     if activation is None:
         return UNKNOWN

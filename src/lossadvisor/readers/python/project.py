@@ -81,19 +81,18 @@ def _module_file(root: Path, parts: list[str]) -> Path | None:
 
 def bindings(interp, stmt: ast.Import | ast.ImportFrom, origin: Origin) -> list[tuple[str, Local]]:
     """The names an import statement binds to project modules (none for library imports)."""
-    from lossadvisor.readers.python.imports import ROOTS
+    from lossadvisor.readers.python.imports import is_library
 
     base = origin.base_dir
     out: list[tuple[str, Local]] = []
     if isinstance(stmt, ast.Import):
         for alias in stmt.names:
-            root = alias.name.split(".")[0]
-            if root in ROOTS or alias.asname is None and "." in alias.name:
+            if is_library(alias.name) or alias.asname is None and "." in alias.name:
                 continue
             if file := find(base, alias.name, 0):
                 out.append((alias.asname or alias.name, Local(file, None)))
         return out
-    if not stmt.level and (stmt.module or "").split(".")[0] in ROOTS:
+    if not stmt.level and is_library(stmt.module or ""):
         return out
     module_file = find(base, stmt.module, stmt.level)
     for alias in stmt.names:
@@ -150,13 +149,13 @@ def load(interp, file: Path):
 def _parsed(path: str, mtime_ns: int, size: int) -> ast.Module | None:
     """A project module's tree, parsed once per process (many files of a tree import the same
     module); None for a module that is too large, not Python, or imports no framework."""
-    from lossadvisor.readers.python import FRAMEWORK_IMPORT
+    from lossadvisor.readers.python.imports import imports_a_framework
 
     if size > MAX_MODULE_BYTES:
         return None
     try:
         text = Path(path).read_text(encoding="utf-8")
-        return ast.parse(text) if FRAMEWORK_IMPORT.search(text) else None
+        return ast.parse(text) if imports_a_framework(text) else None
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return None
 

@@ -1,9 +1,9 @@
-"""PyTorch modules: `nn.Linear`/`nn.Conv2d` (units, no activation), activation modules, containers,
-and torchvision classification models (which end in a Linear layer).
+"""PyTorch beyond its layers (which `layers` reads): model zoos whose classifiers end in a Linear
+layer, heads replaced by fine-tuning, and `nn.Sequential.append`.
 
-    nn.Sequential(nn.Linear(128, 10), nn.Softmax(dim=1))    a Stack ending in softmax
-    class Net(nn.Module): def forward(...)                  an Instance, run by the interpreter
     model = torchvision.models.resnet18(num_classes=10)     logits; `model.fc = …` replaces the head
+    model.classifier[6] = nn.Linear(4096, 10)               still logits
+    class Net(nn.Module): def forward(...)                  an Instance, run by the interpreter
 
 Loss objects and functions are read by `losses`; `F.softmax` & co. by `activations`.
 """
@@ -14,72 +14,34 @@ import ast
 
 from lossadvisor.facts import Head
 from lossadvisor.readers.python import activations
-from lossadvisor.readers.python.imports import Api
-from lossadvisor.readers.python.values import (
-    UNKNOWN, UNKNOWN_HEAD, Activate, Const, Dense, Module, Opaque, PassThrough, Stack, Tensor, Value, is_count,
-)  # fmt: skip
-
-# Module -> (position, keyword) of its number of outputs. None of them has an activation.
-UNITS = {
-    "Linear": (1, "out_features"), "LazyLinear": (0, "out_features"), "Bilinear": (2, "out_features"),
-    **{f"Conv{d}d": (1, "out_channels") for d in (1, 2, 3)},
-    **{f"ConvTranspose{d}d": (1, "out_channels") for d in (1, 2, 3)},
-    **{f"LazyConv{d}d": (0, "out_channels") for d in (1, 2, 3)},
-    **{f"LazyConvTranspose{d}d": (0, "out_channels") for d in (1, 2, 3)},
-}  # fmt: skip
-PASS_THROUGH = {"Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Flatten", "Unflatten", "Identity"}
-# Where torchvision classification models keep their last layer (what fine-tuning replaces).
-HEAD_ATTRIBUTES = ("fc", "classifier", "head", "heads")
-# torchvision.models functions that are not plain classifiers returning logits.
-NOT_CLASSIFIERS = {"inception_v3", "googlenet"}  # training mode returns (logits, aux_logits)
-
-
-# Wrappers that return (a module that runs) the model they are given.
-WRAPPERS = {("torch", "compile"), ("torch", "nn", "DataParallel"), ("torch", "nn", "parallel", "DistributedDataParallel")}
-
+from lossadvisor.readers.python.values import UNKNOWN, UNKNOWN_HEAD, Const, Layer, Module, Opaque, Stack, Tensor, Value, is_count
+from lossadvisor.vocabulary import Api, ModelZoo
 
 def call(interp, api: Api, site) -> Value | None:
-    if api.under("torchvision", "models"):
-        return _torchvision_model(interp, api, site)
-    if api.path in WRAPPERS:
-        wrapped = site.value(0, ("model", "module"))
-        return wrapped if isinstance(wrapped, Module) else UNKNOWN
-    if not api.under("torch", "nn") or api.has("functional") or not api.name[:1].isupper():
-        return None
-    name = api.name
-    layer: Module
-    if name in UNITS:
-        index, keyword = UNITS[name]
-        units = site.value(index, keyword)
-        fact = site.fact(units.value, site.arg_node(index, keyword)) if is_count(units) else None
-        layer = Dense(fact, site.fact(activations.spelled_in(interp.kb, None, "pytorch")), implicit=True)
-    elif name == "Sequential":
-        layer = Stack(list(site.args) + ([UNKNOWN] if site.unexpanded else []), "pytorch")
-        interp.modules.append(layer)
-    elif name in PASS_THROUGH:
-        layer = PassThrough()
-    elif act := activations.spelled_in(interp.kb, name, "pytorch"):
-        layer = Activate(site.fact(act), last_axis=activations.over_last_axis(site.value(0, "dim")))
-    else:
-        return UNKNOWN
-    layer.framework = "pytorch"
-    return layer
+    """A model zoo's builder (torchvision.models.resnet18); layers are `layers.call`'s."""
+    zoo = interp.kb.vocabulary.model_zoo(api)
+    if zoo is not None and zoo.default_activation is None:  # zoos of models that output logits
+        return _zoo_model(interp, zoo, api, site)
+    return None
 
 
-def _torchvision_model(interp, api: Api, site) -> Value | None:
-    if len(api.path) != 3 or not api.name[:1].islower() or api.name.startswith(("get_", "list_")) or api.name in NOT_CLASSIFIERS:
+def _zoo_model(interp, zoo: ModelZoo, api: Api, site) -> Value:
+    """A classifier builder directly in the zoo's module (`torchvision.models.resnet18`): logits."""
+    if len(api.path) != len(zoo.module) + 1 or not api.name[:1].islower() or api.name.startswith(("get_", "list_")) or api.name in zoo.excluded:
         return UNKNOWN  # weights enums, segmentation / detection models: heads we do not know
-    classes = site.value(None, "num_classes")
-    units = site.fact(classes.value, site.arg_node(None, "num_classes")) if is_count(classes) else None
-    linear = activations.spelled_in(interp.kb, None, "pytorch")
-    model = Opaque(Head(units=units, activation=site.fact(linear)), "pytorch")
+    where = (zoo.classes.position, (zoo.classes.keyword,)) if zoo.classes else (None, ())
+    classes = site.value(*where)
+    units = site.fact(classes.value, site.arg_node(*where)) if is_count(classes) else None
+    linear = activations.spelled_in(interp.kb, None, api.framework)
+    model = Opaque(Head(units=units, activation=site.fact(linear)), api.framework)
+    model.attrs["zoo"] = Const(zoo.heads, site.at)
     interp.modules.append(model)
     return model
 
 
 def attribute_set(interp, obj: Module, name: str, value: Value, frame) -> None:
     """`model.fc = nn.Linear(512, 10)` on a torchvision model: the new layer is the head."""
-    if isinstance(obj, Opaque) and obj.framework == "pytorch" and name in HEAD_ATTRIBUTES:
+    if isinstance(obj, Opaque) and name in _heads_of(obj):
         from lossadvisor.readers.python.prediction import through
 
         produced = through(interp, value, Tensor(UNKNOWN_HEAD), frame) if isinstance(value, Module) else UNKNOWN
@@ -90,12 +52,18 @@ def item_set(interp, target: ast.Subscript, value: Value, frame) -> None:
     """`model.classifier[6] = nn.Linear(4096, 10)`: torchvision classifiers end in a Linear layer, so
     replacing one keeps logits (how many units is only known when the last one is replaced)."""
     holder = target.value
-    if not (isinstance(holder, ast.Attribute) and holder.attr in HEAD_ATTRIBUTES):
+    if not isinstance(holder, ast.Attribute):
         return
     model = interp.eval(holder.value, frame)
-    if isinstance(model, Opaque) and model.framework == "pytorch":
-        keep = isinstance(value, Dense) and model.fixed_head.activation is not None
-        model.fixed_head = Head(activation=value.activation) if keep else UNKNOWN_HEAD  # type: ignore[union-attr]
+    if isinstance(model, Opaque) and holder.attr in _heads_of(model):
+        keep = isinstance(value, Layer) and value.step.role == "units" and model.fixed_head.activation is not None
+        model.fixed_head = Head(activation=value.step.activation) if keep else UNKNOWN_HEAD  # type: ignore[union-attr]
+
+
+def _heads_of(model: Opaque) -> tuple[str, ...]:
+    """The attributes that hold a zoo model's last layer (what fine-tuning replaces)."""
+    heads = model.attrs.get("zoo")
+    return heads.value if isinstance(heads, Const) else ()
 
 
 def method(interp, obj: Value, name: str, site) -> Value | None:

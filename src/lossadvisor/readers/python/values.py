@@ -12,7 +12,8 @@ import ast
 from typing import Any
 
 from lossadvisor.facts import Fact, Head, LabelFacts, LossUse, Position
-from lossadvisor.readers.python.imports import Api
+from lossadvisor.heads import Step, advance
+from lossadvisor.vocabulary import Api
 
 
 class Value:
@@ -156,43 +157,19 @@ class Module(Value):
         self.attrs: dict[str, Value] = {}
 
 
-class Dense(Module):
-    """A layer with weights and an activation of its own: Dense, Conv2D, nn.Linear, nn.Conv2d.
-    `activation` None with `written` None = the activation cannot be known. `implicit`: the
-    activation is the layer's default (linear), written nowhere."""
+class Layer(Module):
+    """A layer whose role rules/frameworks.yaml describes (Dense, nn.Linear, nn.Softmax, Dropout,
+    Flatten …), as the one walk of `lossadvisor.heads` needs it. `implicit`: a unit layer whose
+    activation (linear) is written nowhere."""
 
-    __slots__ = ("units", "activation", "written", "implicit")
+    __slots__ = ("step", "implicit")
 
-    def __init__(self, units: Fact[int] | None, activation: Fact[str] | None, written: Fact[str] | None = None, implicit: bool = False):
+    def __init__(self, step: Step, implicit: bool = False):
         super().__init__()
-        self.units, self.activation, self.written, self.implicit = units, activation, written, implicit
+        self.step, self.implicit = step, implicit
 
     def head(self, incoming: Head) -> Head:
-        return Head(units=self.units, activation=self.activation, activation_written=self.written)
-
-
-class Activate(Module):
-    """An activation layer (nn.Softmax, layers.Softmax, Activation('sigmoid')): keeps the units,
-    unless it works over another axis than theirs (`nn.Softmax(dim=1)` may be over time steps)."""
-
-    __slots__ = ("activation", "written", "last_axis")
-
-    def __init__(self, activation: Fact[str] | None, written: Fact[str] | None = None, last_axis: bool = True):
-        super().__init__()
-        self.activation, self.written, self.last_axis = activation, written, last_axis
-
-    def head(self, incoming: Head) -> Head:
-        units = incoming.units if self.last_axis else None
-        return incoming._replace(units=units, activation=self.activation, activation_written=self.written)
-
-
-class PassThrough(Module):
-    """Dropout, Flatten, Reshape, Identity: the prediction's form is unchanged."""
-
-    __slots__ = ()
-
-    def head(self, incoming: Head) -> Head:
-        return incoming
+        return advance(incoming, self.step)
 
 
 class Stack(Module):
@@ -240,8 +217,9 @@ class Function(Value):
 
 
 class Class(Value):
-    """A class defined in the file. `kind` is the framework base it derives from, if any:
-    'torch' (nn.Module, LightningModule), 'keras' (keras.Model / Layer), 'flax', None (plain)."""
+    """A class defined in the file. `kind` says what its instances run when called, when it derives
+    from a framework's model class (nn.Module → forward, keras.Model → call; rules/frameworks.yaml),
+    None for a plain class."""
 
     __slots__ = ("node", "bases", "methods", "frame", "kind", "framework")
 

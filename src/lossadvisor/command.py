@@ -1,0 +1,105 @@
+"""`lossadvisor check` once its options are parsed (by either parser): settings, the engine, a
+renderer, the exit code. Both the fast path (`cli.main`) and the typer app end here, so the two
+cannot drift apart."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from lossadvisor.options import UsageError, use_color
+
+
+def run_check(options: dict[str, Any]) -> int:
+    """`lossadvisor check` with parsed options (from either parser); returns the exit code."""
+    from pathlib import Path
+
+    from lossadvisor import configfile
+    from lossadvisor.engine import Report, check_paths
+    from lossadvisor.readers import Source
+
+    paths = list(options["paths"] or ["."])
+    stdin = None
+    if "-" in paths:
+        if paths != ["-"]:
+            raise UsageError("'-' (standard input) cannot be mixed with other paths")
+        name = options["stdin_filename"] or "stdin.py"
+        stdin = Source(Path(name), name, sys.stdin.buffer.read())
+        paths = [name]  # its name picks the reader and the configuration
+    cli = configfile.CliSettings.from_options(options)
+    groups = configfile.settings_by_path(paths, cli, config=options["config"], isolated=options["isolated"])
+    report, exit_code = Report(), 0
+    for settings, group in groups:  # one group per configuration file that applies
+        part = check_paths(group, settings, labels=options["labels"], loss=options["loss"], framework=settings.framework, stdin=stdin)
+        report.findings.extend(part.findings)
+        report.files_checked += part.files_checked
+        exit_code = max(exit_code, part.exit_code(settings.fail_on, options["exit_zero"]))
+    report.findings.sort(key=lambda f: f.sort_key)
+    _write(_render(report, options, stdin), options["output_file"])
+    return exit_code
+
+
+def _render(report, options: dict[str, Any], stdin) -> str:
+    from lossadvisor.render import render
+
+    fmt = options["output_format"]
+    color = fmt == "text" and options["output_file"] is None and use_color(options["color"])
+    source_line = _source_lines(stdin) if options["show_source"] else None
+    return render(
+        fmt, report.findings, files_checked=report.files_checked, color=color, quiet=options["quiet"],
+        statistics=options["statistics"], source_line=source_line,
+    )  # fmt: skip
+
+
+def _source_lines(stdin):
+    """For --show-source: finding -> the line it points at (None where the file has no lines).
+    Notebook cells come from the notebook reader's cell splitter (the engine's COMMENT_LINES);
+    standard input is read from memory."""
+    import importlib
+    from pathlib import Path
+
+    from lossadvisor.engine import COMMENT_LINES
+    from lossadvisor.readers import InputError, Source
+
+    cache: dict[str, dict] = {}
+
+    def lines_of(path: str) -> dict:
+        source = stdin if stdin is not None and path == stdin.display else Source(Path(path), path)
+        spec = COMMENT_LINES.get(Path(path).suffix.lower())
+        try:
+            if spec:
+                module, function = spec.split(":")
+                return getattr(importlib.import_module(module), function)(source)
+            return {None: source.read_text().splitlines()}
+        except (InputError, OSError):
+            return {}
+
+    def source_line(finding) -> str | None:
+        if finding.path not in cache:
+            cache[finding.path] = lines_of(finding.path)
+        lines = cache[finding.path].get(finding.cell, [])
+        return lines[finding.line - 1] if finding.line and finding.line <= len(lines) else None
+
+    return source_line
+
+
+def _write(text: str, output_file: str | None) -> None:
+    if output_file is None:
+        try:
+            try:
+                sys.stdout.write(text)
+            except UnicodeEncodeError:  # a console that cannot show every character of a message
+                sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", "replace"))
+            sys.stdout.flush()
+        except BrokenPipeError:  # `lossadvisor check . | head`: the reader has gone; keep the exit code
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    from pathlib import Path
+
+    target = Path(output_file)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None

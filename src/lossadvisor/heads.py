@@ -1,0 +1,137 @@
+"""The one walk from a model output to its head: the last layer that makes units, the activations
+after it, and whether the unit count still describes what reaches the loss.
+
+Every reader that sees layers (Hydra `_args_`, Keras archives and model JSON, Python `Sequential`,
+functional models and `forward`) turns each layer into a `Step` by its role in
+`rules/frameworks.yaml` (`step`), and then either folds the steps forward as the data flows
+(`advance`) or walks back from an output (`walk_back`). The two give the same head; what a role
+does to a prediction is decided here and nowhere else:
+
+    units        a new head: its units, its own activation (linear when it names none)
+    activation   replaces the activation; keeps the units when it is over their axis
+    identity     nothing (nn.Identity, Keras Activation("linear") — a dtype cast in mixed precision)
+    passes       nothing (dropout, noise)
+    reshapes     keeps the activation; keeps the units only when the layer leaves their axis alone
+    unknown      ends what is known: a layer the vocabulary does not describe, user code
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, NamedTuple, Protocol
+
+from lossadvisor.facts import Fact, Head
+from lossadvisor.vocabulary import Arg, LayerKind
+
+MISSING = object()  # an argument that was not passed
+OPAQUE = object()  # an argument that was passed, but whose value this input does not show
+
+
+class Step(NamedTuple):
+    """One layer on the way from the last weights to the loss, as the walk needs it."""
+
+    role: str  # units | activation | identity | passes | reshapes | unknown
+    units: Fact[int] | None = None
+    activation: Fact[str] | None = None  # units: its own activation; activation: which one (None = unknown)
+    activation_written: Fact[str] | None = None  # an activation name the knowledge base does not know
+    over_units: bool = True  # the activation runs over the unit axis / the units are on the last axis
+    keeps_units: bool = True  # reshapes: the unit axis is left as it was
+
+
+UNKNOWN_STEP = Step("unknown")
+
+
+def advance(head: Head, step: Step) -> Head:
+    """The head of a layer's output, given the head of its input."""
+    role = step.role
+    if role in ("identity", "passes"):
+        return head
+    if role == "reshapes":
+        return head if step.keeps_units else head._replace(units=None)
+    if role == "units":
+        return Head(units=step.units if step.over_units else None, activation=step.activation, activation_written=step.activation_written)
+    if role == "activation":
+        units = head.units if step.over_units else None
+        return head._replace(units=units, activation=step.activation, activation_written=step.activation_written)
+    return Head()
+
+
+def walk_back(steps: Iterable[Step]) -> Head:
+    """The head of an output, from its layers given last first: up to the layer that made the
+    units (or one whose output is unknown), then folded forward."""
+    chain: list[Step] = []
+    for step in steps:
+        chain.append(step)
+        if step.role in ("units", "unknown"):
+            break
+    head = Head()
+    for step in reversed(chain):
+        head = advance(head, step)
+    return head
+
+
+# --------------------------------------------------------------------------- a layer's arguments → a Step
+
+
+class Arguments(Protocol):
+    """How a reader shows one layer's arguments (YAML mapping, Keras config, a Python call)."""
+
+    def literal(self, arg: Arg) -> Any:
+        """The argument's literal value, MISSING when not passed, OPAQUE when not a literal."""
+
+    def fact(self, value: Any, arg: Arg | None, activation: bool) -> Fact[Any]:
+        """`value` as a fact read where `arg` is written (the layer itself for None); `activation`
+        tells an activation from a unit count (readers give them different contexts)."""
+
+    def activation(self, arg: Arg) -> tuple[Fact[str] | None, Fact[str] | None]:
+        """(known activation, name as written when unknown) passed at `arg`; (None, None) when
+        the value cannot be known."""
+
+
+def step(kind: LayerKind, args: Arguments, linear: str | None, own_activation: str | None) -> Step | None:
+    """The Step of a layer of a known kind; None for `wraps` and `contains`, which the reader
+    resolves (they hold other layers). `linear` is the id of the no-activation activation;
+    `own_activation` the activation the layer's own name spells in its framework."""
+    role = kind.role
+    if role == "units":
+        units = None
+        if kind.units is not None:
+            value = args.literal(kind.units)
+            units = args.fact(value, kind.units, False) if positive_int(value) else None
+        over = not (kind.channels and args.literal(Arg(None, kind.channels)) == "channels_first")
+        if kind.activation is not None and args.literal(kind.activation) is not MISSING:
+            activation, written = args.activation(kind.activation)
+        else:
+            activation, written = (args.fact(linear, None, True) if linear else None), None
+        return Step("units", units, activation, written, over_units=over)
+    if role == "activation":
+        if kind.activation is not None:
+            if args.literal(kind.activation) is MISSING:
+                return Step("activation")
+            activation, written = args.activation(kind.activation)
+        elif own_activation is not None and not any(_truthy(args.literal(Arg(None, v))) for v in kind.variants):
+            activation, written = args.fact(own_activation, None, True), None
+        else:
+            activation, written = None, None  # a variant (a clipped ReLU) is not the activation the name says
+        if activation is not None and activation.value == linear:
+            return Step("identity")
+        over = kind.axis is None or over_last_axis(args.literal(kind.axis))
+        return Step("activation", activation=activation, activation_written=written, over_units=over)
+    if role in ("identity", "passes"):
+        return Step(role)
+    if role == "reshapes":
+        return Step("reshapes", keeps_units=kind.keeps_units)
+    return None
+
+
+def over_last_axis(value: Any) -> bool:
+    """An axis argument (`dim=`, `axis=`): absent, None or -1 is the last axis (the units)."""
+    return value is MISSING or value is None or value == -1 or value == [-1]
+
+
+def positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _truthy(value: Any) -> bool:
+    return value is not MISSING and value is not OPAQUE and bool(value)

@@ -1,0 +1,306 @@
+"""The framework vocabulary (`rules/frameworks.yaml`) as typed objects and lookups.
+
+    vocabulary.framework("torch")                 the PyTorch entry (names, family, title)
+    vocabulary.api("tensorflow.keras.layers.Dense")   framework tf_keras, canonical path keras.layers.Dense
+    vocabulary.layer(api)                         what that layer does to a prediction (its role)
+    vocabulary.loss_module(api)                   the loss namespace a name is in, with argument order
+
+Every lookup is strict: a name resolves only within its own framework (`torch.nn.Flatten` is never
+Keras' Flatten), and a framework name is one of the spellings the data lists. Nothing here knows a
+framework by name: it is all read from the YAML.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+
+def normalize(name: str) -> str:
+    """Forgiving form for ids and aliases: case, '-', '_', '.' and spaces do not matter."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+class Arg(NamedTuple):
+    """Where an argument is passed: by position (None: keyword only) or by keyword."""
+
+    position: int | None
+    keyword: str | None
+
+
+def _arg(raw: Any) -> Arg | None:
+    return Arg(raw[0], raw[1]) if isinstance(raw, list) else None
+
+
+class LayerKind(NamedTuple):
+    """What one layer class does between the last weights and the loss (roles: frameworks.yaml)."""
+
+    name: str
+    role: str
+    framework: str
+    module: tuple[str, ...] | None = None  # only under this module (else the framework's layer_modules)
+    units: Arg | None = None
+    activation: Arg | None = None
+    channels: str | None = None
+    axis: Arg | None = None
+    variants: tuple[str, ...] = ()
+    keeps_units: bool = False
+    layer: Arg | None = None
+    layers: Arg | str | None = None
+    outputs: Arg | None = None
+
+
+class LossModule(NamedTuple):
+    module: tuple[str, ...]
+    target_first: bool
+    unknown_names: str | None = None  # "all" | "loss-like" | None
+    directly_in: tuple[tuple[str, ...], ...] = ()
+    not_losses: frozenset[str] = frozenset()
+
+
+class ModelZoo(NamedTuple):
+    module: tuple[str, ...]
+    classes: Arg | None = None
+    activation: Arg | None = None
+    default_activation: str | None = None  # None: the zoo's models output logits
+    top: Arg | None = None
+    heads: tuple[str, ...] = ()
+    excluded: frozenset[str] = frozenset()
+
+
+class ModelClasses(NamedTuple):
+    bases: frozenset[str]
+    runs: str  # the method that calling an instance runs
+    training: str | None = None  # "argument" (call(training=True)) | "attribute" (self.training)
+
+
+class Framework(NamedTuple):
+    id: str
+    title: str
+    names: tuple[str, ...]
+    family: str
+    head_layer: str | None  # the layer `recommend` writes a head with (Dense, Linear)
+    inherits: str | None
+    imports: dict[str, str]
+    loss_modules: tuple[LossModule, ...]
+    activation_modules: tuple[tuple[str, ...], ...]
+    layer_modules: tuple[tuple[str, ...], ...]
+    model_classes: ModelClasses | None
+    model_zoos: tuple[ModelZoo, ...]
+    loaders: frozenset[str]
+    layers: dict[str, LayerKind]
+    tensor_methods: bool  # its tensors have activation methods (`x.softmax(1)`, `x.log()`)
+    gradients: dict[tuple[str, ...], str]  # canonical path -> "off" (no_grad) | "switch" (set_grad_enabled(flag))
+
+
+class Api:
+    """A name from a library: `torch.nn.functional.softmax` → framework pytorch, path
+    ('torch', 'nn', 'functional', 'softmax'). `tensorflow.keras.X`, `tf_keras.X` and `keras.X` share
+    the canonical path `keras.X` (so one table serves them) but keep their own framework."""
+
+    __slots__ = ("qualified", "framework", "path", "_vocabulary")
+
+    def __init__(self, qualified: str, framework: str | None, path: tuple[str, ...], vocabulary: Vocabulary):
+        self.qualified, self.framework, self.path, self._vocabulary = qualified, framework, path, vocabulary
+
+    def __repr__(self) -> str:
+        return f"Api({self.qualified!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Api) and other.qualified == self.qualified
+
+    def __hash__(self) -> int:
+        return hash(self.qualified)
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+    def child(self, attribute: str) -> Api:
+        """`tf` . `keras` is `tensorflow.keras`, which re-roots to Keras' path."""
+        return self._vocabulary.api(f"{self.qualified}.{attribute}")
+
+    def under(self, *prefix: str) -> bool:
+        """`keras.losses.MSE`.under('keras', 'losses') is True."""
+        return self.path[: len(prefix)] == prefix
+
+    def has(self, part: str) -> bool:
+        """Whether a namespace part occurs before the name (`keras.src.losses.losses.MSE` has 'losses')."""
+        return part in self.path[:-1]
+
+    def within(self, module: tuple[str, ...]) -> bool:
+        """In `module` or below it; a module's parts after its root may sit deeper in the path
+        (`keras.losses` holds `keras.src.losses.losses.MSE`, `tensorflow.nn` holds
+        `tensorflow.compat.v1.nn.softmax`)."""
+        if self.path[:1] != module[:1]:
+            return False
+        rest, namespace = module[1:], self.path[1:-1]
+        return not rest or any(namespace[i : i + len(rest)] == rest for i in range(len(namespace) - len(rest) + 1))
+
+
+def _in_module(api: Api, modules: tuple[tuple[str, ...], ...]) -> bool:
+    """Directly in one of `modules`, or anywhere below one that is more than a bare root
+    (`keras.layers` holds keras.src.layers.core.Dense; the root `keras` holds only keras.Model)."""
+    return any(api.path[:-1] == m or (len(m) > 1 and api.within(m)) for m in modules)
+
+
+def _dotted(text: str) -> tuple[str, ...]:
+    return tuple(text.split("."))
+
+
+class Vocabulary:
+    """The loaded frameworks.yaml. Built once by `knowledge.load()`."""
+
+    def __init__(self, raw: dict[str, Any]):
+        self.frameworks: dict[str, Framework] = {}
+        for key, entry in raw.items():
+            parent = raw.get(entry.get("inherits")) if entry.get("inherits") else None
+            self.frameworks[key] = _framework(key, entry, parent or {})
+        self._by_name = {normalize(n): fw for fw in self.frameworks.values() for n in (fw.id, *fw.names)}
+        self._roots: dict[str, tuple[str, str]] = {}
+        for fw in self.frameworks.values():
+            for root, canonical in fw.imports.items():
+                self._roots.setdefault(root, (fw.id, canonical))
+        self._apis: dict[str, Api] = {}
+
+    # -- frameworks
+    def framework(self, name: str | None) -> Framework | None:
+        """The framework a user's spelling names (`torch`, `tf.keras`, `Keras 3`), or None."""
+        return self._by_name.get(normalize(name)) if isinstance(name, str) else None
+
+    def spellings(self) -> list[str]:
+        """Every name a framework may be given by, ids first."""
+        ids = list(self.frameworks)
+        return ids + [n for fw in self.frameworks.values() for n in fw.names if n not in ids]
+
+    def families(self) -> list[str]:
+        return list(dict.fromkeys(fw.family for fw in self.frameworks.values()))
+
+    def family_of(self, framework: str) -> tuple[str, ...]:
+        family = self.frameworks[framework].family if framework in self.frameworks else framework
+        return tuple(fw.id for fw in self.frameworks.values() if fw.family == family) or (framework,)
+
+    def lookup_order(self, framework: str | None) -> list[str]:
+        """Where a spelling is looked for: its framework, what that inherits, its family, the rest."""
+        everything = list(self.frameworks)
+        if framework is None or framework not in self.frameworks:
+            return everything
+        inherited = self.frameworks[framework].inherits
+        return list(dict.fromkeys([framework, *([inherited] if inherited else []), *self.family_of(framework), *everything]))
+
+    def import_roots(self) -> list[str]:
+        return list(self._roots)
+
+    # -- qualified names
+    def api(self, qualified: str) -> Api:
+        found = self._apis.get(qualified)
+        if found is None:
+            parts = qualified.split(".")
+            found = Api(qualified, None, tuple(parts), self)
+            for cut in range(len(parts), 0, -1):
+                root = self._roots.get(".".join(parts[:cut]))
+                if root is not None:
+                    found = Api(qualified, root[0], (root[1], *parts[cut:]), self)
+                    break
+            if len(self._apis) < 65536:
+                self._apis[qualified] = found
+        return found
+
+    # -- layers, losses, activations, models
+    def layer(self, api: Api) -> LayerKind | None:
+        """What the layer class `api` names does, strictly within its own framework."""
+        fw = self.frameworks.get(api.framework or "")
+        if fw is None:
+            return None
+        kind = fw.layers.get(api.name)
+        if kind is None:
+            return None
+        return kind if _in_module(api, (kind.module,) if kind.module else fw.layer_modules) else None
+
+    def in_layer_module(self, api: Api) -> bool:
+        fw = self.frameworks.get(api.framework or "")
+        return fw is not None and _in_module(api, fw.layer_modules)
+
+    def loss_module(self, api: Api) -> LossModule | None:
+        for fw in self.frameworks.values():
+            for module in fw.loss_modules:
+                if api.within(module.module):
+                    return module
+        return None
+
+    def in_activation_module(self, api: Api) -> bool:
+        namespace = api.path[:-1]
+        return any(namespace == m for fw in self.frameworks.values() for m in fw.activation_modules)
+
+    def model_classes(self, api: Api) -> tuple[str, ModelClasses] | None:
+        """(framework, what its models run) when `api` names a model base class (nn.Module, keras.Model)."""
+        fw = self.frameworks.get(api.framework or "")
+        if fw is not None and fw.model_classes is not None and api.name in fw.model_classes.bases:
+            return fw.id, fw.model_classes
+        return None
+
+    def model_zoo(self, api: Api) -> ModelZoo | None:
+        fw = self.frameworks.get(api.framework or "")
+        return next((z for z in fw.model_zoos if api.under(*z.module)), None) if fw else None
+
+    def has_tensor_methods(self, framework: str | None) -> bool:
+        return framework in self.frameworks and self.frameworks[framework].tensor_methods
+
+    def tensor_methods_framework(self) -> str | None:
+        """The framework a method call on an unknown tensor (`out.softmax(1)`) belongs to."""
+        return next((fw.id for fw in self.frameworks.values() if fw.tensor_methods), None)
+
+    def gradient_switch(self, api: Api) -> str | None:
+        """"off" for a context that turns gradients off (torch.no_grad), "switch" for one that takes
+        a flag (torch.set_grad_enabled), else None."""
+        fw = self.frameworks.get(api.framework or "")
+        return fw.gradients.get(api.path) if fw else None
+
+    def is_loader(self, api: Api) -> bool:
+        fw = self.frameworks.get(api.framework or "")
+        return fw is not None and api.name in fw.loaders
+
+
+def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework:
+    def inherited(name: str, default: Any) -> Any:
+        return v.get(name, parent.get(name, default))
+
+    layers = {name: _layer(name, spec, key) for name, spec in (inherited("layers", {}) or {}).items()}
+    own_losses = [*(v.get("loss_modules") or ()), *((parent.get("loss_modules") or ()) if parent else ())]
+    own_activations = [*(v.get("activation_modules") or ()), *((parent.get("activation_modules") or ()) if parent else ())]
+    classes = inherited("model_classes", None)
+    return Framework(
+        id=key, title=v.get("title", key), names=tuple(str(n) for n in v.get("names") or ()), family=v.get("family", key),
+        head_layer=inherited("head_layer", None), inherits=v.get("inherits"), imports=dict(v.get("imports") or {}),
+        loss_modules=tuple(_loss_module(m) for m in own_losses),
+        activation_modules=tuple(_dotted(m) for m in own_activations),
+        layer_modules=tuple(_dotted(m) for m in inherited("layer_modules", ()) or ()),
+        model_classes=ModelClasses(frozenset(classes["bases"]), classes["runs"], classes.get("training")) if classes else None,
+        model_zoos=tuple(_zoo(z) for z in inherited("model_zoos", ()) or ()),
+        loaders=frozenset(inherited("loaders", ()) or ()),
+        layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),
+        gradients={**{_dotted(p): "off" for p in (v.get("gradients_off") or ())}, **{_dotted(p): "switch" for p in (v.get("gradients_switch") or ())}},
+    )  # fmt: skip
+
+
+def _layer(name: str, spec: dict[str, Any], framework: str) -> LayerKind:
+    layers = spec.get("layers")
+    return LayerKind(
+        name=name, role=spec["role"], framework=framework, module=_dotted(spec["module"]) if spec.get("module") else None,
+        units=_arg(spec.get("units")), activation=_arg(spec.get("activation")), channels=spec.get("channels"),
+        axis=_arg(spec.get("axis")), variants=tuple(spec.get("variants") or ()), keeps_units=bool(spec.get("keeps_units")),
+        layer=_arg(spec.get("layer")), layers=layers if isinstance(layers, str) else _arg(layers), outputs=_arg(spec.get("outputs")),
+    )  # fmt: skip
+
+
+def _loss_module(m: dict[str, Any]) -> LossModule:
+    return LossModule(
+        _dotted(m["module"]), m.get("order") == "target_first", m.get("unknown_names"),
+        tuple(_dotted(d) for d in m.get("directly_in") or (m["module"],)), frozenset(m.get("not_losses") or ()),
+    )  # fmt: skip
+
+
+def _zoo(z: dict[str, Any]) -> ModelZoo:
+    return ModelZoo(
+        _dotted(z["module"]), _arg(z.get("classes")), _arg(z.get("activation")), z.get("default_activation"),
+        _arg(z.get("top")), tuple(z.get("heads") or ()), frozenset(z.get("except") or ()),
+    )  # fmt: skip

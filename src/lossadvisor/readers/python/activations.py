@@ -13,38 +13,28 @@ from __future__ import annotations
 import ast
 from lossadvisor.facts import Fact, Head
 from lossadvisor.knowledge import Knowledge
-from lossadvisor.readers.python.imports import Api
+from lossadvisor.vocabulary import Api
 from lossadvisor.readers.python.values import UNKNOWN, UNKNOWN_HEAD, Tensor, Value
 
 # A log turns these forms into their log forms (README vocabulary); an exp does the reverse.
 LOG_FORMS = {"distribution": "log_distribution", "probabilities": "log_probabilities"}
 EXP_FORMS = {log: plain for plain, log in LOG_FORMS.items()}
-# Namespaces whose lowercase functions take a tensor and return its activation.
-FUNCTION_NAMESPACES = (
-    ("torch",), ("torch", "nn", "functional"), ("torch", "special"),
-    ("keras", "activations"), ("keras", "ops"), ("keras", "ops", "nn"), ("keras", "backend"),
-    ("tensorflow", "nn"), ("tensorflow", "math"), ("tensorflow",),
-    ("jax", "nn"), ("jax", "numpy"), ("flax", "linen"),
-)  # fmt: skip
 LOG_NAMES = {"log"}  # torch.log, tf.math.log, keras.ops.log, jnp.log, Tensor.log()
 
 
 def spelled_in(kb: Knowledge, name: str | None, framework: str | None) -> str | None:
-    """The activation id `name` spells in `framework` (tf_keras falls back to keras), else None."""
+    """The activation id `name` spells in `framework` itself, else None."""
     act = kb.find_activation(name, framework)
     if act is None:
         return None
     key = "null" if name is None else name
-    own = act.names.get(framework or "", ())
-    if framework == "tf_keras" and "tf_keras" not in act.names:
-        own = act.names.get("keras", ())
+    own = act.names.get(framework or "", ())  # inherited spellings (tf.keras from Keras 3) are filled in at load
     return act.id if key in own else None
 
 
 def function_activation(kb: Knowledge, api: Api) -> str | None:
     """`F.softmax` → 'softmax'; `torch.log` → 'log'; anything else → None."""
-    namespace = api.path[:-1]
-    if namespace not in FUNCTION_NAMESPACES or not api.name[:1].islower():
+    if not kb.vocabulary.in_activation_module(api) or not api.name[:1].islower():
         return None
     if api.name in LOG_NAMES:
         return "log"

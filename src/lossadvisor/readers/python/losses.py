@@ -6,8 +6,9 @@
     tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=z)
     optax.softmax_cross_entropy(logits, labels)
 
-What a spelling means comes from losses.yaml (`kb.find_loss`), accepted only when the match is in
-the namespace's own framework family (`F.cosine_similarity` is not Keras' cosine_similarity loss).
+Which modules hold losses, and in which argument order they take them, comes from
+rules/frameworks.yaml (`loss_modules`); what a spelling means from losses.yaml (`kb.find_loss`),
+accepted only when the match is in the namespace's own framework family (`F.cosine_similarity` is not Keras' cosine_similarity loss).
 A name the knowledge base does not know is recorded with `id=None` only when it sits where a loss
 is meant: Keras' `losses` namespace, a `compile()` string, a PyTorch name that reads like a loss.
 """
@@ -20,66 +21,43 @@ from typing import Any
 
 from lossadvisor.facts import Fact, LossUse, Position
 from lossadvisor.knowledge import Knowledge, Loss
-from lossadvisor.readers.python.imports import Api
 from lossadvisor.readers.python.values import Const, LossFn, Value
-
-FAMILIES = {"keras": ("keras", "tf_keras"), "tf_keras": ("tf_keras", "keras"), "pytorch": ("pytorch",), "jax": ("jax",)}
-# Names in Keras' `losses` namespace that are machinery, not losses.
-KERAS_MACHINERY = {"Loss", "Reduction", "LossFunctionWrapper", "LossesContainer", "get", "serialize", "deserialize"}
-
-
-def namespace(api: Api) -> str | None:
-    """Which loss namespace a library name is in: 'keras', 'torch', 'tf.nn', 'optax' or None.
-    `keras.backend` / `keras.ops` crossentropy functions count as Keras (they take the target first)."""
-    if api.path[0] == "keras" and (api.has("losses") or api.has("backend") or api.has("ops")):
-        return "keras"
-    if api.under("torch", "nn"):
-        return "torch"
-    if api.under("tensorflow", "nn"):
-        return "tf.nn"
-    if api.path[0] == "optax":
-        return "optax"
-    return None
-
-
-def labels_first(space: str) -> bool:
-    """Keras and tf.nn take (y_true, y_pred); PyTorch and optax take (prediction, target)."""
-    return space in ("keras", "tf.nn")
-
+from lossadvisor.vocabulary import Api, LossModule
 
 def is_class(api: Api) -> bool:
     """`CrossEntropyLoss`, `BinaryCrossentropy` are classes; `mse`, `MSE`, `cross_entropy` functions."""
     return api.name[:1].isupper() and not api.name.isupper()
 
 
-def _reads_like_a_loss(kb: Knowledge, space: str, api: Api) -> bool:
+def _reads_like_a_loss(kb: Knowledge, module: LossModule, api: Api) -> bool:
     """Whether an unknown name is meant as a loss (a typo to report): only names directly in a
-    public loss namespace count (`keras.losses.X`, `nn.X`, `F.X`), not helpers of internal modules."""
+    public loss namespace count (`keras.losses.X`, `nn.X`, `F.X`), not helpers of internal modules.
+    Which namespaces hold only losses, and which hold losses among other things, is data
+    (`unknown_names` in rules/frameworks.yaml); tf.nn and optax hold far more than losses, so only
+    known spellings count there."""
     name = api.name
-    if space == "keras":
-        return api.path[:-1] == ("keras", "losses") and not name.startswith("_") and name not in KERAS_MACHINERY
-    if space == "torch" and api.path[:-1] in (("torch", "nn"), ("torch", "nn", "functional")):
-        if "loss" in name.lower():
-            return True
-        return bool(difflib.get_close_matches(name, kb.loss_names(api.framework), n=1, cutoff=0.88))
-    return False  # tf.nn and optax hold far more than losses: only known spellings count
+    if module.unknown_names is None or api.path[:-1] not in module.directly_in or name.startswith("_") or name in module.not_losses:
+        return False
+    if module.unknown_names == "all" or "loss" in name.lower():
+        return True
+    return bool(difflib.get_close_matches(name, kb.loss_names(api.framework), n=1, cutoff=0.88))
 
 
 def from_api(kb: Knowledge, api: Api, written: Fact[str]) -> LossFn | None:
     """A loss named by a library name, or None when the name is not a loss. Arguments are added
     by `with_arguments`."""
-    space = namespace(api)
-    if space is None:
+    module = kb.vocabulary.loss_module(api)
+    if module is None:
         return None
     framework = api.framework
     match = kb.find_loss(api.name, framework)
-    if match is not None and match.framework not in FAMILIES.get(framework or "", ()):
+    if match is not None and match.framework not in kb.vocabulary.family_of(framework or ""):
         match = None
-    if match is None and not _reads_like_a_loss(kb, space, api):
+    if match is None and not _reads_like_a_loss(kb, module, api):
         return None
     text = written.value if written.value.rsplit(".", 1)[-1] == api.name else api.name
     use = LossUse(Fact(text, written.at), match.loss.id if match else None, match.framework if match else framework)
-    return LossFn(use, labels_first(space), function=not is_class(api), framework=framework)
+    return LossFn(use, module.target_first, function=not is_class(api), framework=framework)
 
 
 def from_string(kb: Knowledge, const: Const, framework: str | None) -> LossFn | None:

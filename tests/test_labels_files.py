@@ -11,7 +11,7 @@ import pytest
 
 from lossadvisor.labels import arrays, files, tables
 from lossadvisor.labels.files import label_facts, profile_file
-from lossadvisor.labels.infer import infer_task_from_file
+from lossadvisor.labels.files import infer_task_from_file
 from lossadvisor.labels.profile import profile
 from lossadvisor.readers import Source
 

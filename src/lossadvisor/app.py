@@ -118,7 +118,7 @@ def recommend(
         raise fail(str(exc)) from None
     evidence = None
     if labels is not None:
-        from lossadvisor.labels.infer import infer_task_from_file
+        from lossadvisor.labels.files import infer_task_from_file
         from lossadvisor.readers import InputError
 
         try:

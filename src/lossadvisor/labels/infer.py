@@ -69,24 +69,6 @@ class Reading:
         return "; ".join([text, *notes, *([self.caveat] if self.caveat else [])])
 
 
-@dataclass(frozen=True)
-class Inference:
-    """What `lossadvisor recommend --labels FILE` needs."""
-
-    task: str
-    classes: int | None
-    evidence: str
-    reading: Reading | None = field(default=None, repr=False)
-
-
-def infer_task_from_file(path: Path) -> Inference:
-    from lossadvisor.labels.files import profile_file
-
-    reading = read_profile(profile_file(path).profile)
-    first = reading.fits[0]
-    return Inference(first.task, first.classes, reading.summary(), reading)
-
-
 # --------------------------------------------------------------------------- reading a profile
 
 

@@ -20,8 +20,16 @@ from lossadvisor.readers.keras_model import SavedModel, from_config, looks_like_
 def _config_dump(data: Any) -> dict[str, Any] | None:
     """A `get_config()` dump as a serialized model: it lacks the {class_name, config} wrapper."""
     if isinstance(data, dict) and "class_name" not in data and isinstance(data.get("layers"), list):
-        return {"class_name": "Functional" if "output_layers" in data else "Sequential", "config": data}
+        return {"class_name": _container("outputs" if "output_layers" in data else "layers"), "config": data}
     return None
+
+
+def _container(holds: str) -> str:
+    """The Keras model class that holds a graph (`outputs`) or a layer list (`layers`)."""
+    from lossadvisor import knowledge
+
+    kinds = [k for fw in knowledge.load().vocabulary.frameworks.values() for k in fw.layers.values() if k.role == "contains"]
+    return next(k.name for k in kinds if getattr(k, holds) is not None and k.layers != "*")
 
 
 def claims(doc: Document) -> bool:

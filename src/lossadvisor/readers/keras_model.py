@@ -28,9 +28,6 @@ from lossadvisor.vocabulary import Arg, LayerKind
 Locate = Callable[..., Position]
 Keys = tuple[Any, ...]
 
-KERAS_MODULES = ("keras", "tf_keras", "tensorflow")  # where Keras' own classes live (anything else is user code)
-
-
 class SavedModel(NamedTuple):
     """What a reader found in a file: the serialized model, its loss (`compile_config.loss` or
     `training_config.loss`, None when not compiled) and where each sits for `locate`."""
@@ -60,7 +57,7 @@ def is_custom(entry: dict[str, Any]) -> bool:
     registered, module = entry.get("registered_name"), entry.get("module")
     if isinstance(registered, str) and ">" in registered:
         return True
-    return isinstance(module, str) and not any(module == m or module.startswith(m + ".") for m in KERAS_MODULES)
+    return isinstance(module, str) and knowledge.load().vocabulary.api(module).framework is None
 
 
 def looks_like_model(data: Any) -> bool:
@@ -260,7 +257,7 @@ class HeadReader:
         if act is None:
             return None
         spelled = "null" if name is None else name
-        keras_names = (*act.names.get("keras", ()), *act.names.get("tf_keras", ()))
+        keras_names = [n for fw in self.kb.vocabulary.family_of(self.framework) for n in act.names.get(fw, ())]
         return act if spelled in keras_names else None
 
 

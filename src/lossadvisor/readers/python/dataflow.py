@@ -24,7 +24,7 @@ from lossadvisor.facts import Fact, Position
 from lossadvisor.knowledge import Knowledge
 from lossadvisor.vocabulary import ModelClasses, Vocabulary
 from lossadvisor.readers.python import prediction, project, stdlib
-from lossadvisor.readers.python.project import Origin
+from lossadvisor.readers.python.frames import Frame, Origin
 from lossadvisor.readers.python.imports import Api, api, binding, names_training
 from lossadvisor.readers.python.values import (
     UNKNOWN, Class, Const, Data, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
@@ -35,37 +35,6 @@ MAX_DEPTH = 6  # nested calls into user functions
 BUDGET = 400_000  # nodes evaluated per file: a pathological file is read partly, never forever
 # Methods that run under no gradient: a loss there is monitoring, not training.
 INFERENCE_METHODS = {"validation_step", "test_step", "predict_step"}
-
-
-class Frame:
-    """Local variables of one module, function run or comprehension; reads fall back to the parent."""
-
-    __slots__ = ("vars", "parent", "qualname", "returns", "generator", "forward", "origin")
-
-    def __init__(self, parent: Frame | None, qualname: str | None, origin: Origin | None = None):
-        self.vars: dict[str, Value] = {}
-        self.parent = parent
-        self.qualname = qualname
-        self.origin = origin or (parent.origin if parent is not None else None)  # None: the checked file
-        self.returns: list[Value] = []
-        self.generator = False  # a `yield` ran: calling the function returns a generator
-        self.forward = False  # a model's forward / call: what it returns is the prediction
-
-    def lookup(self, name: str) -> Value | None:
-        frame: Frame | None = self
-        while frame is not None:
-            if name in frame.vars:
-                return frame.vars[name]
-            frame = frame.parent
-        return None
-
-    @property
-    def context(self) -> str | None:
-        """'in `Net.forward`', and the module's file when it is not the checked file."""
-        label = self.origin.label if self.origin is not None else None
-        if self.qualname:
-            return f"in `{self.qualname}`, {label}" if label else f"in `{self.qualname}`"
-        return f"in {label}" if label else None
 
 
 class CallSite:

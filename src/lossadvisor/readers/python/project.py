@@ -16,20 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from lossadvisor.facts import Position
+from lossadvisor.readers.python.frames import Frame, Origin
 from lossadvisor.readers.python.values import UNKNOWN, Const, Value
 
 MAX_MODULE_BYTES = 1024 * 1024  # a generated or vendored giant is not a model definition
 MAX_MODULES = 20  # per checked file
-
-
-class Origin:
-    """Where code comes from: the checked file (label None) or a project module (its file name,
-    shown in messages: "softmax (line 15 in `Net.forward`, model.py)")."""
-
-    __slots__ = ("path", "locate", "label", "base_dir")
-
-    def __init__(self, path: str, locate, label: str | None, base_dir: Path | None):
-        self.path, self.locate, self.label, self.base_dir = path, locate, label, base_dir
 
 
 class Local(Value):
@@ -121,7 +112,6 @@ def resolve(interp, local: Local) -> Value:
 
 def load(interp, file: Path):
     """Run a project module once per check (returns its frame, or None if it cannot be read)."""
-    from lossadvisor.readers.python.dataflow import Frame
 
     key = str(file.resolve())
     if key in interp.project_modules:

@@ -193,3 +193,50 @@ def test_json_cache_round_trip_gives_the_same_knowledge(tmp_path, monkeypatch):
         assert first.losses == second.losses and first.activations == second.activations and first.rules == second.rules
     finally:
         knowledge.load.cache_clear()
+
+
+# --------------------------------------------------------------------------- frameworks.yaml
+
+ROLES = {"units", "activation", "identity", "passes", "reshapes", "wraps", "contains"}
+
+
+def test_framework_vocabulary_is_consistent():
+    vocabulary = KB.vocabulary
+    problems = []
+    spellings = [n for fw in vocabulary.frameworks.values() for n in {knowledge.normalize(n) for n in (fw.id, *fw.names)}]
+    problems += [f"framework name {n!r} names two frameworks" for n in set(spellings) if spellings.count(n) > 1]
+    roots = [r for fw in vocabulary.frameworks.values() for r in fw.imports]
+    problems += [f"import root {r!r} belongs to two frameworks" for r in set(roots) if roots.count(r) > 1]
+    for fw in vocabulary.frameworks.values():
+        if fw.family not in vocabulary.frameworks:
+            problems.append(f"{fw.id}: family {fw.family!r} is no framework")
+        if fw.inherits and fw.inherits not in vocabulary.frameworks:
+            problems.append(f"{fw.id}: inherits {fw.inherits!r}, which is no framework")
+        for kind in fw.layers.values():
+            if kind.role not in ROLES:
+                problems.append(f"{fw.id} {kind.name}: unknown role {kind.role!r}")
+            if kind.role == "units" and kind.units is None and kind.name not in ("EinsumDense", "DepthwiseConv1D", "DepthwiseConv2D"):
+                problems.append(f"{fw.id} {kind.name}: a unit layer without its units argument")
+            if kind.role == "activation" and kind.activation is None and KB.activation_in(kind.name, fw.id) is None:
+                problems.append(f"{fw.id} {kind.name}: an activation layer that activations.yaml does not name")
+            if kind.role == "wraps" and kind.layer is None:
+                problems.append(f"{fw.id} {kind.name}: a wrapper without its `layer` argument")
+            if kind.role == "contains" and kind.layers is None and kind.outputs is None:
+                problems.append(f"{fw.id} {kind.name}: a container without `layers` or `outputs`")
+    assert problems == []
+
+
+def test_layer_lookup_is_strict_within_a_framework():
+    api = KB.vocabulary.api
+    assert KB.layer(api("torch.nn.Flatten")).framework == "pytorch"
+    assert KB.layer(api("tensorflow.keras.layers.Flatten")).keeps_units
+    assert KB.layer(api("keras.src.layers.core.dense.Dense")).role == "units"
+    assert KB.layer(api("torch.nn.Dense")) is None  # Keras' name, not PyTorch's
+    assert KB.layer(api("keras.layers.Linear")) is None
+    assert KB.layer(api("torch.nn.Tanh")).role == "activation"  # a capitalised activation spelling
+    assert KB.layer(api("torch.compile")).role == "wraps" and KB.layer(api("torch.nn.compile")) is None
+
+
+def test_label_sources_name_known_label_formats():
+    sets = KB.label_sources["keras_datasets"]["sets"]
+    assert all(entry["format"] in KB.label_formats for entry in sets.values())

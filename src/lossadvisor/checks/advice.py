@@ -24,9 +24,10 @@ def prefer_logits_form(c: Context) -> Iterator[Hit]:
 @rule("LA502")
 def kl_div_mean_reduction(c: Context) -> Iterator[Hit]:
     """PyTorch KLDivLoss(reduction='mean') divides by every element, not by the batch."""
-    if not c.loss or c.framework != "pytorch" or "reduction" not in c.loss.params or c.expected_input != "log_distribution":
+    reduction = c.loss.params.get("reduction") if c.loss else None
+    if reduction is None or (reduction.frameworks and c.framework not in reduction.frameworks) or c.expected_input != "log_distribution":
         return
-    if c.loss_args.get("reduction", c.loss.params["reduction"].default) == "mean" and "log_target" in c.loss.params:
+    if c.loss_args.get("reduction", reduction.default) == "mean" and "log_target" in c.loss.params:
         yield Hit("LA502", c.loss_at, {"loss": c.loss_call()})
 
 

@@ -26,12 +26,15 @@ def unknown_loss(c: Context) -> Iterator[Hit]:
 
 @rule("LA006")
 def tf_keras_only_name(c: Context) -> Iterator[Hit]:
-    """A spelling only tf.keras 2.x accepts, in a setup declared as Keras 3."""
+    """A spelling only tf.keras 2.x accepts, in a setup declared as Keras 3: the loss matched in a
+    framework that inherits the setup's (frameworks.yaml `inherits`), with a spelling of its own."""
     use = c.setup.loss
-    if not use or use.framework != "tf_keras" or c.setup.framework != "keras" or not c.loss:
+    spelled_in = c.kb.vocabulary.frameworks.get(use.framework or "") if use else None
+    if not use or not c.loss or spelled_in is None or spelled_in.inherits is None or spelled_in.inherits != c.setup.framework:
         return
-    keras3 = [s.name for s in c.loss.spellings("keras") if not s.strings_only]
-    if keras3 and all(s.name != use.written.value for s in c.loss.spellings("keras")):
+    own = c.loss.spellings(c.setup.framework)
+    keras3 = [s.name for s in own if not s.strings_only]
+    if keras3 and all(s.name != use.written.value for s in own):
         yield Hit("LA006", use.written.at, {"loss": use.written.value, "instead": keras3[0]})
 
 

@@ -6,7 +6,7 @@
     np.load("y.npy"), pd.read_csv("t.csv")["label"]       a label file next to the script, profiled
     train_test_split(x, y), TensorDataset(x, y)           the labels go along
 
-A label file is profiled only when its labels reach a loss (it may be a feature file), and only if
+Which calls are label sources is data (rules/label_sources.yaml). A label file is profiled only when its labels reach a loss (it may be a feature file), and only if
 it exists relative to the source file; a file that cannot be profiled means labels unknown. Label
 values pass through conversions that keep their meaning (`.long()`, `np.asarray`, `tf.cast`) and
 become unknown through anything else (arithmetic, `y[:, 0]`, a `target_transform`).
@@ -18,34 +18,9 @@ import ast
 from pathlib import Path
 
 from lossadvisor.facts import Fact, LabelFacts
-from lossadvisor.readers.python.imports import Api
+from lossadvisor.vocabulary import Api
 from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Table, Value
 
-# keras.datasets.<name>.load_data(): label format, number of classes, smallest and largest label.
-KERAS_DATASETS = {
-    "mnist": ("class_ids", 10, 0, 9),
-    "fashion_mnist": ("class_ids", 10, 0, 9),
-    "cifar10": ("class_ids", 10, 0, 9),
-    "cifar100": ("class_ids", 100, 0, 99),  # label_mode="coarse": 20 classes
-    "imdb": ("binary", 2, 0, 1),
-    "reuters": ("class_ids", 46, 0, 45),
-    "boston_housing": ("continuous", None, 5.0, 50.0),  # median prices in $1000s
-    "california_housing": ("continuous", None, None, None),
-}
-# torchvision.datasets classifiers: targets are integer class ids (None: depends on the data).
-TORCHVISION_CLASSES = {
-    "MNIST": 10, "FashionMNIST": 10, "KMNIST": 10, "QMNIST": 10, "EMNIST": None, "USPS": 10, "SVHN": 10,
-    "CIFAR10": 10, "CIFAR100": 100, "STL10": 10, "ImageNet": 1000, "Food101": 101, "Flowers102": 102,
-    "GTSRB": 43, "EuroSAT": 10, "FER2013": 7, "Places365": 365, "ImageFolder": None, "DatasetFolder": None,
-}  # fmt: skip
-# Conversions that keep what the labels are.
-CONVERSIONS = {
-    ("numpy", "array"), ("numpy", "asarray"), ("numpy", "squeeze"), ("numpy", "ravel"),
-    ("torch", "tensor"), ("torch", "as_tensor"), ("torch", "from_numpy"), ("torch", "LongTensor"), ("torch", "FloatTensor"),
-    ("tensorflow", "convert_to_tensor"), ("tensorflow", "cast"), ("tensorflow", "constant"), ("tensorflow", "squeeze"),
-    ("jax", "numpy", "array"), ("jax", "numpy", "asarray"),
-}  # fmt: skip
-ONE_HOT = {("torch", "nn", "functional", "one_hot"), ("tensorflow", "one_hot"), ("jax", "nn", "one_hot")}
 DATA_METHODS = {"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "padded_batch"}
 
 
@@ -69,45 +44,46 @@ class OneHotBasis(Value):
 
 
 def call(interp, api: Api, site) -> Value | None:
+    sources = interp.kb.label_sources
     path, name = api.path, api.name
-    if path[0] == "keras" and api.has("datasets") and name == "load_data" and len(path) >= 3:
-        return _keras_dataset(path[-2], site)
-    if api.under("torchvision", "datasets") and name in TORCHVISION_CLASSES:
-        return _torchvision_dataset(name, site)
-    if path[0] == "torch" and api.has("data"):
+    dotted = ".".join(path)
+    keras_sets = sources["keras_datasets"]
+    if name == keras_sets["function"] and dotted.startswith(keras_sets["module"] + ".") and len(path) >= 3:
+        return _keras_dataset(keras_sets["sets"].get(path[-2]), path[-2], site)
+    if dotted.startswith(sources["torchvision_datasets"]["module"] + ".") and name in sources["torchvision_datasets"]["classes"]:
+        return _torchvision_dataset(name, sources["torchvision_datasets"]["classes"][name], site)
+    if dotted.startswith(sources["torch_data"] + "."):
         return _torch_data(name, site)
-    if path[:3] == ("tensorflow", "data", "Dataset") and name == "from_tensor_slices":
+    if dotted == sources["tf_data"] + ".from_tensor_slices":
         return _dataset_of(site.value(0, "tensors"))
-    if name == "to_categorical" or path in ONE_HOT:
+    if name in sources["one_hot_names"] or dotted in sources["one_hot"]:
         return _one_hot(site, site.value(1, ("num_classes", "depth")))
-    if path == ("numpy", "eye"):
+    if dotted == sources["one_hot_basis"]:
         classes = site.value(0, "N")
         return OneHotBasis(classes.value if isinstance(classes, Const) and isinstance(classes.value, int) else None)
-    if path in CONVERSIONS:
+    if dotted in sources["conversions"]:
         value = site.value(0)
         return value if isinstance(value, Labels) else UNKNOWN
-    if path in (("numpy", "load"), ("numpy", "loadtxt"), ("numpy", "genfromtxt"), ("pandas", "read_csv"), ("pandas", "read_table")):
-        return _file(interp, site, path[-1])
-    if path == ("sklearn", "model_selection", "train_test_split"):
+    if dotted in sources["files"]:
+        return _file(interp, site, name)
+    if dotted in sources["splitters"]:
         return Items([part for array in site.args for part in (_kept(array), _kept(array))])
     return None
 
 
-def _keras_dataset(name: str, site) -> Value:
-    known = KERAS_DATASETS.get(name)
+def _keras_dataset(known: dict | None, name: str, site) -> Value:
     if known is None:
         return UNKNOWN
-    fmt, classes, lo, hi = known
-    if name == "cifar100" and site.const(None, "label_mode", "fine") == "coarse":
-        classes, hi = 20, 19
-    facts = _facts(site.fact(fmt), classes, lo, hi, f"`{name}.load_data()`")
+    for argument, values in (known.get("when") or {}).items():
+        known = {**known, **(values.get(site.const(None, argument)) or {})}
+    lo, hi = known.get("range") or (None, None)
+    facts = _facts(site.fact(known["format"]), known.get("classes"), lo, hi, f"`{name}.load_data()`")
     return Items([Items([UNKNOWN, Labels(facts)]), Items([UNKNOWN, Labels(facts)])])
 
 
-def _torchvision_dataset(name: str, site) -> Value:
+def _torchvision_dataset(name: str, classes: int | None, site) -> Value:
     if site.passed(None, "target_transform"):
         return Data(None)  # a target transform may turn the ids into anything
-    classes = TORCHVISION_CLASSES[name]
     return Data(Labels(_facts(site.fact("class_ids"), classes, 0, classes - 1 if classes else None, f"`torchvision.datasets.{name}`")))
 
 

@@ -56,7 +56,7 @@ import contextlib, io, sys, time
 from pathlib import Path
 import numpy
 t = time.perf_counter()
-from lossadvisor.labels.command import run
+from lossadvisor.command import run_labels as run
 with contextlib.redirect_stdout(io.StringIO()):
     run(Path(sys.argv[1]))
 print(time.perf_counter() - t)

@@ -13,7 +13,7 @@ import pytest
 from conftest import run_cli
 
 from lossadvisor.engine import check_paths
-from lossadvisor.labels.command import run
+from lossadvisor.command import run_labels as run
 from lossadvisor.settings import Settings
 
 

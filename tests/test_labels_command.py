@@ -12,7 +12,8 @@ import pytest
 from conftest import FIXTURES, run_cli
 
 from lossadvisor import knowledge
-from lossadvisor.labels.command import TOP_CLASSES, run
+from lossadvisor.command import run_labels as run
+from lossadvisor.render.labels import TOP_CLASSES
 from lossadvisor.recommend import recommend
 
 RNG = np.random.default_rng(11)

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lossadvisor.labels import arrays, files, tables
-from lossadvisor.labels.files import label_facts, profile_file
-from lossadvisor.labels.files import infer_task_from_file
+from lossadvisor.labels import arrays, tables
+from lossadvisor.readers import label_file as files
+from lossadvisor.readers.label_file import label_facts, profile_file
+from lossadvisor.recommend import infer_task_from_file
 from lossadvisor.labels.profile import profile
 from lossadvisor.readers import Source
 

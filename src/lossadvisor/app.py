@@ -118,7 +118,7 @@ def recommend(
         raise fail(str(exc)) from None
     evidence = None
     if labels is not None:
-        from lossadvisor.labels.files import infer_task_from_file
+        from lossadvisor.recommend import infer_task_from_file
         from lossadvisor.readers import InputError
 
         try:
@@ -183,7 +183,7 @@ def labels(
     color: Annotated[Color, typer.Option("--color", help="Colour the text output.")] = Color.auto,
 ) -> None:
     """Profile sample labels: format, classes, range, balance, and the losses that fit them."""
-    from lossadvisor.labels.command import run
+    from lossadvisor.command import run_labels as run
 
     raise typer.Exit(run(file, column=column, key=key, fmt=output_format.value, color=use_color(color.value)))
 

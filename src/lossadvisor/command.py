@@ -1,11 +1,12 @@
-"""`lossadvisor check` once its options are parsed (by either parser): settings, the engine, a
-renderer, the exit code. Both the fast path (`cli.main`) and the typer app end here, so the two
-cannot drift apart."""
+"""The commands once their options are parsed: `run_check` (settings, the engine, a renderer, the
+exit code; both the fast path in `cli.main` and the typer app end here, so the two cannot drift
+apart) and `run_labels`."""
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from lossadvisor.options import UsageError, use_color
@@ -103,3 +104,23 @@ def _write(text: str, output_file: str | None) -> None:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None
+
+
+def run_labels(file: Path, *, column: str | None = None, key: str | None = None, fmt: str = "text", color: bool = False) -> int:
+    """`lossadvisor labels FILE`: profile the labels, read them, and say which losses fit."""
+    from lossadvisor.labels.infer import read_profile
+    from lossadvisor.readers import InputError
+    from lossadvisor.readers.label_file import profile_file
+    from lossadvisor.recommend import losses_for
+    from lossadvisor.render.labels import render_labels
+
+    try:
+        profiled = profile_file(file, key=key, column=column)
+        reading = read_profile(profiled.profile)
+    except InputError as exc:
+        where = f":{exc.line}" if exc.line else ""
+        print(f"lossadvisor: error: {file}{where}: {exc.message}", file=sys.stderr)
+        return 2
+    fits = [(fit, losses_for(reading, fit)) for fit in reading.fits]
+    sys.stdout.write(render_labels(file, profiled.name, reading, fits, fmt, color))
+    return 0

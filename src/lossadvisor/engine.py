@@ -30,11 +30,11 @@ READERS = {
     ".keras": "lossadvisor.readers.keras_archive:read",
     ".h5": "lossadvisor.readers.keras_archive:read",
     ".hdf5": "lossadvisor.readers.keras_archive:read",
-    ".npy": "lossadvisor.labels.files:read",
-    ".npz": "lossadvisor.labels.files:read",
-    ".csv": "lossadvisor.labels.files:read",
-    ".tsv": "lossadvisor.labels.files:read",
-    ".txt": "lossadvisor.labels.files:read",
+    ".npy": "lossadvisor.readers.label_file:read",
+    ".npz": "lossadvisor.readers.label_file:read",
+    ".csv": "lossadvisor.readers.label_file:read",
+    ".tsv": "lossadvisor.readers.label_file:read",
+    ".txt": "lossadvisor.readers.label_file:read",
 }
 # .txt is read when named explicitly, never picked up while walking a directory.
 WALKED = frozenset(READERS) - {".txt"}
@@ -236,7 +236,7 @@ def check_paths(
     report = Report()
     paired_labels = None
     if pairing.labels_file is not None:
-        from lossadvisor.labels.files import label_facts
+        from lossadvisor.readers.label_file import label_facts
 
         try:
             paired_labels = label_facts(pairing.labels_file, display=str(labels))

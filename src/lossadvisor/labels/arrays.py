@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from lossadvisor.readers import InputError
+from lossadvisor.inputs import InputError
 
 CHUNK_BYTES = 1024 * 1024
 LABEL_NAMES = ("y", "labels", "label", "targets", "target")  # the array (or column) taken by default

@@ -1,6 +1,5 @@
 """From a label profile to what the labels are: their format (a labels.yaml id), the classes, the
-values that look like "ignore" labels, the problem types they fit, and the loss each framework
-would use for them.
+values that look like "ignore" labels and the problem types they fit.
 
 The format is read from the values alone, most specific first: 0/1 (binary; one-hot or multi-hot
 when there is a class axis), ±1, non-negative whole numbers (class ids, or counts when they trail
@@ -8,9 +7,7 @@ off like counts), text (class names), then real values (a distribution when the 
 sum to 1, values in [0, 1], non-negative, or unbounded). Where two readings are plausible (2 values:
 binary or a 2-class multiclass; whole numbers: class ids or counts) the reading says so.
 
-The losses come from tasks.yaml (`recommend`); when the recommended loss does not take labels of
-this format (one-hot rows into a sparse loss), losses.yaml is searched for one that does and serves
-the same problem type with the same head.
+Which loss fits a reading is the adviser's question: `recommend.losses_for`.
 """
 
 from __future__ import annotations
@@ -20,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from lossadvisor.labels.profile import MAX_DISTINCT, LabelProfile
-from lossadvisor.readers import InputError
+from lossadvisor.inputs import InputError
 
 IGNORE_CANDIDATES = (-100, -1, 255)
 ROBUST_SHARE = 0.01  # far outliers above this share make robust regression a fit
-LINEAR_FORMS = frozenset({"logits", "scores", "real"})  # what a linear last layer outputs, whatever a loss calls it
 
 
 @dataclass(frozen=True)
@@ -245,97 +241,3 @@ def _share(count: int, total: int) -> str:
 
 
 # --------------------------------------------------------------------------- the loss per framework
-
-
-@dataclass(frozen=True)
-class LossChoice:
-    framework: str
-    title: str  # "PyTorch"
-    loss: str  # "CrossEntropyLoss(ignore_index=255)"
-    note: str | None = None
-
-
-def losses_for(reading: Reading, fit: Fit) -> list[LossChoice]:
-    """The recommended loss per framework for this problem type, made to fit the labels: a loss
-    that takes this label format, and the ignore value passed where the loss has a parameter."""
-    from lossadvisor import knowledge
-    from lossadvisor.recommend import recommend
-
-    kb = knowledge.load()
-    task = kb.tasks[fit.task]
-    advice = recommend(fit.task, "all", fit.classes)
-    out = []
-    for fw in advice.frameworks:
-        choice = (task.raw.get("loss") or {}).get(fw.framework) or {}
-        if "name" not in choice:
-            out.append(LossChoice(fw.framework, fw.title, fw.loss, f"no built-in loss: see `lossadvisor recommend --task {fit.task}`"))
-            continue
-        name, args, note = choice["name"], dict(choice.get("args") or {}), None
-        if not _accepts(kb, name, fw.framework, args, reading.format):
-            found = _loss_taking(kb, task, fw.framework, reading.format)
-            wanted = kb.label_formats.get(task.raw.get("labels") or "")
-            if found:
-                note = f"instead of {_call(name, args)}, which needs {wanted.title.lower() if wanted else 'other labels'}"
-                name, args = found
-            else:
-                note = f"convert the labels to {wanted.title.lower() if wanted else 'the format it takes'} first"
-        args, ignore_note = _ignore_args(kb, name, fw.framework, args, reading.ignore)
-        out.append(LossChoice(fw.framework, fw.title, _call(name, args), note or ignore_note))
-    return out
-
-
-def _accepts(kb, name: str, framework: str, args: dict[str, Any], label_format: str) -> bool:
-    match = kb.find_loss(name, framework)
-    if match is None:
-        return True  # not a loss we know: no second guessing
-    targets = kb.accepted_targets(match.loss.id, framework, name, args)
-    return not targets or bool(kb.satisfied_formats(label_format) & set(targets))
-
-
-def _loss_taking(kb, task, framework: str, label_format: str) -> tuple[str, dict[str, Any]] | None:
-    """The first loss in losses.yaml serving `task` that takes these labels from the task's head."""
-    head = dict(task.raw.get("head") or {})
-    head.update((task.raw.get("head_by_framework") or {}).get(framework) or {})
-    activation = kb.activations.get(head.get("activation") or "linear")
-    output = activation.output if activation else "logits"
-    for loss in kb.losses.values():
-        if task.id not in loss.tasks:
-            continue
-        for spelling in loss.spellings(framework):
-            if spelling.strings_only:
-                continue
-            for args in _argument_choices(loss, framework):
-                form = kb.expected_input(loss.id, framework, spelling.name, args)
-                same_head = form == output or (form in LINEAR_FORMS and output in LINEAR_FORMS)
-                if same_head and _accepts(kb, spelling.name, framework, args, label_format):
-                    return spelling.name, args
-    return None
-
-
-def _argument_choices(loss, framework: str) -> list[dict[str, Any]]:
-    """No arguments first, then each argument value that changes what the loss expects."""
-    choices: list[dict[str, Any]] = [{}]
-    for param in loss.params.values():
-        if param.frameworks and framework not in param.frameworks:
-            continue
-        for value in param.when:
-            choices.append({param.name: {"true": True, "false": False}.get(value, value)})
-    return choices
-
-
-def _ignore_args(kb, name: str, framework: str, args: dict[str, Any], ignore: tuple[tuple[int, int], ...]) -> tuple[dict[str, Any], str | None]:
-    if not ignore:
-        return args, None
-    match = kb.find_loss(name, framework)
-    params = [p for p in match.loss.params.values() if p.ignores_label and (not p.frameworks or framework in p.frameworks)] if match else []
-    value = ignore[0][0]
-    if not params:
-        return args, f"has no ignore parameter: mask the {value} labels out"
-    param = params[0]
-    if args.get(param.name, param.default) == value:
-        return args, None
-    return {**args, param.name: value}, None
-
-
-def _call(name: str, args: dict[str, Any]) -> str:
-    return f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"

@@ -18,7 +18,7 @@ from typing import TextIO
 import numpy as np
 
 from lossadvisor.labels.arrays import LabelStream, NoLabelChoice, choose
-from lossadvisor.readers import InputError
+from lossadvisor.inputs import InputError
 
 ROWS_PER_CHUNK = 1 << 16
 LOOKAHEAD = 200  # rows read before deciding on the header and the column

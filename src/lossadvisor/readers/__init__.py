@@ -3,43 +3,6 @@ recorded as written, and a file that cannot be read raises `InputError` (one cle
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import NamedTuple
+from lossadvisor.inputs import MAX_DOCUMENT_BYTES, InputError, Source
 
-# Members of archives and documents are read with a cap: a zip bomb or a 2 GB JSON is bad input.
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-
-
-class InputError(Exception):
-    """A file lossadvisor cannot read. The message says what is wrong, without the path."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None, cell: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-        self.cell = cell
-
-
-class Source(NamedTuple):
-    """A file to read: its path on disk (for files it names relative to itself) and the name to
-    report. `data` holds standard input's bytes when the file came from `-`."""
-
-    path: Path
-    display: str
-    data: bytes | None = None
-
-    def read_bytes(self, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
-        if self.data is not None:
-            return self.data
-        with open(self.path, "rb") as fh:
-            data = fh.read(limit + 1)
-        if len(data) > limit:
-            raise InputError(f"file is larger than {limit // (1024 * 1024)} MiB")
-        return data
-
-    def read_text(self, limit: int = MAX_DOCUMENT_BYTES) -> str:
-        try:
-            return self.read_bytes(limit).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text (byte {exc.start})") from None
+__all__ = ["MAX_DOCUMENT_BYTES", "InputError", "Source"]

@@ -124,7 +124,7 @@ def read_labels(doc: Document, kb: knowledge.Knowledge, source: Source) -> Label
     if (path := labels.get("file")) is not None:
         if not isinstance(path, str):
             raise _fail(doc, ("labels", "file"), "must be a path relative to the config")
-        from lossadvisor.labels.files import label_facts
+        from lossadvisor.readers.label_file import label_facts
 
         label_file = source.path.parent / path
         try:

@@ -185,7 +185,7 @@ def facts_of(interp, value: Value) -> LabelFacts | None:
 
 
 def _profile(labels: LabelFile) -> LabelFacts | None:
-    from lossadvisor.labels.files import label_facts
+    from lossadvisor.readers.label_file import label_facts
     from lossadvisor.readers import InputError
 
     try:

@@ -14,15 +14,12 @@ Three ways in:
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from lossadvisor.facts import Fact, LabelFacts, Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
-
-if TYPE_CHECKING:
-    from lossadvisor.labels.infer import Reading
 
 SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt")
 TABLES = (".csv", ".tsv", ".txt")
@@ -144,24 +141,3 @@ def read(source: Source) -> list[TrainingSetup]:
     except NoLabelChoice:
         return []  # several columns or arrays, none named like labels: not a label file
     return [TrainingSetup(path=source.display, labels=_facts(profiled, source.display))]
-
-
-# --------------------------------------------------------------------------- recommend --labels
-
-
-@dataclass(frozen=True)
-class Inference:
-    """What `lossadvisor recommend --labels FILE` needs."""
-
-    task: str
-    classes: int | None
-    evidence: str
-    reading: Reading | None = field(default=None, repr=False)
-
-
-def infer_task_from_file(path: Path) -> Inference:
-    from lossadvisor.labels.infer import read_profile
-
-    reading = read_profile(profile_file(path).profile)
-    first = reading.fits[0]
-    return Inference(first.task, first.classes, reading.summary(), reading)

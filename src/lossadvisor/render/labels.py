@@ -1,39 +1,21 @@
-"""`lossadvisor labels FILE`: profile sample labels and say which problem types and losses fit them.
-
-Text on a terminal (rich: a summary, a bar chart of the most frequent classes with the rest folded,
-then the problem types with the loss per framework); `--format json` carries the same facts.
-Bad input is one line on stderr and exit 2, like every other command.
-"""
+"""`lossadvisor labels FILE` output: every fact of a label reading as plain data (the JSON), and
+the text a terminal shows (rich: a summary, a bar chart of the most frequent classes with the rest
+folded, then the problem types with the loss per framework). Pure: facts in, text out."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
-
-from lossadvisor.readers import InputError
 
 TOP_CLASSES = 10  # bars shown in the terminal; the rest are folded into one line
 JSON_CLASSES = 1000  # classes listed in JSON (the count is always complete)
 BAR_WIDTH = 32
 
 
-def run(file: Path, *, column: str | None = None, key: str | None = None, fmt: str = "text", color: bool = False) -> int:
-    from lossadvisor.labels.files import profile_file
-    from lossadvisor.labels.infer import losses_for, read_profile
-
-    try:
-        profiled = profile_file(file, key=key, column=column)
-        reading = read_profile(profiled.profile)
-    except InputError as exc:
-        where = f":{exc.line}" if exc.line else ""
-        print(f"lossadvisor: error: {file}{where}: {exc.message}", file=sys.stderr)
-        return 2
-    fits = [(fit, losses_for(reading, fit)) for fit in reading.fits]
-    report = _report(file, profiled.name, reading, fits)
-    sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else _text(report, color))
-    return 0
+def render_labels(file: Path, name: str | None, reading, fits, fmt: str = "text", color: bool = False) -> str:
+    report = _report(file, name, reading, fits)
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else _text(report, color)
 
 
 def _report(file: Path, name: str | None, reading, fits) -> dict[str, Any]:

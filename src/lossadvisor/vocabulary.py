@@ -89,7 +89,8 @@ class Framework(NamedTuple):
     loaders: frozenset[str]
     layers: dict[str, LayerKind]
     tensor_methods: bool  # its tensors have activation methods (`x.softmax(1)`, `x.log()`)
-    gradients: dict[tuple[str, ...], str]  # canonical path -> "off" (no_grad) | "switch" (set_grad_enabled(flag))
+    gradients: dict[tuple[str, ...], str]
+    saved_models: dict[str, Any]  # which saved Keras models it wrote: {keras_version: prefix, default: bool}  # canonical path -> "off" (no_grad) | "switch" (set_grad_enabled(flag))
 
 
 class Api:
@@ -255,6 +256,15 @@ class Vocabulary:
         fw = self.frameworks.get(api.framework or "")
         return fw.gradients.get(api.path) if fw else None
 
+    def saved_by(self, keras_version: Any) -> str | None:
+        """The framework that wrote a saved model with this `keras_version` (None: no framework saves models)."""
+        saving = [fw for fw in self.frameworks.values() if fw.saved_models]
+        if isinstance(keras_version, str):
+            for fw in saving:
+                if keras_version.startswith(fw.saved_models.get("keras_version", "\0")):
+                    return fw.id
+        return next((fw.id for fw in saving if fw.saved_models.get("default")), None)
+
     def is_loader(self, api: Api) -> bool:
         fw = self.frameworks.get(api.framework or "")
         return fw is not None and api.name in fw.loaders
@@ -278,6 +288,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         model_zoos=tuple(_zoo(z) for z in inherited("model_zoos", ()) or ()),
         loaders=frozenset(inherited("loaders", ()) or ()),
         layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),
+        saved_models=dict(v.get("saved_models") or {}),
         gradients={**{_dotted(p): "off" for p in (v.get("gradients_off") or ())}, **{_dotted(p): "switch" for p in (v.get("gradients_switch") or ())}},
     )  # fmt: skip
 

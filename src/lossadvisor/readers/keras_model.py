@@ -49,7 +49,7 @@ def from_config(config: Any, keras_version: Any = None) -> SavedModel:
 
 def framework_of(keras_version: Any) -> str:
     """tf.keras 2.x writes keras_version 2.x; Keras 3 writes 3.x or nothing."""
-    return "tf_keras" if isinstance(keras_version, str) and keras_version.startswith("2.") else "keras"
+    return knowledge.load().vocabulary.saved_by(keras_version) or ""
 
 
 def is_custom(entry: dict[str, Any]) -> bool:

@@ -1,10 +1,11 @@
 """Jupyter notebooks (.ipynb): the code cells, in order, read as one Python module.
 
-IPython-only lines are skipped (replaced by `pass`, so line numbers and indentation stay valid):
-line magics (`%matplotlib inline`), shell escapes (`!pip install …`, `files = !ls`), help (`obj?`),
-and whole cells under a cell magic other than timing ones (`%%bash`, `%%writefile`; `%%time` keeps
-its Python). Positions are the cell (1-based, counting every cell, as in the notebook) and the line
-within it. Broken JSON, or JSON that is not a notebook, is one `InputError`.
+Each cell is first converted the way IPython converts it before running it (`readers.ipython`:
+magics, shell escapes, help, automagic, a uniform indent, cell magics), so a cell that IPython runs
+is never a syntax error here; a cell that is invalid even for IPython (Python 2 `print x`, an
+exercise blank) is one `InputError` in that cell. Positions are the cell (1-based, counting every
+cell, as in the notebook) and the line and column within it. Broken JSON, or JSON that is not a
+notebook, is one `InputError`.
 """
 
 from __future__ import annotations
@@ -12,15 +13,11 @@ from __future__ import annotations
 import ast
 import bisect
 import json
-import re
 import sys
 
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
-
-PYTHON_CELL_MAGICS = {"%%time", "%%timeit", "%%capture", "%%prun", "%%debug"}
-SHELL_ASSIGNMENT = re.compile(r"^\s*[\w.,\s()\[\]]+=\s*[!%]")
-HELP = re.compile(r"^\s*\??[\w.]+\?{1,2}\s*$")
+from lossadvisor.readers.ipython import Cell, split_lines, to_python
 
 
 def cells(source: Source) -> list[tuple[int, list[str], str]]:
@@ -41,7 +38,7 @@ def cells(source: Source) -> list[tuple[int, list[str], str]]:
             text = "".join(str(part) for part in text)
         if not isinstance(text, str):
             raise InputError(f"not a valid notebook: cell {number} has no source text")
-        out.append((number, text.splitlines(), str(cell.get("cell_type", "code"))))
+        out.append((number, split_lines(text), str(cell.get("cell_type", "code"))))
     return out
 
 
@@ -53,54 +50,50 @@ def _raw_cells(data: object) -> list:
     raise InputError("not a Jupyter notebook: no `cells` list")
 
 
-def python_lines(lines: list[str]) -> list[str]:
-    """The cell with IPython-only lines replaced by `pass` at their indentation."""
-    first = next((line.strip() for line in lines if line.strip()), "")
-    if first.startswith("%%"):
-        if first.split()[0] not in PYTHON_CELL_MAGICS:
-            return ["pass" if i == 0 else "" for i in range(len(lines))]
-        lines = ["" if line.strip() == first else line for line in lines]
-    out = []
-    for line in lines:
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")) or SHELL_ASSIGNMENT.match(line) or HELP.match(line):
-            out.append(line[: len(line) - len(stripped)] + "pass")
-        else:
-            out.append(line)
-    return out
+def python_cell(lines: list[str]) -> Cell:
+    """The cell as IPython would run it (rules/ipython.yaml names the magics)."""
+    from lossadvisor import knowledge
+
+    names = knowledge.load().ipython
+    return to_python("\n".join(lines), names["line_magics"], names["python_cell_magics"])
 
 
 def read(source: Source) -> list[TrainingSetup]:
     from lossadvisor.readers import python
 
-    code_cells = [(number, python_lines(lines)) for number, lines, kind in cells(source) if kind == "code"]
-    if not python.may_hold_setups("\n".join(line for _, lines in code_cells for line in lines)):
+    code_cells = [(number, python_cell(lines)) for number, lines, kind in cells(source) if kind == "code"]
+    if not python.may_hold_setups("\n".join(line for _, cell in code_cells for line in cell.lines)):
         return []
     module = ast.Module(body=[], type_ignores=[])
     starts: list[int] = []  # first global line of each code cell, minus one
     numbers: list[int] = []
+    columns: list[int] = []  # per global line: characters the conversion removed from its start
     offset = 0
-    for number, lines in code_cells:
-        tree = _parse_cell("\n".join(lines), number)
+    for number, cell in code_cells:
+        tree = _parse_cell(cell, number)
         ast.increment_lineno(tree, offset)
         module.body.extend(tree.body)
         starts.append(offset)
         numbers.append(number)
-        offset += len(lines) + 1
+        columns.extend([*cell.offsets, 0])
+        offset += len(cell.lines) + 1
 
     def locate(line: int, column: int) -> Position:
         index = bisect.bisect_left(starts, line) - 1
-        return Position(source.display, line - starts[index], column, numbers[index])
+        shift = columns[line - 1] if 0 < line <= len(columns) else 0
+        return Position(source.display, line - starts[index], column + shift, numbers[index])
 
-    text = "".join("\n".join(lines) + "\n\n" for _, lines in code_cells)  # the lines `module` numbers
+    text = "".join("\n".join(cell.lines) + "\n\n" for _, cell in code_cells)  # the lines `module` numbers
     return python.analyze(module, source.display, locate, source.path.parent, text)
 
 
-def _parse_cell(code: str, number: int) -> ast.Module:
+def _parse_cell(cell: Cell, number: int) -> ast.Module:
     try:  # IPython runs top-level `await`
-        return compile(code, f"<cell {number}>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        return compile("\n".join(cell.lines), f"<cell {number}>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as exc:
-        raise InputError(f"Python {sys.version_info[0]}.{sys.version_info[1]} syntax error: {exc.msg}", exc.lineno, exc.offset, cell=number) from None
+        shift = cell.offsets[exc.lineno - 1] if exc.lineno and 0 < exc.lineno <= len(cell.offsets) else 0
+        column = exc.offset + shift if exc.offset else exc.offset
+        raise InputError(f"Python {sys.version_info[0]}.{sys.version_info[1]} syntax error: {exc.msg}", exc.lineno, column, cell=number) from None
     except ValueError as exc:
         raise InputError(f"not Python source: {exc}", cell=number) from None
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lossadvisor.facts import Fact, LossUse, Position, TrainingSetup, merge_labels
 from lossadvisor.findings import Finding, severity_rank
-from lossadvisor.readers import InputError, Source
+from lossadvisor.readers import InputError, NewerSyntax, Source
 from lossadvisor.settings import Settings
 
 # suffix -> "module:function"; the function takes a Source and returns a list of TrainingSetup.
@@ -39,7 +39,7 @@ READERS = {
 # .txt is read when named explicitly, never picked up while walking a directory.
 WALKED = frozenset(READERS) - {".txt"}
 # suffix -> "module:function" giving {cell: lines} for noqa comments (default: the text's lines).
-COMMENT_LINES = {".ipynb": "lossadvisor.readers.notebook:comment_lines"}
+COMMENT_LINES = {".ipynb": "lossadvisor.readers.notebook:comment_lines", ".py": "lossadvisor.readers.python:comment_lines"}
 NO_COMMENTS = frozenset({".json", ".keras", ".h5", ".hdf5", ".npy", ".npz", ".csv", ".tsv", ".txt"})
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "site-packages", "node_modules", "__pycache__",
@@ -120,7 +120,7 @@ def read_setups(source: Source) -> list[TrainingSetup]:
         raise InputError(f"lossadvisor does not read '{suffix or 'extensionless'}' files")
     try:
         return _call(spec, source)
-    except InputError:
+    except (InputError, NewerSyntax):
         raise
     except (OSError, MemoryError) as exc:
         raise InputError(f"cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}") from None
@@ -210,6 +210,10 @@ def check_source(source: Source, settings: Settings, pairing: Pairing = Pairing(
         setups = read_setups(source)
     except InputError as exc:
         return [_input_error(source.display, exc)]
+    except NewerSyntax as exc:  # valid code for a newer Python: not checked, and not an error
+        running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        args = {"version": exc.version, "construct": exc.construct, "running": running}
+        return [to_finding("LA007", Position(source.display, exc.line, None, exc.cell), args, settings)]
     findings: list[Finding] = []
     for setup in setups:
         setup = _pair(setup, pairing, paired_labels)

@@ -43,3 +43,11 @@ class Source(NamedTuple):
             return self.read_bytes(limit).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputError(f"not UTF-8 text (byte {exc.start})") from None
+
+
+class NewerSyntax(Exception):
+    """Source that is valid for a newer Python than the running one (reported as LA007, info)."""
+
+    def __init__(self, version: str, construct: str, line: int | None = None, cell: int | None = None):
+        super().__init__(f"Python {version} syntax: {construct}")
+        self.version, self.construct, self.line, self.cell = version, construct, line, cell

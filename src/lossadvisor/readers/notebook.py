@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import bisect
 import json
-import sys
 
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
@@ -91,9 +90,10 @@ def _parse_cell(cell: Cell, number: int) -> ast.Module:
     try:  # IPython runs top-level `await`
         return compile("\n".join(cell.lines), f"<cell {number}>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as exc:
+        from lossadvisor.readers.python.source import syntax_error
+
         shift = cell.offsets[exc.lineno - 1] if exc.lineno and 0 < exc.lineno <= len(cell.offsets) else 0
-        column = exc.offset + shift if exc.offset else exc.offset
-        raise InputError(f"Python {sys.version_info[0]}.{sys.version_info[1]} syntax error: {exc.msg}", exc.lineno, column, cell=number) from None
+        raise syntax_error(exc, cell.lines, number, shift) from None
     except ValueError as exc:
         raise InputError(f"not Python source: {exc}", cell=number) from None
 

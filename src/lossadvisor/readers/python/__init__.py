@@ -11,13 +11,23 @@ tree.
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.python.imports import imports_a_framework, names_training
+from lossadvisor.readers.python.source import decode, syntax_error
+
+
+
+def comment_lines(source: Source) -> dict[int | None, list[str]]:
+    """The file's lines for `# noqa` comments, in the encoding it declares."""
+    try:
+        return {None: decode(source.read_bytes()).splitlines()}
+    except (InputError, OSError):
+        return {}
+
 
 def may_hold_setups(text: str) -> bool:
     """The pre-filter: a framework import, and a word that names a loss or a model."""
@@ -25,7 +35,7 @@ def may_hold_setups(text: str) -> bool:
 
 
 def read(source: Source) -> list[TrainingSetup]:
-    text = source.read_text()
+    text = decode(source.read_bytes())
     if not may_hold_setups(text):
         return []
     tree = parse(text)
@@ -33,11 +43,12 @@ def read(source: Source) -> list[TrainingSetup]:
 
 
 def parse(text: str) -> ast.Module:
-    """Raises InputError for a syntax error, at its line and column."""
+    """Raises InputError for a syntax error, at its line and column (NewerSyntax for code of a
+    newer Python than the running one)."""
     try:
         return ast.parse(text)
     except SyntaxError as exc:
-        raise InputError(f"Python {sys.version_info[0]}.{sys.version_info[1]} syntax error: {exc.msg}", exc.lineno, exc.offset) from None
+        raise syntax_error(exc, text.splitlines()) from None
     except ValueError as exc:  # null bytes
         raise InputError(f"not Python source: {exc}") from None
 

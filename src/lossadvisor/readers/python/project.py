@@ -139,14 +139,16 @@ def load(interp, file: Path):
 def _parsed(path: str, mtime_ns: int, size: int) -> ast.Module | None:
     """A project module's tree, parsed once per process (many files of a tree import the same
     module); None for a module that is too large, not Python, or imports no framework."""
+    from lossadvisor.inputs import InputError
     from lossadvisor.readers.python.imports import imports_a_framework
+    from lossadvisor.readers.python.source import decode
 
     if size > MAX_MODULE_BYTES:
         return None
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = decode(Path(path).read_bytes())
         return ast.parse(text) if imports_a_framework(text) else None
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+    except (OSError, InputError, SyntaxError, ValueError):
         return None
 
 

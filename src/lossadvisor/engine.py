@@ -148,6 +148,9 @@ def findings_for(setup: TrainingSetup, settings: Settings) -> list[Finding]:
     # Advice waits until the setup trains: "the fused form is stabler" is noise next to an error.
     if any(f.severity == "error" for f in findings):
         findings = [f for f in findings if f.severity != "info"]
+    if setup.unused:  # a mismatch with a loss that never runs here is worth knowing, not failing on
+        head_alone = set(findings_for(setup._replace(loss=None, labels=None, unused=None), settings)) if setup.head else set()
+        findings = [f if f in head_alone else f._replace(severity="info", message=f"{f.message} ({setup.unused})") for f in findings]
     return findings
 
 

@@ -99,3 +99,6 @@ class TrainingSetup(NamedTuple):
     head: Head | None = None
     loss: LossUse | None = None
     labels: LabelFacts | None = None
+    # Why this loss never reaches training in the file, when the file shows it (a model compiled
+    # again before it is trained, or only used for prediction): its findings are at most info.
+    unused: str | None = None

@@ -90,7 +90,9 @@ class Framework(NamedTuple):
     layers: dict[str, LayerKind]
     tensor_methods: bool  # its tensors have activation methods (`x.softmax(1)`, `x.log()`)
     gradients: dict[tuple[str, ...], str]
-    saved_models: dict[str, Any]  # which saved Keras models it wrote: {keras_version: prefix, default: bool}  # canonical path -> "off" (no_grad) | "switch" (set_grad_enabled(flag))
+    saved_models: dict[str, Any]  # which saved Keras models it wrote: {keras_version: prefix, default: bool}
+    training_methods: frozenset[str]  # model methods that run the compiled loss on labels
+    inference_methods: frozenset[str]  # model methods that only predict  # canonical path -> "off" (no_grad) | "switch" (set_grad_enabled(flag))
 
 
 class Api:
@@ -265,6 +267,15 @@ class Vocabulary:
                     return fw.id
         return next((fw.id for fw in saving if fw.saved_models.get("default")), None)
 
+    def model_method(self, name: str) -> str | None:
+        """"training" or "inference" for a model method of any framework that has one (fit, predict)."""
+        for fw in self.frameworks.values():
+            if name in fw.training_methods:
+                return "training"
+            if name in fw.inference_methods:
+                return "inference"
+        return None
+
     def is_loader(self, api: Api) -> bool:
         fw = self.frameworks.get(api.framework or "")
         return fw is not None and api.name in fw.loaders
@@ -289,6 +300,8 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         loaders=frozenset(inherited("loaders", ()) or ()),
         layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),
         saved_models=dict(v.get("saved_models") or {}),
+        training_methods=frozenset(inherited("training_methods", ()) or ()),
+        inference_methods=frozenset(inherited("inference_methods", ()) or ()),
         gradients={**{_dotted(p): "off" for p in (v.get("gradients_off") or ())}, **{_dotted(p): "switch" for p in (v.get("gradients_switch") or ())}},
     )  # fmt: skip
 

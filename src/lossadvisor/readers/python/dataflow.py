@@ -105,6 +105,7 @@ class Interpreter:
         self.losses: list[LossFn] = []
         self.modules: list[Module] = []
         self.tensor_methods = False  # a framework whose tensors have activation methods (x.softmax(1)) is imported
+        self._clock = 0
         self.inference = False
         self.budget = BUDGET
         self._depth = 0
@@ -144,6 +145,11 @@ class Interpreter:
         start = self._line_starts[node.lineno - 1]
         end = self._line_starts[min(node.end_lineno or node.lineno, len(self._line_starts) - 1)]
         return names_training(self._lowered, start, end) or any(_word_in(self.text, name, start, end) for name in names)
+
+    def tick(self) -> int:
+        """The order of events the readers record (compile and fit calls)."""
+        self._clock += 1
+        return self._clock
 
     def at(self, node: ast.AST, frame: Frame | None = None) -> Position:
         """Where `node` is, in the file of the code `frame` runs (the checked file by default)."""

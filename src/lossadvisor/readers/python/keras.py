@@ -59,10 +59,14 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
     if not isinstance(obj, Module):
         return None
     if name == "compile":
-        obj.compiles.append((site.value(1, "loss") or UNKNOWN, site.at))
+        obj.compiles.append((site.value(1, "loss") or UNKNOWN, site.at, interp.tick()))
         return Const(None, site.at)
-    if name == "fit":
-        obj.fits.append(_fit_labels(interp, site))
+    kind = interp.kb.vocabulary.model_method(name)
+    if kind == "training":
+        obj.fits.append((_fit_labels(interp, site), interp.tick()))
+        return UNKNOWN
+    if kind == "inference":
+        obj.uses.add("inference")
         return UNKNOWN
     if name == "add" and isinstance(obj, Stack):
         obj.layers.append(site.value(0, "layer") or UNKNOWN)

@@ -4,6 +4,8 @@
     a Keras compile()                  each loss paired with the output it is meant for
     a loss nobody calls                still named, so a misspelt loss is reported
     a model nobody trains here         its head alone (a softmax over one unit is wrong anyway)
+    a compile whose loss never runs    compiled again before training, or a model only predicted or
+                                       used inside another model (a GAN's generator): `unused` says why
 
 A setup that says less than another one about the same loss (no head, or no labels, where the
 other has them) is dropped: reading a function once with unknown arguments and once with real ones
@@ -16,13 +18,18 @@ from lossadvisor.facts import Fact, Head, LossUse, TrainingSetup
 from lossadvisor.readers.python import keras, losses
 from lossadvisor.readers.python.dataflow import Frame, Interpreter
 from lossadvisor.readers.python.labels import facts_of
-from lossadvisor.readers.python.values import Const, Items, LossFn, Mapping, Module, Ref, Value
+from lossadvisor.readers.python.values import Const, Items, LossFn, Mapping, Module, Ref, Stack, Value
 
 
 def assemble(interp: Interpreter) -> list[TrainingSetup]:
     path = interp.path
     setups = [TrainingSetup(path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels) for p in interp.pairings]
     frame = Frame(None, None)
+    for model in interp.modules:
+        if isinstance(model, Stack):  # Sequential([generator, discriminator]): each is used inside it
+            for layer in model.layers:
+                if isinstance(layer, Module):
+                    layer.uses.add("called")
     for model in interp.modules:
         setups.extend(_compiled(interp, model, frame))
     named = {_key(s.loss) for s in setups if s.loss is not None}
@@ -40,18 +47,36 @@ def assemble(interp: Interpreter) -> list[TrainingSetup]:
 
 
 def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[TrainingSetup]:
+    """Each compile() with the training calls that run its loss: those after it and before the
+    next compile of the same model, with the labels as they were at each call."""
     out = []
-    for value, _ in model.compiles:
+    compiles = sorted(model.compiles, key=lambda c: c[2])
+    for k, (value, _, when) in enumerate(compiles):
+        until = compiles[k + 1][2] if k + 1 < len(compiles) else None
+        window = [labels for labels, at in model.fits if at > when and (until is None or at < until)]
         heads = keras.outputs(interp, model, frame)
-        labels = [facts_of(interp, y) for y in model.fits] if len(heads) == 1 and model.fits else [None]
+        labels = [facts_of(interp, y) for y in window] if len(heads) == 1 and window else [None]
+        unused = None if window else _never_trained(model, until)
         for head, loss in _pairs(interp, model, value, heads):
             certain = loss.certain
             for facts in labels:
                 out.append(TrainingSetup(
                     interp.path, model.framework or loss.framework, head=head if certain else None,
-                    loss=loss.use, labels=facts if certain else None,
+                    loss=loss.use, labels=facts if certain else None, unused=unused,
                 ))  # fmt: skip
     return out
+
+
+def _never_trained(model: Module, next_compile: int | None) -> str | None:
+    """Why a compile's loss never runs here, when the file shows it; None when it may run (the
+    model may be trained by code this file does not show)."""
+    if next_compile is not None:
+        return "the model is compiled again before it is trained, so this loss is never used"
+    if model.fits:
+        return None
+    if model.uses:
+        return "the model is never trained in this file, only used for prediction or inside another model"
+    return None
 
 
 def _pairs(interp: Interpreter, model: Module, value: Value, heads: list[Head | None]) -> list[tuple[Head | None, LossFn]]:

@@ -148,13 +148,16 @@ class Module(Value):
     """Anything that maps a prediction to a prediction: layers, Sequential stacks, functional
     models, instances of user model classes. Keras models also collect `compile()`/`fit()` calls."""
 
-    __slots__ = ("framework", "compiles", "fits", "attrs")
+    __slots__ = ("framework", "compiles", "fits", "attrs", "uses")
 
     def __init__(self, framework: str | None = None) -> None:
         self.framework = framework
-        self.compiles: list[tuple[Value, Position]] = []
-        self.fits: list[Labels | None] = []
+        # compile() and fit() calls with the order they ran in (interp.tick()), so that a compile
+        # pairs only with the training calls after it and before the next compile
+        self.compiles: list[tuple[Value, Position, int]] = []
+        self.fits: list[tuple[Labels | None, int]] = []
         self.attrs: dict[str, Value] = {}
+        self.uses: set[str] = set()  # "inference" (predict), "called" (inside another model, or eagerly)
 
 
 class Layer(Module):

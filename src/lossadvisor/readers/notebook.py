@@ -45,7 +45,10 @@ def _raw_cells(data: object) -> list:
     if isinstance(data, dict) and isinstance(data.get("cells"), list):
         return data["cells"]
     if isinstance(data, dict) and isinstance(data.get("worksheets"), list):  # nbformat 3
-        return [c for sheet in data["worksheets"] if isinstance(sheet, dict) for c in sheet.get("cells", [])]
+        sheets = [sheet.get("cells") for sheet in data["worksheets"] if isinstance(sheet, dict)]
+        if not all(isinstance(cells, list) for cells in sheets):
+            raise InputError("not a valid notebook: a worksheet has no `cells` list")
+        return [c for cells in sheets for c in cells]
     raise InputError("not a Jupyter notebook: no `cells` list")
 
 

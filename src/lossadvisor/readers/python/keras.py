@@ -66,7 +66,7 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
         obj.fits.append((_fit_labels(interp, site), interp.tick()))
         return UNKNOWN
     if kind == "inference":
-        obj.uses.add("inference")
+        obj.uses["inference"] = interp.tick()
         return UNKNOWN
     if name == "add" and isinstance(obj, Stack):
         obj.layers.append(site.value(0, "layer") or UNKNOWN)

@@ -31,7 +31,7 @@ SHAPE_METHODS = {
 
 
 def apply_module(interp, module: Module, call) -> Value:
-    module.uses.add("called")  # `model(x)`: a layer of another model, or eager inference
+    module.uses["called"] = interp.tick()  # `model(x)`: a layer of another model, or eager inference
     if isinstance(module, Instance):
         return call_instance(interp, module, call)
     incoming = call.value(0, ("inputs", "input", "x"))

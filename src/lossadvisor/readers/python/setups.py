@@ -29,7 +29,7 @@ def assemble(interp: Interpreter) -> list[TrainingSetup]:
         if isinstance(model, Stack):  # Sequential([generator, discriminator]): each is used inside it
             for layer in model.layers:
                 if isinstance(layer, Module):
-                    layer.uses.add("called")
+                    layer.uses["called"] = interp.tick()  # structural: whenever it was built
     for model in interp.modules:
         setups.extend(_compiled(interp, model, frame))
     named = {_key(s.loss) for s in setups if s.loss is not None}
@@ -56,7 +56,7 @@ def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[Training
         window = [labels for labels, at in model.fits if at > when and (until is None or at < until)]
         heads = keras.outputs(interp, model, frame)
         labels = [facts_of(interp, y) for y in window] if len(heads) == 1 and window else [None]
-        unused = None if window else _never_trained(model, until)
+        unused = None if window else _never_trained(model, when, until)
         for head, loss in _pairs(interp, model, value, heads):
             certain = loss.certain
             for facts in labels:
@@ -67,14 +67,14 @@ def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[Training
     return out
 
 
-def _never_trained(model: Module, next_compile: int | None) -> str | None:
+def _never_trained(model: Module, compiled: int, next_compile: int | None) -> str | None:
     """Why a compile's loss never runs here, when the file shows it; None when it may run (the
     model may be trained by code this file does not show)."""
     if next_compile is not None:
         return "the model is compiled again before it is trained, so this loss is never used"
     if model.fits:
         return None
-    if model.uses:
+    if any(at > compiled for at in model.uses.values()):  # what the compiled model is then used for
         return "the model is never trained in this file, only used for prediction or inside another model"
     return None
 

@@ -157,7 +157,7 @@ class Module(Value):
         self.compiles: list[tuple[Value, Position, int]] = []
         self.fits: list[tuple[Labels | None, int]] = []
         self.attrs: dict[str, Value] = {}
-        self.uses: set[str] = set()  # "inference" (predict), "called" (inside another model, or eagerly)
+        self.uses: dict[str, int] = {}  # "inference" (predict) / "called" (in another model, or eagerly) -> last tick
 
 
 class Layer(Module):

@@ -20,7 +20,8 @@ HYDRA = FIXTURES / "hydra"
 
 
 def parse(text: str, name: str = "conf.yaml") -> document.Document:
-    return document.parse(Source(Path(name), name, textwrap.dedent(text).encode()))
+    [doc] = document.parse(Source(Path(name), name, textwrap.dedent(text).encode()))
+    return doc
 
 
 def setups(text: str):
@@ -140,7 +141,7 @@ def test_output_activation_null_is_linear_as_in_the_native_config():
 
 def _doc_and_source(path: Path):
     source = Source(path, str(path))
-    return document.parse(source), source
+    return document.parse(source)[0], source
 
 
 def test_check_a_conf_tree_from_the_command_line(tmp_path):

@@ -26,7 +26,9 @@ def run_check(options: dict[str, Any]) -> int:
         if paths != ["-"]:
             raise UsageError("'-' (standard input) cannot be mixed with other paths")
         name = options["stdin_filename"] or "stdin.py"
-        stdin = Source(Path(name), name, sys.stdin.buffer.read())
+        from lossadvisor.inputs import MAX_DOCUMENT_BYTES
+
+        stdin = Source(Path(name), name, sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1))  # a bound, not all of /dev/zero
         paths = [name]  # its name picks the reader and the configuration
     cli = configfile.CliSettings.from_options(options)
     groups = configfile.settings_by_path(paths, cli, config=options["config"], isolated=options["isolated"])

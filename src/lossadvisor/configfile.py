@@ -97,21 +97,28 @@ _read: dict[Path, dict[str, Any]] = {}
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest configuration file at or above the folder `start`."""
+    """The nearest configuration file at or above the folder `start` (a loop, not recursion: a
+    folder may be thousands deep)."""
     start = Path(os.path.abspath(start))
-    if start in _found:
-        return _found[start]
+    visited: list[Path] = []
+    home = Path(os.path.expanduser("~"))
+    folder: Path | None = start
     found = None
-    for name in CONFIG_FILES:
-        candidate = start / name
-        if candidate.is_file() and (name != "pyproject.toml" or _has_our_table(candidate)):
-            found = candidate
+    while folder is not None:
+        if folder in _found:
+            found = _found[folder]
             break
-    else:
-        home = Path(os.path.expanduser("~"))
-        at_top = start == home or start.parent == start or any((start / m).exists() for m in REPO_MARKERS)
-        found = None if at_top else find_config(start.parent)
-    _found[start] = found
+        visited.append(folder)
+        found = next(
+            (folder / name for name in CONFIG_FILES if (folder / name).is_file() and (name != "pyproject.toml" or _has_our_table(folder / name))),
+            None,
+        )  # fmt: skip
+        at_top = folder == home or folder.parent == folder or any((folder / m).exists() for m in REPO_MARKERS)
+        if found is not None or at_top:
+            break
+        folder = folder.parent
+    for seen in visited:
+        _found[seen] = found
     return found
 
 
@@ -132,6 +139,8 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{_shown(path)}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{_shown(path)}: invalid TOML: nested too deeply to read") from None
 
 
 def _shown(path: Path) -> str:

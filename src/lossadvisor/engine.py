@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
@@ -40,6 +41,7 @@ READERS = {
 WALKED = frozenset(READERS) - {".txt"}
 # suffix -> "module:function" giving {cell: lines} for noqa comments (default: the text's lines).
 COMMENT_LINES = {".ipynb": "lossadvisor.readers.notebook:comment_lines", ".py": "lossadvisor.readers.python:comment_lines"}
+YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # not form feeds: PyYAML counts these only
 NO_COMMENTS = frozenset({".json", ".keras", ".h5", ".hdf5", ".npy", ".npz", ".csv", ".tsv", ".txt"})
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "site-packages", "node_modules", "__pycache__",
@@ -83,30 +85,41 @@ def iter_sources(paths: Iterable[str | Path], settings: Settings) -> Iterator[So
         elif path.is_file():
             if not settings.is_excluded(display):
                 yield Source(path, display)
+        elif os.path.lexists(path):  # a FIFO, a socket, a device: reading could block forever
+            yield _input_error(display, InputError("not a regular file"))
         else:
             yield _input_error(display, InputError("no such file or directory"))
 
 
 def _walk(root: Path, settings: Settings) -> Iterator[Source]:
-    for dirpath, dirnames, filenames in os.walk(root):  # followlinks=False: no symlink loops
+    """Files below `root` in a stable order, depth first, with an explicit stack: a tree thousands
+    of folders deep is walked like any other (os.walk recurses in Python 3.11)."""
+    stack = [os.fspath(root)]
+    while stack:
+        dirpath = stack.pop()
+        try:
+            with os.scandir(dirpath) as entries:
+                items = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            continue  # unreadable folder: os.walk's default is to pass over it too
         rel_dir = os.path.relpath(dirpath, root)
-        kept = []
-        for d in sorted(dirnames):
-            rel = os.path.normpath(os.path.join(rel_dir, d))
-            if d in SKIPPED_DIRS or d.endswith(".egg-info") or settings.is_excluded(os.path.join(str(root), rel)) or settings.is_excluded(rel):
+        subdirs = []
+        for entry in items:
+            rel = os.path.normpath(os.path.join(rel_dir, entry.name))
+            if entry.is_dir(follow_symlinks=False):  # symlinked folders are not followed: no loops
+                d = entry.name
+                if d in SKIPPED_DIRS or d.endswith(".egg-info") or settings.is_excluded(os.path.join(str(root), rel)) or settings.is_excluded(rel):
+                    continue
+                subdirs.append(entry.path)
                 continue
-            kept.append(d)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            if os.path.splitext(name)[1].lower() not in WALKED:
+            if os.path.splitext(entry.name)[1].lower() not in WALKED:
                 continue
-            full = os.path.join(dirpath, name)
-            if os.path.islink(full) and not os.path.exists(full):
-                continue  # a dangling link is not a file we were asked about
-            rel = os.path.normpath(os.path.join(rel_dir, name))
-            if settings.is_excluded(full) or settings.is_excluded(rel):
+            if not entry.is_file():  # follows links: a dangling one or a FIFO named *.yaml is no file to read
                 continue
-            yield Source(Path(full), os.path.normpath(full))
+            if settings.is_excluded(entry.path) or settings.is_excluded(rel):
+                continue
+            yield Source(Path(entry.path), os.path.normpath(entry.path))
+        stack.extend(reversed(subdirs))  # visit them in name order, after this folder's files
 
 
 # --------------------------------------------------------------------------- reading and checking
@@ -179,7 +192,7 @@ def _comment_lines(source: Source) -> dict[int | None, list[str]]:
     if spec := COMMENT_LINES.get(suffix):
         return _call(spec, source)
     try:
-        return {None: source.read_text().splitlines()}
+        return {None: YAML_LINE_BREAK.split(source.read_text())}  # numbered as the YAML parser numbers them
     except InputError:
         return {}
 
@@ -247,9 +260,8 @@ def check_paths(
 
         try:
             paired_labels = label_facts(pairing.labels_file, display=str(labels))
-        except InputError as exc:
+        except InputError as exc:  # the label file is bad input; every other file is still checked
             report.findings.append(_input_error(str(labels), exc))
-            return report
     sources: list[Source | Finding] = [stdin] if stdin is not None else list(iter_sources(paths, settings))
     files = [item for item in sources if not isinstance(item, Finding)]
     report.findings.extend(item for item in sources if isinstance(item, Finding))

@@ -31,11 +31,12 @@ class Source(NamedTuple):
 
     def read_bytes(self, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
         if self.data is not None:
-            return self.data
-        with open(self.path, "rb") as fh:
-            data = fh.read(limit + 1)
+            data = self.data
+        else:
+            with open(self.path, "rb") as fh:
+                data = fh.read(limit + 1)
         if len(data) > limit:
-            raise InputError(f"file is larger than {limit // (1024 * 1024)} MiB")
+            raise InputError(f"larger than {limit // (1024 * 1024)} MiB, the most lossadvisor reads of this kind of file")
         return data
 
     def read_text(self, limit: int = MAX_DOCUMENT_BYTES) -> str:

@@ -26,6 +26,10 @@ MAX_FORTRAN_BYTES = 256 * 1024 * 1024  # column-major (N, C) arrays are read who
 LABEL_KINDS = "biufUS"  # bool, ints, floats, text
 
 
+MAX_LABEL_BYTES = 1024  # one label (a class name as a fixed-size string) is never longer
+MAX_DECLARED_BYTES = 1 << 50  # a header declaring more than a PiB of data is corrupt
+
+
 class NoLabelChoice(InputError):
     """Several arrays or columns and none is named like labels: the user has to pick one."""
 
@@ -46,7 +50,13 @@ def open_npy(fh: BinaryIO, available: int | None, *, limit_bytes: int | None = N
     start = fh.tell()
     shape, fortran, dtype = read_header(fh)
     _check_dtype(dtype)
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if any(not isinstance(n, int) or n < 0 for n in shape):
+        raise InputError(f"corrupt .npy header: the shape {shape!r} has a negative or non-integer size")
+    count = 1
+    for n in shape:
+        count *= n  # Python ints: a declared shape cannot overflow here
+    if count * dtype.itemsize > MAX_DECLARED_BYTES:
+        raise InputError(f"corrupt .npy header: the shape {shape_text(tuple(shape))} of {dtype} declares more than {MAX_DECLARED_BYTES >> 50} PiB")
     if not shape:
         raise InputError("holds a single value, not an array of labels")
     if count == 0:
@@ -95,6 +105,8 @@ def _check_dtype(dtype: np.dtype) -> None:
         raise InputError(f"is a structured array (fields {', '.join(dtype.names)}): save the label field alone")
     if dtype.kind not in LABEL_KINDS or dtype.subdtype is not None:
         raise InputError(f"holds {dtype} values, which are not labels (numbers or strings)")
+    if dtype.itemsize > MAX_LABEL_BYTES:
+        raise InputError(f"holds {dtype} values of {dtype.itemsize:,} bytes each; a label is at most {MAX_LABEL_BYTES:,} bytes")
 
 
 def _chunks(fh: BinaryIO, dtype: np.dtype, count: int, width: int) -> Iterator[np.ndarray]:

@@ -54,45 +54,86 @@ class Document:
         return node
 
 
-def parse(source: Source) -> Document:
-    text = source.read_text()
+# Bounds (docs/python.md "Bounds"): YAML costs about 150 times its size in memory while composed,
+# so a YAML file over MAX_YAML_BYTES is no training config; aliases may not expand a document past
+# MAX_VALUES values (a "billion laughs" is ten lines).
+MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_VALUES = 200_000
+MERGE = "tag:yaml.org,2002:merge"
+
+
+def parse(source: Source) -> list[Document]:
+    """The file's documents (a YAML stream may hold several, `---` between them)."""
     if not (source.display.endswith(".json") or source.path.suffix == ".json"):
-        return _parse_yaml(text, source)
+        return _parse_yaml(source.read_text(MAX_YAML_BYTES), source)
+    text = source.read_text()
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply") from None
-    return Document(data, source, _json_positions(text, data))
+    except ValueError as exc:  # an integer over Python's 4,300-digit conversion limit
+        raise InputError(f"invalid JSON: {_first_line(exc)}") from None
+    return [Document(data, source, _json_positions(text, data))]
 
 
-def _parse_yaml(text: str, source: Source) -> Document:
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    if "integer string conversion" in text:
+        return "a number has more than 4,300 digits (Python's limit for reading integers)"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _parse_yaml(text: str, source: Source) -> list[Document]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=loader)
+        nodes = list(yaml.compose_all(text, Loader=loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "cannot parse"
         raise InputError(f"invalid YAML: {problem}", mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}") from None
-    if node is None:
-        return Document(None, source)
-    positions: dict[Path_, tuple[int, int]] = {}
+        raise InputError(f"invalid YAML: {_first_line(exc)}") from None
     constructor = loader(text)  # constructs scalars with the safe loader's implicit types
+    try:
+        return [_build_yaml(node, source, constructor) for node in nodes if node is not None] or [Document(None, source)]
+    finally:
+        constructor.dispose()
+
+
+def _build_yaml(node: Any, source: Source, constructor: Any) -> Document:
+    """Plain data from a composed YAML document, with key positions. Merge keys (`<<: *base`) are
+    merged; a tag the safe loader does not know (`!Ref`, `!!python/name:…`) is never constructed:
+    its node is read as the plain value it carries."""
+    import yaml
+
+    positions: dict[Path_, tuple[int, int]] = {}
+    count = 0
 
     def build(n: Any, path: Path_) -> Any:
+        nonlocal count
+        count += 1
+        if count > MAX_VALUES:
+            raise InputError(f"YAML expands to more than {MAX_VALUES:,} values (aliases)")
         if isinstance(n, yaml.MappingNode):
-            out = {}
+            out: dict[Any, Any] = {}
+            merged: list[Any] = []
             for key_node, value_node in n.value:
-                key = constructor.construct_object(key_node, deep=True)
-                if isinstance(key, (list, dict)):
-                    key = str(key)
+                if key_node.tag == MERGE:
+                    merged.append(value_node)
+                    continue
+                key = _key(key_node)
                 positions[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = build(value_node, (*path, key))
+            for value_node in merged:  # explicit keys win over merged ones, as in YAML 1.1
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for base in sources:
+                    if isinstance(base, yaml.MappingNode):
+                        for key, value in build(base, path).items():
+                            out.setdefault(key, value)
             return out
         if isinstance(n, yaml.SequenceNode):
             items = []
@@ -102,39 +143,73 @@ def _parse_yaml(text: str, source: Source) -> Document:
             return items
         try:
             return constructor.construct_object(n, deep=True)
+        except yaml.constructor.ConstructorError:
+            return _as_written(n)  # a tag of someone else's (`!Ref Bucket`): never constructed
+        except ValueError as exc:  # an integer over Python's 4,300-digit conversion limit
+            raise InputError(f"invalid value: {_first_line(exc)}", n.start_mark.line + 1, n.start_mark.column + 1) from None
         except yaml.YAMLError as exc:
-            raise InputError(f"invalid value: {exc}", n.start_mark.line + 1, n.start_mark.column + 1) from None
+            raise InputError(f"invalid value: {_first_line(exc)}", n.start_mark.line + 1, n.start_mark.column + 1) from None
 
-    try:
-        data = build(node, ())
-    finally:
-        constructor.dispose()
-    return Document(data, source, positions)
+    def _key(key_node: Any) -> Any:
+        if isinstance(key_node, yaml.ScalarNode):
+            try:
+                key = constructor.construct_object(key_node, deep=True)
+            except (yaml.YAMLError, ValueError):
+                key = _as_written(key_node)  # a tagged or oversized key: its text
+        else:
+            key = str(build(key_node, ()))  # `? [a, b]`: a complex key, by its text
+        try:
+            hash(key)
+        except TypeError:
+            key = str(key)
+        return key
+
+    return Document(build(node, ()), source, positions)
+
+
+def _as_written(node: Any) -> str:
+    """A scalar with a tag the safe loader does not construct, as written: `!Ref Bucket`."""
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    value = node.value if isinstance(node.value, str) else ""
+    return f"{tag} {value}".strip()
+
+
+KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
 
 
 def _json_positions(text: str, data: Any) -> dict[Path_, tuple[int, int]]:
-    """Where each key was written. json.loads keeps keys in text order, so a depth-first walk finds
-    each `"key":` as the next occurrence after the previous key (a string value cannot match: its
-    quotes inside are escaped, and it is followed by `,` or `}`, not `:`)."""
+    """Where each key was written. json.loads keeps keys in text order, so walking the data depth
+    first meets the keys in the order one scan of the text finds them (a `"…":` outside a string
+    is always a key). One pass over the text, whatever the keys hold."""
     import bisect
 
     positions: dict[Path_, tuple[int, int]] = {}
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    keys = KEY.finditer(text)
     cursor = 0
 
     def to_line_col(offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(line_starts, offset)
         return line, offset - line_starts[line - 1] + 1
 
+    def next_key(key: str) -> re.Match[str] | None:
+        for found in keys:  # a duplicated key (the last one wins in json.loads) is skipped over
+            try:
+                if json.loads(f'"{found.group(1)}"') == key:
+                    return found
+            except ValueError:
+                continue
+        return None
+
     def walk(node: Any, path: Path_) -> None:
         nonlocal cursor
         if isinstance(node, dict):
             for key, value in node.items():
-                m = re.compile(re.escape(json.dumps(str(key))) + r"\s*:").search(text, cursor)
-                if m is None:
-                    continue
-                positions[(*path, key)] = to_line_col(m.start())
-                cursor = m.end()
+                found = next_key(str(key))
+                if found is None:
+                    return
+                positions[(*path, key)] = to_line_col(found.start())
+                cursor = found.end()
                 walk(value, (*path, key))
         elif isinstance(node, list):
             for i, item in enumerate(node):
@@ -150,11 +225,13 @@ def _json_positions(text: str, data: Any) -> dict[Path_, tuple[int, int]]:
 
 
 def read(source: Source) -> list[TrainingSetup]:
-    doc = parse(source)
-    if not isinstance(doc.data, dict):
-        return []
-    for module_name in DOCUMENT_READERS:
-        module = importlib.import_module(module_name)
-        if module.claims(doc):
-            return module.read(doc, source)
-    return []
+    setups: list[TrainingSetup] = []
+    for doc in parse(source):
+        if not isinstance(doc.data, dict):
+            continue
+        for module_name in DOCUMENT_READERS:
+            module = importlib.import_module(module_name)
+            if module.claims(doc):
+                setups.extend(module.read(doc, source))
+                break
+    return setups

@@ -51,6 +51,8 @@ def _parse_json(data: bytes, member: str) -> Any:
         raise InputError(f"{member} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise InputError(f"{member} is too deeply nested to read") from None
+    except ValueError:  # an integer over Python's 4,300-digit conversion limit
+        raise InputError(f"{member} is not valid JSON: a number has more than 4,300 digits") from None
 
 
 def _too_big(member: str, size: int) -> InputError:

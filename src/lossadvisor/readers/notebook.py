@@ -27,6 +27,10 @@ def cells(source: Source) -> list[tuple[int, list[str], str]]:
         raise InputError(f"not a notebook: not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not a valid notebook: broken JSON ({exc.msg})", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise InputError("not a valid notebook: nested too deeply") from None
+    except ValueError:  # an integer over Python's 4,300-digit conversion limit
+        raise InputError("not a valid notebook: a number has more than 4,300 digits") from None
     raw_cells = _raw_cells(data)
     out = []
     for number, cell in enumerate(raw_cells, start=1):

@@ -44,13 +44,17 @@ def descriptor(rule) -> dict:
 
 
 def artifact_uri(path: str) -> str:
-    """A relative URI reference as GitHub wants it (`src/train.yaml`), or a file: URI."""
+    """A relative URI reference as GitHub wants it (`src/train.yaml`), or a file: URI. A file name
+    that is not UTF-8 keeps its own bytes, percent-encoded (`bad%FF.yaml`)."""
+    import os
     from pathlib import Path
 
     posix = path.replace("\\", "/")
     while posix.startswith("./"):
         posix = posix[2:]
-    return Path(path).absolute().as_uri() if Path(path).is_absolute() else quote(posix)
+    if Path(path).is_absolute():
+        return "file://" + quote(os.fsencode(os.path.abspath(posix)))
+    return quote(os.fsencode(posix))
 
 
 def result(f: Finding, rule_index: int) -> dict:

@@ -17,6 +17,7 @@ from pathlib import Path
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.python.imports import imports_a_framework, names_training
+from lossadvisor.readers.ipython import split_lines
 from lossadvisor.readers.python.source import decode, syntax_error
 
 
@@ -24,7 +25,7 @@ from lossadvisor.readers.python.source import decode, syntax_error
 def comment_lines(source: Source) -> dict[int | None, list[str]]:
     """The file's lines for `# noqa` comments, in the encoding it declares."""
     try:
-        return {None: decode(source.read_bytes()).splitlines()}
+        return {None: split_lines(decode(source.read_bytes()))}  # Python's own line ends, not str.splitlines
     except (InputError, OSError):
         return {}
 

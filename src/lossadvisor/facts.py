@@ -70,6 +70,7 @@ class LabelFacts(NamedTuple):
     minimum: float | None = None  # smallest target, ignore labels excluded
     maximum: float | None = None  # largest target, ignore labels excluded
     ignore_values: tuple[int, ...] = ()  # values that look like ignore labels (-100, -1, 255)
+    ignore_declared: bool = False  # the ignore values were declared (`ignore_values:`), not seen in the labels
     nan_count: int = 0
     source: str | None = None  # label file path, when profiled
     evidence: str | None = None  # "labels take 8 integer values 0..7"
@@ -87,6 +88,7 @@ def merge_labels(profiled: LabelFacts, declared: LabelFacts) -> LabelFacts:
         minimum=profiled.minimum if profiled.minimum is not None else declared.minimum,
         maximum=profiled.maximum if profiled.maximum is not None else declared.maximum,
         ignore_values=profiled.ignore_values or declared.ignore_values,
+        ignore_declared=not profiled.ignore_values and bool(declared.ignore_values),
     )
 
 

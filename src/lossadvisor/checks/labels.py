@@ -142,7 +142,8 @@ def unhandled_ignore_label(c: Context) -> Iterator[Hit]:
     else:
         fix = "this loss has no ignore parameter: mask those positions out (sample weights) before the loss"
     values = ", ".join(str(v) for v in missing)
-    yield Hit("LA311", c.labels_at, {**_base(c), "values": values, "fix": fix})
+    contain = "`ignore_values` declares" if labels.ignore_declared else "they contain"  # seen in the labels, or only declared
+    yield Hit("LA311", c.labels_at, {**_base(c), "values": values, "fix": fix, "contain": contain})
 
 
 @rule("LA312")

@@ -47,10 +47,10 @@ def open_table(fh: TextIO, suffix: str, column: str | int | None, *, limit_rows:
 def _rows(fh: TextIO, suffix: str) -> Iterator[Row]:
     """Non-blank rows with their line numbers; `.txt` lines starting with '#' are comments."""
     try:
-        first = fh.readline()
+        first = _line(fh, 1)
         while first and not first.strip():
-            first = fh.readline()
-        lines = itertools.chain([first], fh) if first else iter(())
+            first = _line(fh, 1)
+        lines = itertools.chain([first], _bounded_lines(fh)) if first else iter(())
         delimiter = _delimiter(first, suffix)
         if delimiter is None:
             number = 0
@@ -59,14 +59,34 @@ def _rows(fh: TextIO, suffix: str) -> Iterator[Row]:
                 if fields and not fields[0].startswith("#"):
                     yield number, fields
             return
-        reader = csv.reader(lines, delimiter=delimiter)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)  # strict: an unclosed quote is an error
         for fields in reader:
             if fields and (len(fields) > 1 or fields[0].strip()):  # blank lines are not rows
                 yield reader.line_num, fields
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})") from None
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise InputError("unreadable CSV: a quote is opened and never closed, so the rest of the file would be one value") from None
         raise InputError(f"unreadable CSV: {exc}") from None
+
+
+MAX_LINE_CHARS = 1024 * 1024  # a label row is never longer; a longer line is not a label file
+
+
+def _line(fh: TextIO, number: int) -> str:
+    line = fh.readline(MAX_LINE_CHARS + 1)
+    if len(line) > MAX_LINE_CHARS:
+        raise InputError(f"line {number:,} is longer than {MAX_LINE_CHARS // (1024 * 1024)} MiB: not a file of labels")
+    return line
+
+
+def _bounded_lines(fh: TextIO) -> Iterator[str]:
+    """The file's lines, each read with a bound (iterating a file reads a whole line, however long)."""
+    number = 1
+    while line := _line(fh, number + 1):
+        number += 1
+        yield line
 
 
 def _delimiter(first_line: str, suffix: str) -> str | None:
@@ -167,14 +187,18 @@ class _Column:
         lowered = [v.lower() for v in values]
         for value, low, line in zip(values, lowered, lines):
             if low not in BOOLEANS and low not in MISSING:
-                raise InputError(f"'{value}' in column '{self.name}' is not true/false like the rest", line)
+                raise InputError(f"'{_short(value)}' in column '{self.name}' is not true/false like the rest", line)
         return np.array([1.0 if v == "true" else 0.0 if v == "false" else np.nan for v in lowered])
 
     def _junk(self, values: list[str], lines: list[int]) -> InputError:
         for value, line in zip(values, lines):
             if not _is_number(value) and value.lower() not in MISSING:
-                return InputError(f"'{value}' in column '{self.name}' is not a number, and the column holds numbers", line)
+                return InputError(f"'{_short(value)}' in column '{self.name}' is not a number, and the column holds numbers", line)
         return InputError(f"column '{self.name}' holds values that are not numbers")
+
+
+def _short(value: str, width: int = 40) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"
 
 
 def _decide(values: list[str]) -> str:

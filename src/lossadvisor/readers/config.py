@@ -153,7 +153,7 @@ def _declared_labels(doc: Document, kb: knowledge.Knowledge, labels: dict[str, A
     ignore = labels.get("ignore_values") or []
     if not isinstance(ignore, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in ignore):
         raise _fail(doc, ("labels", "ignore_values"), f"must be a list of integers, got {ignore!r}")
-    return LabelFacts(format=fmt, format_written=written, minimum=lo, maximum=hi, ignore_values=tuple(ignore))
+    return LabelFacts(format=fmt, format_written=written, minimum=lo, maximum=hi, ignore_values=tuple(ignore), ignore_declared=bool(ignore))
 
 
 def read(doc: Document, source: Source) -> list[TrainingSetup]:

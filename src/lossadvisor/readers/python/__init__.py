@@ -11,12 +11,15 @@ tree.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.python.imports import imports_a_framework, names_training
+
+RECURSION_LIMIT = 12_000  # Python frames while reading one file (pure-Python recursion: no C stack)
 from lossadvisor.readers.ipython import split_lines
 from lossadvisor.readers.python.source import decode, syntax_error
 
@@ -64,5 +67,12 @@ def analyze(
     from lossadvisor.readers.python.setups import assemble
 
     interp = Interpreter(knowledge.load(), display, locate, base_dir, text)
-    interp.run_module(tree)
-    return assemble(interp)
+    # The interpreter follows expressions recursively, a few Python frames per level: a 600-term
+    # `a + b + …` or method chain is valid code that the default limit of 1,000 frames cannot follow.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
+    try:
+        interp.run_module(tree)
+        return assemble(interp)
+    finally:
+        sys.setrecursionlimit(limit)

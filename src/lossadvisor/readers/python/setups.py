@@ -110,8 +110,18 @@ def _most_informative(setups: list[TrainingSetup]) -> list[TrainingSetup]:
     distinct: dict[tuple, TrainingSetup] = {}
     for setup in setups:
         distinct.setdefault(_shape(setup), setup)
-    kept = list(distinct.items())
-    return [s for key, s in kept if not any(other != key and _covers(other, key) for other, _ in kept)]
+    # A setup can only cover one that names the same loss (or one that names none): compare within
+    # those groups, not every pair, so 10,000 losses in a file stay linear.
+    by_loss: dict[object, list[tuple]] = {}
+    for key in distinct:
+        by_loss.setdefault(key[1], []).append(key)
+    every = list(distinct)
+    kept = []
+    for key, setup in distinct.items():
+        rivals = every if key[1] is None else by_loss[key[1]]
+        if not any(other != key and _covers(other, key) for other in rivals):
+            kept.append(setup)
+    return kept
 
 
 def _shape(setup: TrainingSetup) -> tuple:

@@ -68,8 +68,10 @@ def read(source: Source) -> list[TrainingSetup]:
     from lossadvisor.readers import python
 
     code_cells = [(number, python_cell(lines)) for number, lines, kind in cells(source) if kind == "code"]
-    if not python.may_hold_setups("\n".join(line for _, cell in code_cells for line in cell.lines)):
+    code = "\n".join(line for _, cell in code_cells for line in cell.lines)
+    if not python.may_hold_setups(code):
         return []
+    python.check_size(code)
     module = ast.Module(body=[], type_ignores=[])
     starts: list[int] = []  # first global line of each code cell, minus one
     numbers: list[int] = []

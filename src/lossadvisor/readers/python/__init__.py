@@ -20,6 +20,9 @@ from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.python.imports import imports_a_framework, names_training
 
 RECURSION_LIMIT = 12_000  # Python frames while reading one file (pure-Python recursion: no C stack)
+# Reading costs about 250 times the source in memory and 5 s per MiB of dense code on a 2-core machine: past
+# this bound a file (a generated one, mostly) is one clear LA001 rather than a run that blows up.
+MAX_PYTHON_BYTES = 768 * 1024
 from lossadvisor.readers.ipython import split_lines
 from lossadvisor.readers.python.source import decode, syntax_error
 
@@ -42,8 +45,15 @@ def read(source: Source) -> list[TrainingSetup]:
     text = decode(source.read_bytes())
     if not may_hold_setups(text):
         return []
+    check_size(text)
     tree = parse(text)
     return analyze(tree, source.display, lambda line, column: Position(source.display, line, column), source.path.parent, text)
+
+
+def check_size(code: str) -> None:
+    size = len(code.encode("utf-8", "surrogatepass"))
+    if size > MAX_PYTHON_BYTES:
+        raise InputError(f"{size // 1024:,} KiB of Python is more than lossadvisor reads ({MAX_PYTHON_BYTES // 1024} KiB): exclude a generated file")
 
 
 def parse(text: str) -> ast.Module:

@@ -106,6 +106,16 @@ HOSTILE = [
     Hostile("a tokenizer vocab.json with non-ASCII keys", _vocab, "read"),
     Hostile("python with a form feed before a noqa", _write("ff.py", "import torch\nfrom torch import nn\n# \x0c\nm = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=-1))\nc = nn.CrossEntropyLoss()  # noqa: LA101\nloss = c(m(x), y)\n"), "read"),
     Hostile("python declared latin-1", _write("latin.py", b"# -*- coding: latin-1 -*-\n# \xe9\nimport torch\nloss = torch.nn.CrossEntropyLoss()\n"), "read"),
+    Hostile("python of 5 MiB", _write("big.py", "import torch\nloss = torch.nn.CrossEntropyLoss()\n" + "x = 1\n" * (900 * 1024)), "LA001"),
+    Hostile("python of 1.4 MiB, dense", _write("dense.py", "import torch\nfrom torch import nn\n" + "".join(
+        f"def f{i}(x):\n    y = nn.Linear(3, {i % 7 + 1})(x) + x * 2 - (x ** 2) / 3\n    return torch.softmax(y, dim=-1)\n" for i in range(14_000)
+    ) + "loss = nn.CrossEntropyLoss()\n"), "read"),
+    Hostile("a 600-term expression", _write("chain.py", "import torch\nloss = torch.nn.CrossEntropyLoss()\nx = " + " + ".join(["a"] * 600) + "\ny = z" + ".f()" * 600 + "\n"), "read"),
+    Hostile("10,000 helper functions with a loss", _write("helpers.py", "import torch\nfrom torch import nn\n" + "".join(
+        f"def helper{i}(x):\n    return nn.CrossEntropyLoss()(x, y)\n" for i in range(10_000)
+    )), "read"),
+    Hostile("csv with an unclosed quote", _write("quote.csv", "label\n1\n\"2\n3\n" + "4\n" * 1000), "LA001"),
+    Hostile("csv with a 4 MB line", _write("long.csv", "label\n" + "1," * 2_000_000 + "\n"), "LA001"),
     Hostile("python 3.12 syntax", _write("new.py", "import torch\ntype Batch = list[int]\nloss = torch.nn.CrossEntropyLoss()\n"), "LA007"),
     Hostile("a loss string with a newline and an escape", _write("inject.yaml", 'loss: "mse\\n::error file=x::pwned\\u001b[31m"\n'), "read"),
 ]

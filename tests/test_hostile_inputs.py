@@ -18,6 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "examples" / "python" / "train.py"  # a double softmax: LA101
 
 
+@pytest.fixture(autouse=True)
+def _remove_deep_trees(tmp_path):
+    """shutil.rmtree (and so pytest's own clean-up of old runs) recurses: a 1,100-folder tree left
+    behind would crash a later pytest session. `rm -rf` does not recurse in Python."""
+    yield
+    subprocess.run(["rm", "-rf", str(tmp_path)], check=False)
+
+
 def run_cli(*args: str, jobs: str = "1") -> subprocess.CompletedProcess:
     env = {**os.environ, "LOSSADVISOR_JOBS": jobs}
     return subprocess.run([sys.executable, "-m", "lossadvisor", "check", "--isolated", *args], capture_output=True, text=True, env=env, timeout=60, errors="replace")

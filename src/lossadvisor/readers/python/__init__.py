@@ -20,9 +20,10 @@ from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.python.imports import imports_a_framework, names_training
 
 RECURSION_LIMIT = 12_000  # Python frames while reading one file (pure-Python recursion: no C stack)
-# Reading costs about 250 times the source in memory and 5 s per MiB of dense code on a 2-core machine: past
-# this bound a file (a generated one, mostly) is one clear LA001 rather than a run that blows up.
-MAX_PYTHON_BYTES = 768 * 1024
+# Reading costs about 90 times the source in memory for real code (torch's 1.3 MiB
+# common_methods_invocations.py: 120 MiB, 1.3 s) and up to 250 times for dense generated code: past
+# this bound a file is one clear LA001 rather than a run that blows up.
+MAX_PYTHON_BYTES = 1536 * 1024
 from lossadvisor.readers.ipython import split_lines
 from lossadvisor.readers.python.source import decode, syntax_error
 

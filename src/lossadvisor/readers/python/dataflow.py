@@ -32,7 +32,7 @@ from lossadvisor.readers.python.values import (
 )  # fmt: skip
 
 MAX_DEPTH = 6  # nested calls into user functions
-BUDGET = 400_000  # nodes evaluated per file: a pathological file is read partly, never forever
+BUDGET = 200_000  # nodes evaluated per file (a large training script uses ~20,000): a pathological file is read partly, never for long
 # Methods that run under no gradient: a loss there is monitoring, not training.
 INFERENCE_METHODS = {"validation_step", "test_step", "predict_step"}
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from functools import lru_cache
 from typing import Any
 
 from lossadvisor.facts import Fact, LossUse, Position
@@ -40,7 +41,13 @@ def _reads_like_a_loss(kb: Knowledge, module: LossModule, api: Api) -> bool:
         return False
     if module.unknown_names == "all" or "loss" in name.lower():
         return True
-    return bool(difflib.get_close_matches(name, kb.loss_names(api.framework), n=1, cutoff=0.88))
+    return _close_to_a_loss(kb, name, api.framework)
+
+
+@lru_cache(maxsize=4096)
+def _close_to_a_loss(kb: Knowledge, name: str, framework: str | None) -> bool:
+    """`nn.CrossEntropyLos` is a misspelt loss; `nn.Linear` is not (asked once per name: difflib is slow)."""
+    return bool(difflib.get_close_matches(name, kb.loss_names(framework), n=1, cutoff=0.88))
 
 
 def from_api(kb: Knowledge, api: Api, written: Fact[str]) -> LossFn | None:

@@ -135,8 +135,10 @@ def read_setups(source: Source) -> list[TrainingSetup]:
         return _call(spec, source)
     except (InputError, NewerSyntax):
         raise
-    except (OSError, MemoryError) as exc:
-        raise InputError(f"cannot read: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}") from None
+    except MemoryError:
+        raise InputError("cannot read: it needs more memory than this machine has") from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or type(exc).__name__}") from None
     except RecursionError:
         raise InputError("too deeply nested to read") from None
 

@@ -143,6 +143,7 @@ class Knowledge:
         self.model_arguments: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in raw["model_arguments"].items()}
         self.label_sources: dict[str, Any] = raw["label_sources"]  # read as it stands by the Python reader
         self.ipython = {k: frozenset(v) for k, v in raw["ipython"].items()}  # line_magics, python_cell_magics
+        self.libraries = frozenset(raw["libraries"]["libraries"])  # import roots that are never project modules
         inherits = {fw.id: fw.inherits for fw in self.vocabulary.frameworks.values() if fw.inherits}
         self.losses = {k: _loss(k, v, inherits) for k, v in raw["losses"].items()}
         self.activations = {k: _activation(k, v, inherits) for k, v in raw["activations"].items()}
@@ -330,7 +331,7 @@ def read_raw(root: Path | None = None) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     root = root or rules_dir()
     raw: dict[str, Any] = {"checks": []}
-    for name in ("losses", "activations", "labels", "tasks", "frameworks", "model_arguments", "label_sources", "ipython"):
+    for name in ("losses", "activations", "labels", "tasks", "frameworks", "model_arguments", "label_sources", "ipython", "libraries"):
         raw[name] = yaml.load((root / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader) or {}
     for f in sorted((root / "checks").glob("*.yaml")):
         raw["checks"].append(yaml.load(f.read_text(encoding="utf-8"), Loader=loader))

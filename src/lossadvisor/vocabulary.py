@@ -164,6 +164,7 @@ class Vocabulary:
             for root, canonical in fw.imports.items():
                 self._roots.setdefault(root, (fw.id, canonical))
         self._apis: dict[str, Api] = {}
+        self._memo: dict[tuple[str, str], Any] = {}  # lookups per qualified name (loss modules, layer modules)
 
     # -- frameworks
     def framework(self, name: str | None) -> Framework | None:
@@ -204,8 +205,9 @@ class Vocabulary:
                 if root is not None:
                     found = Api(qualified, root[0], (root[1], *parts[cut:]), self)
                     break
-            if len(self._apis) < 65536:
-                self._apis[qualified] = found
+            if len(self._apis) >= 8192:  # a bounded cache: a large heap makes every GC pass (and parse) slower
+                self._apis.clear()
+            self._apis[qualified] = found
         return found
 
     # -- layers, losses, activations, models
@@ -220,15 +222,22 @@ class Vocabulary:
         return kind if _in_module(api, (kind.module,) if kind.module else fw.layer_modules) else None
 
     def in_layer_module(self, api: Api) -> bool:
-        fw = self.frameworks.get(api.framework or "")
-        return fw is not None and _in_module(api, fw.layer_modules)
+        key = ("layers", api.qualified)
+        if key not in self._memo:
+            fw = self.frameworks.get(api.framework or "")
+            self._remember(key, fw is not None and _in_module(api, fw.layer_modules))
+        return self._memo[key]
 
     def loss_module(self, api: Api) -> LossModule | None:
-        for fw in self.frameworks.values():
-            for module in fw.loss_modules:
-                if api.within(module.module):
-                    return module
-        return None
+        key = ("loss", api.qualified)
+        if key not in self._memo:
+            self._remember(key, next((m for fw in self.frameworks.values() for m in fw.loss_modules if api.within(m.module)), None))
+        return self._memo[key]
+
+    def _remember(self, key: tuple[str, str], value: Any) -> None:
+        if len(self._memo) >= 8192:  # bounded, like the Api cache
+            self._memo.clear()
+        self._memo[key] = value
 
     def in_activation_module(self, api: Api) -> bool:
         namespace = api.path[:-1]

@@ -43,8 +43,9 @@ def api(qualified: str) -> Api:
 
 
 def is_library(module: str) -> bool:
-    """Whether a module belongs to a framework the vocabulary knows (not to the project)."""
-    return api(module).framework is not None
+    """Whether a module belongs to a framework the vocabulary knows, or to a library that is never
+    the project's own (rules/libraries.yaml)."""
+    return api(module).framework is not None or module.split(".")[0] in knowledge.load().libraries
 
 
 @cache

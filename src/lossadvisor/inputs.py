@@ -52,3 +52,9 @@ class NewerSyntax(Exception):
     def __init__(self, version: str, construct: str, line: int | None = None, cell: int | None = None):
         super().__init__(f"Python {version} syntax: {construct}")
         self.version, self.construct, self.line, self.cell = version, construct, line, cell
+
+
+def brief(value: object, width: int = 60) -> str:
+    """A value as a message shows it: its repr, cut short (a config value may be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"

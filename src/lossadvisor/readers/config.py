@@ -25,6 +25,7 @@ from typing import Any
 
 from lossadvisor import knowledge
 from lossadvisor.facts import Fact, Head, LabelFacts, LossUse, TrainingSetup, merge_labels
+from lossadvisor.inputs import brief
 from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.document import Document
 
@@ -45,7 +46,7 @@ def _positive_int(doc: Document, *keys: Any) -> Fact[int] | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _fail(doc, keys, f"must be a positive integer, got {value!r}")
+        raise _fail(doc, keys, f"must be a positive integer, got {brief(value)}")
     return Fact(value, doc.at(*keys))
 
 
@@ -58,7 +59,7 @@ def read_framework(doc: Document, kb: knowledge.Knowledge) -> str | None:
         from lossadvisor.suggest import did_you_mean
 
         names = kb.vocabulary.spellings()
-        raise _fail(doc, ("framework",), f"must be one of {', '.join(names)}; got {value!r}{did_you_mean(str(value), names)}")
+        raise _fail(doc, ("framework",), f"must be one of {', '.join(names)}; got {brief(value)}{did_you_mean(str(value), names)}")
     return framework.id
 
 
@@ -78,7 +79,7 @@ def read_head(doc: Document, kb: knowledge.Knowledge, framework: str | None) -> 
         return Head(units=units)  # not written: unknown, never assumed linear
     written = output["activation"]
     if written is not None and not isinstance(written, str):
-        raise _fail(doc, ("model", "output", "activation"), f"must be an activation name, got {written!r}")
+        raise _fail(doc, ("model", "output", "activation"), f"must be an activation name, got {brief(written)}")
     at = doc.at("model", "output", "activation")
     act = kb.find_activation(written, framework)
     if act is None:
@@ -140,7 +141,7 @@ def _declared_labels(doc: Document, kb: knowledge.Knowledge, labels: dict[str, A
     fmt = written = None
     if (value := labels.get("format")) is not None:
         if not isinstance(value, str):
-            raise _fail(doc, ("labels", "format"), f"must be a label format name, got {value!r}")
+            raise _fail(doc, ("labels", "format"), f"must be a label format name, got {brief(value)}")
         found = kb.find_label_format(value)
         at = doc.at("labels", "format")
         fmt, written = (Fact(found.id, at), None) if found else (None, Fact(value, at))
@@ -148,11 +149,11 @@ def _declared_labels(doc: Document, kb: knowledge.Knowledge, labels: dict[str, A
     if (bounds := labels.get("range")) is not None:
         ok = isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
         if not ok or bounds[0] > bounds[1]:
-            raise _fail(doc, ("labels", "range"), f"must be [low, high] numbers, got {bounds!r}")
+            raise _fail(doc, ("labels", "range"), f"must be [low, high] numbers, got {brief(bounds)}")
         lo, hi = float(bounds[0]), float(bounds[1])
     ignore = labels.get("ignore_values") or []
     if not isinstance(ignore, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in ignore):
-        raise _fail(doc, ("labels", "ignore_values"), f"must be a list of integers, got {ignore!r}")
+        raise _fail(doc, ("labels", "ignore_values"), f"must be a list of integers, got {brief(ignore)}")
     return LabelFacts(format=fmt, format_written=written, minimum=lo, maximum=hi, ignore_values=tuple(ignore), ignore_declared=bool(ignore))
 
 

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from lossadvisor import heads, knowledge
 from lossadvisor.facts import Fact, Head, LossUse, Position, TrainingSetup
+from lossadvisor.inputs import brief
 from lossadvisor.readers import InputError
 from lossadvisor.vocabulary import Arg, LayerKind
 
@@ -144,7 +145,7 @@ def _functional_outputs(graph: Graph, spec: Any) -> Iterator[tuple[str, Ref]]:
     for name, item in named:
         ref = _reference(item)
         if ref is None:
-            raise InputError(f"the model's output {item!r} is not a [layer, node, tensor] reference")
+            raise InputError(f"the model's output {brief(item)} is not a [layer, node, tensor] reference")
         layer, node, tensor = ref
         if layer not in graph.by_name:
             raise InputError(f"the model's output names layer '{layer}', which the model does not have")

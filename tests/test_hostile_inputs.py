@@ -80,3 +80,11 @@ def test_standard_input_is_read_with_a_bound():
     )
     result = subprocess.run([sys.executable, "-m", "lossadvisor", "check", "-"], input=proc.stdout, capture_output=True, timeout=60)
     assert result.returncode == 2 and b"larger than 64 MiB" in result.stdout
+
+
+def test_the_largest_uint64_label_is_shown_exactly(tmp_path):
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "u64.npy"
+    np.save(path, np.array([0, 1, 2**64 - 1], dtype=np.uint64))
+    result = subprocess.run([sys.executable, "-m", "lossadvisor", "labels", str(path)], capture_output=True, text=True, timeout=60)
+    assert "18446744073709551615" in result.stdout.replace(",", "") and "18446744073709551616" not in result.stdout.replace(",", "")

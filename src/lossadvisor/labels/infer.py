@@ -82,7 +82,8 @@ def read_profile(p: LabelProfile) -> Reading:
         counts = {v: c for v, c in counts.items() if v not in ignore}
     base = {"profile": p, "ignore": tuple(sorted(ignore.items())), "minimum": p.minimum, "maximum": p.maximum}
     if counts is not None:
-        base.update(minimum=min(counts), maximum=max(counts))
+        if ignore:  # the range without the ignore values; otherwise keep the profile's exact integers
+            base.update(minimum=min(counts), maximum=max(counts))
         values = set(counts)
         if values <= {0, 1}:
             return _zero_one(p, counts, base)

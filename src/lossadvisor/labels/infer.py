@@ -12,8 +12,7 @@ Which loss fits a reading is the adviser's question: `recommend.losses_for`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from lossadvisor.labels.profile import MAX_DISTINCT, LabelProfile

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from lossadvisor.facts import Fact, Head, LabelFacts, LossUse, Position
+from lossadvisor.facts import Head, LabelFacts, LossUse, Position
 from lossadvisor.heads import Step, advance
 from lossadvisor.vocabulary import Api
 

@@ -23,7 +23,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 HERE = Path(sys.executable).parent / "lossadvisor"
+
+from tests.ipython_oracle import ipython_runs  # noqa: E402  (IPython's own judgement of a cell)
 
 
 def run(executable: str, paths: list[str]) -> tuple[dict, float]:
@@ -38,9 +42,8 @@ def run(executable: str, paths: list[str]) -> tuple[dict, float]:
         return json.loads(out.read_text(encoding="utf-8")), elapsed
 
 
-def ipython_runs(path: str, shell) -> bool:
-    from IPython.core.inputtransformer2 import leading_indent  # noqa: F401  (IPython is required)
-
+def notebook_runs(path: str, shell) -> bool:
+    """Whether IPython runs every code cell of the notebook."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -52,34 +55,15 @@ def ipython_runs(path: str, shell) -> bool:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        if not any(_compiles(shell, variant) for variant in (source, _first_line_dedent(source))):
+        if not ipython_runs(shell, "".join(source) if isinstance(source, list) else str(source)):
             return False
     return True
-
-
-def _compiles(shell, source: str) -> bool:
-    try:
-        compile(shell.transform_cell(source), "<cell>", "exec", flags=0x400 | 0x2000)
-    except Exception:
-        return False
-    return True
-
-
-def _first_line_dedent(source: str) -> str:
-    lines = source.splitlines(keepends=True)
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    if not lines:
-        return source
-    indent = lines[0][: len(lines[0]) - len(lines[0].lstrip(" \t"))]
-    return "".join(line[len(indent) :] if line.startswith(indent) else line for line in lines)
 
 
 def summary(name: str, report: dict, elapsed: float, notebooks: int, shell) -> dict:
     findings = [f for f in report["findings"] if f["path"].endswith(".ipynb")]
     invalid = sorted({f["path"] for f in findings if f["code"] == "LA001"})
-    runnable = [p for p in invalid if ipython_runs(p, shell)]
+    runnable = [p for p in invalid if notebook_runs(p, shell)]
     loss = [f for f in findings if f["code"] != "LA001"]
     print(f"{name}: {report['files_checked']} files ({notebooks} notebooks) in {elapsed:.2f} s = {elapsed / max(notebooks, 1) * 1000:.2f} ms per notebook")
     print(f"  LA001 on notebooks: {len(invalid)}, of which IPython runs {len(runnable)}")

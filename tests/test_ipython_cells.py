@@ -12,6 +12,7 @@ import pytest
 
 from lossadvisor import knowledge
 from lossadvisor.readers.ipython import split_lines, to_python
+from tests.ipython_oracle import compiles, ipython8_dedent, ipython_runs, transformed_compiles
 
 IPython = pytest.importorskip("IPython")
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
@@ -27,39 +28,11 @@ def shell():
 
 def ours(cell: str) -> bool:
     converted = to_python(cell, NAMES["line_magics"], NAMES["python_cell_magics"])
-    return _compiles("\n".join(converted.lines))
+    return compiles("\n".join(converted.lines))
 
 
 def theirs(shell, cell: str) -> bool:
-    """Whether IPython runs the cell: IPython 9 dedents a cell by its common indent, IPython 8 by
-    its first line's indent (removed from every line that has it); a cell either one runs is valid."""
-    return bool(_transformed_compiles(shell, cell) or _transformed_compiles(shell, _ipython8_dedent(cell)))
-
-
-def _transformed_compiles(shell, cell: str) -> bool | None:
-    """None when IPython's converter itself raises (its tokenizer gives up on the cell)."""
-    try:
-        return _compiles(shell.transform_cell(cell))
-    except Exception:
-        return None
-
-
-def _ipython8_dedent(cell: str) -> str:
-    lines = cell.splitlines(keepends=True)
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    if not lines:
-        return cell
-    indent = lines[0][: len(lines[0]) - len(lines[0].lstrip(" \t"))]
-    return "".join(line[len(indent) :] if line.startswith(indent) else line for line in lines)
-
-
-def _compiles(code: str) -> bool:
-    try:
-        compile(code, "<cell>", "exec", flags=0x400 | 0x2000)  # ONLY_AST | ALLOW_TOP_LEVEL_AWAIT
-    except (SyntaxError, ValueError):
-        return False
-    return True
+    return ipython_runs(shell, cell)
 
 
 # The shapes behind the false "invalid input" on public notebooks, their look-alikes, and cells
@@ -128,7 +101,7 @@ def test_generated_combinations_of_lines(shell):
     for n in (2, 3):
         for combo in itertools.product(parts, repeat=n):
             cell = "\n".join(combo)
-            if _transformed_compiles(shell, cell) is None and _transformed_compiles(shell, _ipython8_dedent(cell)) is None:
+            if transformed_compiles(shell, cell) is None and transformed_compiles(shell, ipython8_dedent(cell)) is None:
                 ipython_raised += 1  # IPython's converter crashes on the cell: nothing to compare with
                 continue
             if ours(cell) != theirs(shell, cell):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from lossadvisor.options import FAIL_ON, UsageError
-from lossadvisor.suggest import did_you_mean
+from lossadvisor.suggest import UnknownFramework, did_you_mean, find_framework
 from lossadvisor.findings import SEVERITIES
 from lossadvisor.settings import Settings
 
@@ -209,12 +209,10 @@ def framework_option(value: Any, where: str) -> str | None:
 
     if isinstance(value, str) and value.strip().lower() == "all":
         return "all"
-    vocabulary = knowledge.load().vocabulary
-    found = vocabulary.framework(value) if isinstance(value, str) else None
-    if found is None:
-        names = vocabulary.spellings()
-        raise UsageError(f"{where}: unknown framework `{value}`{did_you_mean(str(value), names)} (valid: {', '.join(names)}, all)")
-    return found.id
+    try:
+        return find_framework(knowledge.load().vocabulary, value, also=("all",)).id
+    except UnknownFramework as exc:
+        raise UsageError(f"{where}: {exc}") from None
 
 
 def _one_selector(value: str, at: str) -> str:

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lossadvisor.vocabulary import Api, Framework, LayerKind, Vocabulary, normalize
+from lossadvisor.vocabulary import Api, LayerKind, Vocabulary, normalize
 
 __all__ = ["Knowledge", "load", "normalize", "read_raw", "rules_dir"]
 
@@ -219,8 +219,7 @@ class Knowledge:
     def activation_in(self, name: str | None, framework: str | None) -> Activation | None:
         """The activation `name` spells in `framework` itself (strict: Keras' `linear` is not
         PyTorch's `F.linear`, a matrix product)."""
-        act = self._activation_index.get((framework or "", "null" if name is None else name))
-        return act
+        return self._activation_index.get((framework or "", "null" if name is None else name))
 
     # -- layers and frameworks
     def layer(self, api: Api) -> LayerKind | None:
@@ -230,10 +229,6 @@ class Knowledge:
         if kind is None and api.name[:1].isupper() and self.vocabulary.in_layer_module(api) and self.activation_in(api.name, api.framework):
             kind = LayerKind(api.name, "activation", api.framework or "")
         return kind
-
-    def framework(self, name: str | None) -> Framework | None:
-        """The framework a user's spelling names (`torch`, `tf.keras`), or None."""
-        return self.vocabulary.framework(name)
 
     def activation_names(self) -> list[str]:
         return sorted({n for (_, n) in self._activation_index})

@@ -92,19 +92,12 @@ def recommend(task: str, framework: str = "all", classes: int | None = None, evi
     )
 
 
-class UnknownFramework(ValueError):
-    pass
-
-
 def _family(kb: Knowledge, framework: str) -> str:
-    """Advice is given per family (Keras 3 and tf.keras share one): any spelling of a framework."""
-    found = kb.vocabulary.framework(framework)
-    if found is None:
-        from lossadvisor.suggest import did_you_mean
+    """Advice is given per family (Keras 3 and tf.keras share one): any spelling of a framework.
+    Raises suggest.UnknownFramework for a name no framework answers to."""
+    from lossadvisor.suggest import find_framework
 
-        names = kb.vocabulary.spellings()
-        raise UnknownFramework(f"unknown framework `{framework}`{did_you_mean(framework, names)} (valid: {', '.join(names)}, all)")
-    return found.family
+    return find_framework(kb.vocabulary, framework, also=("all",)).family
 
 
 def _units(units: Any, classes: int | None) -> int | str | None:

@@ -11,7 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from lossadvisor.vocabulary import normalize
+from lossadvisor.vocabulary import Framework, Vocabulary, normalize
+
+
+class UnknownFramework(ValueError):
+    """A framework name that no framework in rules/frameworks.yaml answers to."""
+
+
+def find_framework(vocabulary: Vocabulary, name: object, also: tuple[str, ...] = ()) -> Framework:
+    """The framework `name` spells (any name in rules/frameworks.yaml); UnknownFramework, with a
+    suggestion and the valid names (and `also`, what the caller accepts besides), otherwise."""
+    found = vocabulary.framework(name) if isinstance(name, str) else None
+    if found is None:
+        names = vocabulary.spellings()
+        raise UnknownFramework(f"unknown framework `{name}`{did_you_mean(str(name), names)} (valid: {', '.join([*names, *also])})")
+    return found
 
 
 def did_you_mean(name: str, candidates: Iterable[str] | Mapping[str, str]) -> str:

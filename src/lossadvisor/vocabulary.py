@@ -295,8 +295,9 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         return v.get(name, parent.get(name, default))
 
     layers = {name: _layer(name, spec, key) for name, spec in (inherited("layers", {}) or {}).items()}
-    own_losses = [*(v.get("loss_modules") or ()), *((parent.get("loss_modules") or ()) if parent else ())]
-    own_activations = [*(v.get("activation_modules") or ()), *((parent.get("activation_modules") or ()) if parent else ())]
+    # A framework's own loss and activation modules come first, then those it inherits.
+    own_losses = [*(v.get("loss_modules") or ()), *(parent.get("loss_modules") or ())]
+    own_activations = [*(v.get("activation_modules") or ()), *(parent.get("activation_modules") or ())]
     classes = inherited("model_classes", None)
     return Framework(
         id=key, title=v.get("title", key), names=tuple(str(n) for n in v.get("names") or ()), family=v.get("family", key),

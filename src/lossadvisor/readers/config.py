@@ -54,13 +54,12 @@ def read_framework(doc: Document, kb: knowledge.Knowledge) -> str | None:
     value = doc.get("framework")
     if value is None:
         return None
-    framework = kb.framework(str(value))
-    if framework is None:
-        from lossadvisor.suggest import did_you_mean
+    from lossadvisor.suggest import UnknownFramework, find_framework
 
-        names = kb.vocabulary.spellings()
-        raise _fail(doc, ("framework",), f"must be one of {', '.join(names)}; got {brief(value)}{did_you_mean(str(value), names)}")
-    return framework.id
+    try:
+        return find_framework(kb.vocabulary, str(value)).id
+    except UnknownFramework as exc:
+        raise _fail(doc, ("framework",), f"names no framework: {exc}") from None
 
 
 def read_head(doc: Document, kb: knowledge.Knowledge, framework: str | None) -> Head | None:

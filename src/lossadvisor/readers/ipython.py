@@ -94,7 +94,7 @@ def _strip_prompts(lines: list[str], offsets: list[int], first: int, prompt: re.
 def _escapes(lines: list[str], start: int) -> None:
     """Replace every IPython-only logical line from `start` on, in place: one that starts with an
     escape or a magic assignment (with its backslash continuations), or one that ends in `?`."""
-    if not any(_may_be_ipython(line) for line in lines[start:]):
+    if CANDIDATE.search("\n".join(lines[start:])) is None:
         return  # nothing to look for: no need to follow logical lines
     i = start
     while i < len(lines):
@@ -116,11 +116,6 @@ def _escapes(lines: list[str], start: int) -> None:
         if _code(lines[end]).endswith("?") and quote is None:
             _replace(lines, i, end)  # help on whatever precedes the `?`
         i = end + 1
-
-
-def _may_be_ipython(line: str) -> bool:
-    stripped = line.lstrip()
-    return stripped.startswith(ESCAPES) or "?" in line or (("!" in line or "%" in line) and MAGIC_ASSIGNMENT.match(stripped) is not None)
 
 
 def _replace(lines: list[str], first: int, last: int) -> None:

@@ -254,12 +254,8 @@ class HeadReader:
         return Fact(act.id, at, context), None
 
     def _keras_activation(self, name: str | None) -> knowledge.Activation | None:
-        act = self.kb.find_activation(name, self.framework)
-        if act is None:
-            return None
-        spelled = "null" if name is None else name
-        keras_names = [n for fw in self.kb.vocabulary.family_of(self.framework) for n in act.names.get(fw, ())]
-        return act if spelled in keras_names else None
+        """The activation `name` spells in Keras 3 or tf.keras (a saved model may use either's)."""
+        return next((act for fw in self.kb.vocabulary.family_of(self.framework) if (act := self.kb.activation_in(name, fw))), None)
 
 
 class _Config:

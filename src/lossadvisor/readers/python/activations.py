@@ -24,12 +24,8 @@ LOG_NAMES = {"log"}  # torch.log, tf.math.log, keras.ops.log, jnp.log, Tensor.lo
 
 def spelled_in(kb: Knowledge, name: str | None, framework: str | None) -> str | None:
     """The activation id `name` spells in `framework` itself, else None."""
-    act = kb.find_activation(name, framework)
-    if act is None:
-        return None
-    key = "null" if name is None else name
-    own = act.names.get(framework or "", ())  # inherited spellings (tf.keras from Keras 3) are filled in at load
-    return act.id if key in own else None
+    act = kb.activation_in(name, framework)
+    return act.id if act else None
 
 
 def function_activation(kb: Knowledge, api: Api) -> str | None:
@@ -71,9 +67,11 @@ def _by_form(kb: Knowledge, form: str) -> str | None:
 
 def over_last_axis(axis: Value | None) -> bool:
     """An axis argument (`dim=`, `axis=`): absent or -1 is the last axis (the units)."""
+    from lossadvisor.heads import MISSING, OPAQUE
+    from lossadvisor.heads import over_last_axis as literal_over_last_axis
     from lossadvisor.readers.python.values import Const
 
-    return axis is None or isinstance(axis, Const) and axis.value in (-1, None)
+    return literal_over_last_axis(MISSING if axis is None else axis.value if isinstance(axis, Const) else OPAQUE)
 
 
 def log_argument(node: ast.expr) -> ast.expr:

@@ -12,7 +12,7 @@ import ast
 from typing import Any
 
 from lossadvisor.facts import Head, LabelFacts, LossUse, Position
-from lossadvisor.heads import Step, advance
+from lossadvisor.heads import Step, advance, positive_int
 from lossadvisor.vocabulary import Api
 
 
@@ -48,7 +48,7 @@ class Const(Value):
 
 def is_count(value: Value | None) -> bool:
     """A positive integer literal (units, classes)."""
-    return isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool) and value.value > 0
+    return isinstance(value, Const) and positive_int(value.value)
 
 
 class Ref(Value):

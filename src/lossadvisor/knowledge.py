@@ -57,6 +57,7 @@ class Loss(NamedTuple):
     params: dict[str, Param]
     names: dict[str, tuple[Spelling, ...]]
     note: str | None = None
+    scoring_rule_for: tuple[str, ...] = ()  # tasks it serves only on probabilities, as a proper scoring rule (Brier)
 
     def spellings(self, framework: str) -> tuple[Spelling, ...]:
         return self.names.get(framework, ())  # a framework's inherited spellings are filled in at load
@@ -149,6 +150,8 @@ class Knowledge:
         self.activations = {k: _activation(k, v, inherits) for k, v in raw["activations"].items()}
         self.label_formats = {k: _label_format(k, v) for k, v in raw["labels"].items()}
         self.tasks = {k: Task(k, v.get("title", k), tuple(v.get("aliases") or ()), v) for k, v in raw["tasks"].items()}
+        self.metrics: dict[str, dict[str, Any]] = raw["metrics"]  # framework -> metric name -> what it reads
+        self.snippets: dict[str, Any] = raw["snippets"]  # how `recommend` writes a snippet, read by recommend.py
         self.rules = {r["code"]: _rule(r) for r in raw["checks"]}
         self._loss_index: dict[tuple[str, str], LossMatch] = {}
         for loss in self.losses.values():
@@ -275,7 +278,7 @@ def _loss(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Loss:
     names = {fw: tuple(_spelling(e) for e in (entries or ())) for fw, entries in _inherit(v.get("names") or {}, inherits).items()}
     return Loss(
         key, v.get("title", key), v.get("input", "real"), v.get("link"), tuple(v.get("targets") or ()),
-        tuple(v.get("tasks") or ()), params, names, v.get("note"),
+        tuple(v.get("tasks") or ()), params, names, v.get("note"), tuple(v.get("scoring_rule_for") or ()),
     )  # fmt: skip
 
 
@@ -319,6 +322,12 @@ def _cache_file(root: Path, files: list[Path]) -> Path:
     return Path(base) / f"rules-{zlib.crc32(stamp.encode()):08x}-{len(stamp)}.json"
 
 
+RULE_TABLES = (
+    "losses", "activations", "labels", "tasks", "metrics", "snippets", "frameworks", "model_arguments", "label_sources",
+    "ipython", "libraries",
+)  # fmt: skip
+
+
 def read_raw(root: Path | None = None) -> dict[str, Any]:
     """Parse the YAML files of `rules/` (no cache). Used by the cache and by the knowledge test."""
     import yaml
@@ -326,7 +335,7 @@ def read_raw(root: Path | None = None) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     root = root or rules_dir()
     raw: dict[str, Any] = {"checks": []}
-    for name in ("losses", "activations", "labels", "tasks", "frameworks", "model_arguments", "label_sources", "ipython", "libraries"):
+    for name in RULE_TABLES:
         raw[name] = yaml.load((root / f"{name}.yaml").read_text(encoding="utf-8"), Loader=loader) or {}
     for f in sorted((root / "checks").glob("*.yaml")):
         raw["checks"].append(yaml.load(f.read_text(encoding="utf-8"), Loader=loader))

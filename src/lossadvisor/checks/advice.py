@@ -38,3 +38,14 @@ def focal_alpha_ignored(c: Context) -> Iterator[Hit]:
         return
     if not c.loss_args.get("apply_class_balancing", c.loss.params["apply_class_balancing"].default):
         yield Hit("LA503", c.loss_at, {"loss": c.loss_call()})
+
+
+@rule("LA504")
+def slow_scoring_rule(c: Context) -> Iterator[Hit]:
+    """MSE on sigmoid probabilities for a classification task: the Brier score. Proper, but slower."""
+    if not c.task or not c.loss or not c.activation or c.task.id not in c.loss.scoring_rule_for:
+        return
+    if c.activation.output == "probabilities":
+        yield Hit("LA504", c.loss_at, {
+            "loss": c.loss_call(), "activation": c.activation.id, "task": c.task.id, "instead": c.recommended_loss(c.task.id),
+        })  # fmt: skip

@@ -63,7 +63,8 @@ def not_log_probabilities_into_log_loss(c: Context) -> Iterator[Hit]:
     if c.expected_input != "log_distribution" or not c.activation:
         return
     if c.activation.output in PROBABILITY_FORMS | {"logits"}:
-        yield Hit("LA103", c.loss_at, _pair(c))
+        instead = c.logits_form()
+        yield Hit("LA103", c.loss_at, {**_pair(c), "alternative": f" (or drop the {c.activation.id} and {instead})" if instead else ""})
 
 
 @rule("LA104")

@@ -13,6 +13,8 @@ from lossadvisor.checks.context import Context
 def loss_does_not_serve_task(c: Context) -> Iterator[Hit]:
     if not c.task or not c.loss or c.task.special or c.task.id in c.loss.tasks:
         return
+    if c.task.id in c.loss.scoring_rule_for and (not c.activation or c.activation.output == "probabilities"):
+        return  # the Brier score, or a head we cannot see: LA504's advice at most
     yield Hit("LA401", c.loss_at, {"loss": c.loss_call(), "task": c.task.id, "instead": c.recommended_loss(c.task.id)})
 
 
@@ -34,3 +36,4 @@ def head_does_not_serve_task(c: Context) -> Iterator[Hit]:
     yield Hit("LA402", c.setup.head.activation.at, {
         "activation": c.activation.id, "where": c.activation_where, "task": c.task.id, "reason": reason, "allowed": allowed,
     })  # fmt: skip
+

@@ -55,10 +55,17 @@ def _summary(r: Rule) -> dict:
     }  # fmt: skip
 
 
+ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.")  # a full stop that does not end a sentence
+
+
 def first_sentence(text: str) -> str:
     text = " ".join(str(text).split())
-    end = text.find(". ")
-    return text if end < 0 else text[: end + 1]
+    start = 0
+    while (end := text.find(". ", start)) >= 0:
+        if not any(text[: end + 1].endswith(a) for a in ABBREVIATIONS):
+            return text[: end + 1]
+        start = end + 2
+    return text
 
 
 def render_rule_doc(r: Rule, fmt: str) -> str:

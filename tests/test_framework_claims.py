@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -17,7 +18,6 @@ keras = pytest.importorskip("keras")
 F = torch.nn.functional
 
 from lossadvisor import knowledge  # noqa: E402
-from lossadvisor.recommend import recommend  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 KB = knowledge.load()
@@ -239,41 +239,83 @@ def test_keras_binary_focal_ignores_alpha_without_class_balancing():  # LA503
     assert float(keras.losses.BinaryFocalCrossentropy(alpha=0.9, apply_class_balancing=True)(y, p)) != pytest.approx(a)
 
 
-# --------------------------------------------------------------------------- recommendations run
 
 
-def _targets(task_id: str, n: int, classes: int):
-    g = torch.Generator().manual_seed(1)
-    if task_id == "binary":
-        return torch.randint(0, 2, (n, 1), generator=g).float()
-    if task_id == "multiclass":
-        return torch.randint(0, classes, (n,), generator=g)
-    if task_id == "multilabel":
-        return torch.randint(0, 2, (n, classes), generator=g).float()
-    return torch.randn(n, 1, generator=g)
+# --------------------------------------------------------------------------- what `recommend` says
 
 
-@pytest.mark.parametrize("task_id", ["binary", "multiclass", "multilabel", "regression", "robust-regression"])
-def test_recommended_pytorch_setup_trains(task_id):
-    advice = recommend(task_id, "pytorch", classes=5)
-    (fw,) = advice.frameworks
-    namespace = {"nn": torch.nn, "F": F, "in_features": 8, "x": torch.randn(16, 8), "y": _targets(task_id, 16, 5)}
-    exec(fw.snippet, namespace)  # the snippet we print is the code users paste: it must run
-    loss = namespace["loss"]
-    loss.backward()
-    assert math.isfinite(loss.item())
+def _logits_and_labels(n: int = 400):
+    g = torch.Generator().manual_seed(3)
+    y = torch.randint(0, 2, (n, 1), generator=g).float()
+    logits = 2.0 * (y - 0.5) + torch.randn(n, 1, generator=g)
+    return logits.numpy(), y.numpy()
 
 
-@pytest.mark.parametrize("task_id", ["binary", "multiclass", "multilabel", "regression", "robust-regression"])
-def test_recommended_keras_setup_trains(task_id):
-    import numpy as np
+@pytest.mark.parametrize(
+    ("on_logits", "on_probabilities"),
+    [
+        (lambda: keras.metrics.BinaryAccuracy(threshold=0.0), lambda: keras.metrics.BinaryAccuracy()),
+        (lambda: keras.metrics.AUC(from_logits=True), lambda: keras.metrics.AUC()),
+        (lambda: keras.metrics.Precision(thresholds=0.0), lambda: keras.metrics.Precision()),
+        (lambda: keras.metrics.Recall(thresholds=0.0), lambda: keras.metrics.Recall()),
+    ],
+)
+def test_keras_metric_on_logits_args_match_the_probability_metric(on_logits, on_probabilities):
+    """rules/metrics.yaml `on_logits`: the metric on logits with these arguments reports what the
+    default metric reports on sigmoid(logits); without them it reports something else."""
+    logits, y = _logits_and_labels()
+    probabilities = torch.sigmoid(torch.from_numpy(logits)).numpy()
+    right, reference, wrong = on_logits(), on_probabilities(), on_probabilities()
+    right.update_state(y, logits)
+    reference.update_state(y, probabilities)
+    wrong.update_state(y, logits)
+    assert float(right.result()) == pytest.approx(float(reference.result()), abs=2e-3)
+    assert float(wrong.result()) != pytest.approx(float(reference.result()), abs=2e-3)
 
-    advice = recommend(task_id, "keras", classes=5)
-    (fw,) = advice.frameworks
-    inputs = keras.Input((8,))
-    namespace = {"keras": keras, "inputs": inputs, "x": keras.layers.Dense(8)(inputs)}
-    exec(fw.snippet, namespace)
-    model = namespace["model"]
-    y = _targets(task_id, 16, 5).numpy()
-    history = model.fit(np.random.randn(16, 8).astype("float32"), y, epochs=1, verbose=0)
-    assert math.isfinite(history.history["loss"][0])
+
+def test_huber_is_delta_times_smooth_l1_with_beta_delta():
+    x, y = torch.randn(64), torch.randn(64) * 3
+    for delta in (0.5, 2.0):
+        huber = torch.nn.HuberLoss(delta=delta)(x, y)
+        assert huber.item() == pytest.approx(delta * torch.nn.SmoothL1Loss(beta=delta)(x, y).item(), rel=1e-5)
+        assert huber.item() != pytest.approx(torch.nn.SmoothL1Loss(beta=delta)(x, y).item(), rel=1e-3)
+    assert torch.nn.HuberLoss(delta=1.0)(x, y).item() == pytest.approx(torch.nn.SmoothL1Loss(beta=1.0)(x, y).item())
+
+
+def test_soft_margin_loss_is_the_logistic_loss_not_a_hinge():
+    x = torch.randn(64) * 3
+    y = torch.randint(0, 2, (64,)).float() * 2 - 1  # ±1
+    soft_margin = torch.nn.SoftMarginLoss()(x, y)
+    assert soft_margin.item() == pytest.approx(F.binary_cross_entropy_with_logits(x, (y + 1) / 2).item(), rel=1e-5)
+    hinge = torch.clamp(1 - y * x, min=0).mean()
+    assert soft_margin.item() != pytest.approx(hinge.item(), rel=1e-2)
+
+
+def test_keras_categorical_crossentropy_renormalises_predictions_not_targets():
+    p = np.array([[0.2, 0.3, 0.1]], dtype="float32")  # does not sum to 1
+    multi_hot = np.array([[1.0, 1.0, 0.0]], dtype="float32")
+    cce = keras.losses.CategoricalCrossentropy()
+    assert float(cce(multi_hot, p)) == pytest.approx(float(cce(multi_hot, 3 * p)), rel=1e-5)  # predictions rescaled
+    q = p / p.sum()
+    assert float(cce(multi_hot, p)) == pytest.approx(float(-np.log(q[0, 0]) - np.log(q[0, 1])), rel=1e-4)  # targets summed as given
+
+
+def test_keras_focal_loss_with_from_logits_is_not_fused():
+    """It applies a sigmoid, then a clipped crossentropy: a confident mistake costs -log(1e-7), not the logit."""
+    y, logit = np.array([[0.0]], dtype="float32"), np.array([[30.0]], dtype="float32")
+    focal = float(keras.losses.BinaryFocalCrossentropy(from_logits=True, gamma=0.0)(y, logit))
+    fused = float(keras.losses.BinaryCrossentropy(from_logits=True)(y, logit))
+    assert fused == pytest.approx(30.0, rel=1e-3)
+    assert 15 < focal < 17  # -log of the clip (1e-7, rounded to float32), far below the logit
+
+
+def test_brier_gradient_vanishes_where_crossentropy_does_not():
+    """LA504: d/dz MSE(sigmoid(z), y) = 2 (p - y) p (1 - p); BCE-with-logits gives p - y."""
+    z = torch.tensor([-8.0, 0.3, 8.0], requires_grad=True)
+    y = torch.tensor([1.0, 1.0, 0.0])
+    p = torch.sigmoid(z)
+    (brier,) = torch.autograd.grad(((p - y) ** 2).sum(), z)
+    (bce,) = torch.autograd.grad(F.binary_cross_entropy_with_logits(z, y, reduction="sum"), z)
+    expected = (2 * (p - y) * p * (1 - p)).detach()
+    assert torch.allclose(brier, expected, atol=1e-6) and torch.allclose(bce, (p - y).detach(), atol=1e-6)
+    assert abs(brier[0]) < 1e-2 < abs(bce[0])  # a confident mistake: Brier barely moves, crossentropy does

@@ -35,6 +35,12 @@ class AdviceFormat(str, Enum):
     json = "json"
 
 
+class RecommendFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 class Color(str, Enum):
     auto = "auto"
     always = "always"
@@ -90,24 +96,24 @@ def _check_command():
     return check
 
 
-app.command("check")(_check_command())
+app.command("check", short_help="Check configs, code, notebooks, model and label files.")(_check_command())
 
 
 # --------------------------------------------------------------------------- the other commands
 
 
-@app.command()
+@app.command(short_help="Head, loss, label format and metrics for a problem type.")
 def recommend(
-    task: Annotated[Optional[str], typer.Option("--task", "-t", help="Problem type: binary, multiclass, multilabel, regression, … (aliases accepted).")] = None,
+    task: Annotated[Optional[str], typer.Option("--task", "-t", metavar="TASK", help="Problem type: binary, multiclass, multilabel, regression, … (aliases accepted).")] = None,
     framework: Annotated[str, typer.Option("--framework", metavar="NAME", help="Framework to advise for: keras, tf_keras, pytorch, jax (or an alias such as torch), or all.")] = "all",
-    classes: Annotated[Optional[int], typer.Option("--classes", min=2, help="Number of classes (sets the output units).")] = None,
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="Infer the problem type from a label file.")] = None,
-    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", help="Output format.")] = AdviceFormat.text,
-    color: Annotated[Color, typer.Option("--color", help="Colour the text output.")] = Color.auto,
+    classes: Annotated[Optional[int], typer.Option("--classes", metavar="N", min=2, help="Number of classes (sets the output units); classification tasks only.")] = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", metavar="FILE", help="Infer the problem type from a label file.")] = None,
+    output_format: Annotated[RecommendFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text, json or markdown.")] = RecommendFormat.text,
+    color: Annotated[Color, typer.Option("--color", metavar="WHEN", help="Colour the text output: auto, always or never.")] = Color.auto,
 ) -> None:
-    """Recommend the last layer, activation, loss and label format for a problem type."""
+    """Recommend the last layer, activation, loss, label format and metrics for a problem type."""
     from lossadvisor import knowledge
-    from lossadvisor.recommend import UnknownTask
+    from lossadvisor.recommend import UnknownTask, find_task, has_classes
     from lossadvisor.recommend import recommend as advise
 
     from lossadvisor.configfile import framework_option
@@ -128,59 +134,73 @@ def recommend(
         task = task or inferred.task
         classes = classes or inferred.classes
         evidence = inferred.evidence
+    colored = use_color(color.value)
     if task is None:
         if not sys.stdin.isatty():
             raise fail("missing --task (or --labels FILE); valid tasks: " + ", ".join(knowledge.load().tasks))
-        task, classes, framework = _ask(classes, framework, use_color(color.value))
+        task, classes, framework = _ask(classes, framework, colored)
     try:
-        advice = advise(task, framework, classes, evidence=evidence)
+        found = find_task(knowledge.load(), task)
     except UnknownTask as exc:
         raise fail(f"{exc} Valid tasks: {', '.join(exc.valid)}" if str(exc).endswith("?") else f"{exc}; valid tasks: {', '.join(exc.valid)}") from None
-    from lossadvisor.render.advice import render_json, render_text
+    if classes is not None and not has_classes(found):
+        if labels is None:
+            raise fail(f"--classes applies to tasks with one output unit per class; `{found.id}` has none")
+        classes = None  # counted from the labels, but this task's head does not depend on it
+    advice = advise(found.id, framework, classes, evidence=evidence)
+    from lossadvisor.render.advice import render_json, render_markdown, render_text
 
-    if output_format is AdviceFormat.json:
+    if output_format is RecommendFormat.json:
         sys.stdout.write(render_json(advice))
+    elif output_format is RecommendFormat.markdown:
+        sys.stdout.write(render_markdown(advice))
     else:
-        sys.stdout.write(render_text(advice, color=use_color(color.value)))
+        sys.stdout.write(render_text(advice, color=colored))
 
 
 def _ask(classes: Optional[int], framework: str, color: bool) -> tuple[str, Optional[int], str]:
     """The interactive form of `recommend`, for a terminal without --task: the problem type (ids
     or aliases), the number of classes when the head has one unit per class, and the framework
-    unless --framework said it."""
+    unless --framework said it. A wrong answer gets a did-you-mean and the question again."""
     from rich.console import Console
     from rich.prompt import IntPrompt, Prompt
 
     from lossadvisor import knowledge
+    from lossadvisor.recommend import UnknownTask, find_task, has_classes
+    from lossadvisor.suggest import UnknownFramework, find_framework
 
-    console = Console(no_color=not color, highlight=False)
+    console = Console(highlight=False, color_system="auto" if color else None)  # no colour: no escape codes at all
     kb = knowledge.load()
     for task in kb.tasks.values():
-        console.print(f"  {task.id:<20} {task.title}")
-    while (found := kb.find_task(Prompt.ask("Problem type", default="multiclass", console=console))) is None:
-        console.print("Not a problem type: pick one of the ids above (aliases such as multi-class work too).")
-    if classes is None and "num_classes" in str((found.raw.get("head") or {}).get("units", "")):
+        console.print(f"  {task.id:<20} {task.title}", markup=False)
+    while True:
+        try:
+            found = find_task(kb, Prompt.ask("Problem type", default="multiclass", console=console))
+            break
+        except UnknownTask as exc:
+            console.print(f"{exc}: pick one of the ids above (aliases such as multi-class or tags work too).", markup=False)
+    if classes is None and has_classes(found):
         while (classes := IntPrompt.ask("Number of classes", default=10, console=console)) < 2:
             console.print("At least 2 classes.")
     if framework == "all":
         families = kb.vocabulary.families()
         while True:
             answer = Prompt.ask(f"Framework ({', '.join(families)} or all)", default="all", console=console)
-            chosen = kb.vocabulary.framework(answer)
-            if chosen is not None or answer.strip().lower() == "all":
-                framework = chosen.id if chosen else "all"
+            try:
+                framework = find_framework(kb.vocabulary, answer, also=("all",)).id if answer.strip().lower() != "all" else "all"
                 break
-            console.print("Not a framework: pick one of " + ", ".join(families) + " (aliases such as torch work too).")
+            except UnknownFramework as exc:
+                console.print(f"{exc} (aliases such as torch work too).", markup=False)
     return found.id, classes, framework
 
 
-@app.command()
+@app.command(short_help="Profile a label file and the losses that fit it.")
 def labels(
-    file: Annotated[Path, typer.Argument(help="A label file: .npy, .npz, .csv, .tsv or .txt.")],
-    column: Annotated[Optional[str], typer.Option("--column", help="CSV column, by name or 0-based index.")] = None,
-    key: Annotated[Optional[str], typer.Option("--key", help="Array name inside an .npz file.")] = None,
-    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", help="Output format.")] = AdviceFormat.text,
-    color: Annotated[Color, typer.Option("--color", help="Colour the text output.")] = Color.auto,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A label file: .npy, .npz, .csv, .tsv or .txt.", show_default=False)],
+    column: Annotated[Optional[str], typer.Option("--column", metavar="COLUMN", help="CSV column, by name or 0-based index.")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", metavar="NAME", help="Array name inside an .npz file.")] = None,
+    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")] = AdviceFormat.text,
+    color: Annotated[Color, typer.Option("--color", metavar="WHEN", help="Colour the text output: auto, always or never.")] = Color.auto,
 ) -> None:
     """Profile sample labels: format, classes, range, balance, and the losses that fit them."""
     from lossadvisor.command import run_labels as run
@@ -188,9 +208,9 @@ def labels(
     raise typer.Exit(run(file, column=column, key=key, fmt=output_format.value, color=use_color(color.value)))
 
 
-@app.command("rules")
+@app.command("rules", short_help="List every rule: code, name, severity, summary.")
 def rules_(
-    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", help="Output format.")] = AdviceFormat.text,
+    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")] = AdviceFormat.text,
 ) -> None:
     """List every rule: code, name, default severity, whether lossadvisor can fix it, summary."""
     from lossadvisor.render.rules import render_rule_list
@@ -198,10 +218,10 @@ def rules_(
     sys.stdout.write(render_rule_list(output_format.value))
 
 
-@app.command()
+@app.command(short_help="Print one rule's documentation.")
 def rule(
-    code: Annotated[str, typer.Argument(help="A rule code (LA101) or name (probabilities-into-logits-loss).")],
-    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", help="Output format.")] = AdviceFormat.text,
+    code: Annotated[str, typer.Argument(metavar="CODE", help="A rule code (LA101) or name (probabilities-into-logits-loss).", show_default=False)],
+    output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")] = AdviceFormat.text,
 ) -> None:
     """Print a rule's documentation: what it finds, why it matters, an example, what to use instead."""
     from lossadvisor.render.rules import find_rule, render_rule_doc

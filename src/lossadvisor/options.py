@@ -33,7 +33,7 @@ class Option(NamedTuple):
 PATHS_HELP = "Files and directories to check ('-' reads standard input). Default: the current directory."
 CHECK_HELP = "Check training configs, model code, notebooks, Keras files and label files."
 CHECK_OPTIONS = (
-    Option(("--format", "-f"), "output_format", "Output format.", choices=FORMATS, default="text", env="LOSSADVISOR_FORMAT"),
+    Option(("--format", "-f"), "output_format", "Output format: text, json, sarif or github.", choices=FORMATS, default="text", env="LOSSADVISOR_FORMAT", metavar="FORMAT"),
     Option(("--output-file", "-o"), "output_file", "Write the report to this file instead of standard output.", metavar="FILE"),
     Option(("--config",), "config", "Use this configuration file (pyproject.toml, lossadvisor.toml) for every path instead of searching for one.", metavar="FILE"),
     Option(("--isolated",), "isolated", "Ignore all configuration files.", kind="flag"),
@@ -44,13 +44,13 @@ CHECK_OPTIONS = (
     Option(("--framework",), "framework", "Framework to assume where a file does not say: keras, tf_keras, pytorch, jax (or an alias such as torch, tf.keras), or all.", metavar="NAME"),
     Option(("--labels",), "labels", "A label file (.npy/.npz/.csv) to pair with every checked setup.", metavar="FILE"),
     Option(("--loss",), "loss", "The loss, for models saved without one (e.g. Keras JSON).", metavar="NAME"),
-    Option(("--fail-on",), "fail_on", "Lowest severity that makes the exit status 1. Default: warning (or the configuration's fail-on).", choices=FAIL_ON),
+    Option(("--fail-on",), "fail_on", "Lowest severity that makes the exit status 1: error, warning or info. Default: warning (or the configuration's fail-on).", choices=FAIL_ON, metavar="SEVERITY"),
     Option(("--exit-zero",), "exit_zero", "Exit 0 even when there are findings (2 still means bad input).", kind="flag"),
     Option(("--stdin-filename",), "stdin_filename", "Name (and so file type and configuration) of the file read from '-'.", metavar="NAME"),
     Option(("--show-source",), "show_source", "Show the offending line under each finding, with a caret.", kind="flag"),
     Option(("--statistics",), "statistics", "Print how many findings each rule produced instead of the findings.", kind="flag"),
     Option(("--quiet", "-q"), "quiet", "Print findings only, no summary line.", kind="flag"),
-    Option(("--color",), "color", "Colour the text output (auto: only on a terminal; NO_COLOR and FORCE_COLOR are honoured).", choices=COLORS, default="auto"),
+    Option(("--color",), "color", "Colour the text output: auto, always or never (auto: only on a terminal; NO_COLOR and FORCE_COLOR are honoured).", choices=COLORS, default="auto", metavar="WHEN"),
 )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ recommended head and loss, so a recommendation and its snippet cannot disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,10 +31,12 @@ class UnknownTask(ValueError):
 class FrameworkAdvice:
     framework: str
     title: str
-    head: str  # "Dense(10) (no activation: logits)"
+    head: str  # "Dense(10), no activation (logits)"
     loss: str  # "SparseCategoricalCrossentropy(from_logits=True)"
     snippet: str
     metrics: list[str] = field(default_factory=list)
+    activation: str | None = None  # the head's last activation in this framework's spelling; None: linear
+    runnable: bool = True  # False: a fragment that needs more of the user's code (it says what)
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,10 @@ class Advice:
     description: str
     units: int | str | None
     activation: str | None
+    output: str | None  # what the head outputs: logits, values, embeddings, log_rate, noise
     label_format: str | None
     label_example: str | None
+    label_shape: str | None  # "float32 (N,)", "int64 (N, H, W) class-id masks"
     inference: str | None
     why: str | None
     special: str | None
@@ -66,6 +71,11 @@ def find_task(kb: Knowledge, name: str) -> Task:
     return task
 
 
+def has_classes(task: Task) -> bool:
+    """Whether the head has one unit per class, so that --classes means something."""
+    return "num_classes" in str((task.raw.get("head") or {}).get("units", ""))
+
+
 def recommend(task: str, framework: str = "all", classes: int | None = None, evidence: str | None = None) -> Advice:
     """Advice for a problem type id or alias (`lossadvisor.recommend("multi-class", "pytorch", 10)`)."""
     kb = knowledge.load()
@@ -75,18 +85,21 @@ def recommend(task: str, framework: str = "all", classes: int | None = None, evi
     units = _units(head.get("units"), classes)
     frameworks = kb.vocabulary.families() if framework == "all" else (_family(kb, framework),)
     label_format = kb.label_formats.get(raw.get("labels") or "")
+    example = raw.get("example") or {}
     return Advice(
         task=t.id,
         title=t.title,
         description=raw.get("description", ""),
         units=units,
         activation=head.get("activation"),
+        output=example.get("output"),
         label_format=label_format.title if label_format else raw.get("labels"),
-        label_example=label_format.example if label_format else None,
+        label_example=label_format.example if label_format and _natural_shape(example) else None,
+        label_shape=_label_shape(example),
         inference=raw.get("inference"),
         why=_text(raw.get("why")),
         special=_text(raw.get("special")),
-        alternatives=[{"when": str(a.get("when", "")), "use": str(a.get("use", ""))} for a in raw.get("alternatives") or []],
+        alternatives=[{"when": str(a.get("when", "")), "use": _text(a.get("use")) or ""} for a in raw.get("alternatives") or []],
         frameworks=[_framework_advice(kb, t, fw, units) for fw in frameworks if _has_advice(t, fw)],
         evidence=evidence,
     )
@@ -112,6 +125,18 @@ def _units(units: Any, classes: int | None) -> int | str | None:
 
 def _text(value: Any) -> str | None:
     return " ".join(str(value).split()) if value else None
+
+
+def _natural_shape(example: dict[str, Any]) -> bool:
+    """Label format examples are one value or one row per sample: shown where y is (N,) or (N, C)."""
+    return (example.get("y") or {}).get("shape") in (None, "(N,)", "(N, C)")
+
+
+def _label_shape(example: dict[str, Any]) -> str | None:
+    y = example.get("y") or {}
+    if not y:
+        return None
+    return " ".join(filter(None, (y.get("dtype"), y.get("shape"), y.get("text"))))
 
 
 def _has_advice(task: Task, framework: str) -> bool:
@@ -142,57 +167,166 @@ def _py(value: Any) -> str:
 
 def _framework_advice(kb: Knowledge, task: Task, framework: str, units: int | str | None) -> FrameworkAdvice:
     head = _head_for(task, framework)
-    n = units
-    if isinstance(head.get("units"), int):
-        n = head["units"]
     activation = head.get("activation")
     choice = (task.raw.get("loss") or {}).get(framework) or {}
-    metrics = [str(m) for m in (task.raw.get("metrics") or {}).get(framework) or []]
-    if "name" not in choice:
-        custom = choice.get("custom") or "no built-in loss; see the alternatives"
-        head_text = _head_text(kb, framework, n, activation)
-        return FrameworkAdvice(framework, kb.vocabulary.frameworks[framework].title, head_text, "custom loss", str(custom).rstrip(), metrics)
-    loss = _call(choice["name"], choice.get("args") or {})
-    snippet = SNIPPETS[framework](kb, n if n is not None else 1, activation, choice["name"], choice.get("args") or {})
-    return FrameworkAdvice(framework, kb.vocabulary.frameworks[framework].title, _head_text(kb, framework, n, activation), loss, snippet, metrics)
+    output = _output_name(kb, task, activation)
+    metrics = _metrics(kb, task, framework, output, units)
+    loss = _call(choice["name"], choice.get("args") or {}) if "name" in choice else str(choice.get("custom") or "custom loss")
+    if choice.get("against"):
+        loss += f" against {choice['against']}"
+    snippet, runnable = _snippet(kb, task, framework, units, activation, choice, metrics)
+    return FrameworkAdvice(
+        framework, kb.vocabulary.frameworks[framework].title, _head_text(kb, task, framework, units, activation),
+        loss, snippet, metrics, _activation_spelling(kb, activation, framework), runnable,
+    )  # fmt: skip
 
 
-def _head_text(kb: Knowledge, framework: str, units: Any, activation: str | None) -> str:
+def _output_name(kb: Knowledge, task: Task, activation: str | None) -> str:
+    """What a snippet calls the head's output: the task's name for a linear head, else the activation's."""
+    if activation and activation != "linear":
+        return kb.snippets["outputs"].get(activation, "outputs")
+    return (task.raw.get("example") or {}).get("output") or "outputs"
+
+
+def _head_text(kb: Knowledge, task: Task, framework: str, units: Any, activation: str | None) -> str:
     if units is None:
         return "task-specific (see the description)"
     act = _activation_spelling(kb, activation, framework)
     layer = kb.vocabulary.frameworks[framework].head_layer
-    return f"{layer}({units}) + {act}" if act else f"{layer}({units}), no activation (logits)"
+    if (task.raw.get("example") or {}).get("x") == "feature_map":
+        layer = "1x1 convolution"
+    output = (task.raw.get("example") or {}).get("output") or "logits"
+    return f"{layer}({units}) + {act}" if act else f"{layer}({units}), no activation ({output.replace('_', '-')})"
 
 
-def _keras_snippet(kb: Knowledge, units: Any, activation: str | None, loss: str, args: dict[str, Any]) -> str:
-    act = _activation_spelling(kb, activation, "keras")
-    layer = f'keras.layers.Dense({units}, activation="{act}")' if act else f"keras.layers.Dense({units})"
-    loss_code = f"keras.losses.{_call(loss, args)}" if loss[:1].isupper() or args else f'"{loss}"'
-    return f"outputs = {layer}(x)\nmodel = keras.Model(inputs, outputs)\nmodel.compile(optimizer=\"adam\", loss={loss_code})"
+# --------------------------------------------------------------------------- metrics
 
 
-def _pytorch_snippet(kb: Knowledge, units: Any, activation: str | None, loss: str, args: dict[str, Any]) -> str:
-    act = _activation_spelling(kb, activation, "pytorch")
-    # Softmax-like modules need their class axis, or PyTorch warns about an implicit dim.
-    act_args = "dim=-1" if act in ("Softmax", "LogSoftmax") else ""
-    layers = f"nn.Linear(in_features, {units})" + (f", nn.{act}({act_args})" if act else "")
-    head = f"head = nn.Sequential({layers})" if act else f"head = {layers}"
-    if loss[:1].isupper():
-        return f"{head}\ncriterion = nn.{_call(loss, args)}\nloss = criterion(head(x), y)"
-    extra = "".join(f", {k}={_py(v)}" for k, v in args.items())
-    return f"{head}\nloss = F.{loss}(head(x), y{extra})"
+def _metrics(kb: Knowledge, task: Task, framework: str, output: str, units: Any) -> list[str]:
+    """The task's metrics, right for this head: a metric that reads probabilities gets its
+    `on_logits` arguments on a logits head (BinaryAccuracy(threshold=0.0)), and one that cannot be
+    right there is left out. Metrics that rules/metrics.yaml does not know are advice in words."""
+    known = kb.metrics.get(framework) or {}
+    out = []
+    for entry in (task.raw.get("metrics") or {}).get(framework) or []:
+        entry = str(entry).replace("$units", str(units if isinstance(units, int) else "num_classes"))
+        m = re.fullmatch(r"(\w+)(?:\((.*)\))?", entry)
+        spec = known.get(m.group(1)) if m else None
+        if spec is None:
+            out.append(entry)
+            continue
+        args = m.group(2) or ""
+        if output == "logits" and spec.get("reads") in ("probabilities", "values"):
+            fix = spec.get("on_logits")
+            if not fix:
+                continue
+            args = ", ".join(filter(None, (args, *(f"{k}={_py(v)}" for k, v in fix.items()))))
+        out.append(f"{m.group(1)}({args})")
+    return out
 
 
-def _jax_snippet(kb: Knowledge, units: Any, activation: str | None, loss: str, args: dict[str, Any]) -> str:
-    act = _activation_spelling(kb, activation, "jax")
-    out = f"jax.nn.{act}(nn.Dense({units})(x))" if act else f"nn.Dense({units})(x)"
-    extra = "".join(f", {k}={_py(v)}" for k, v in args.items())
-    pred = "predictions" if act else "logits"
-    return f"{pred} = {out}  # flax.linen as nn\nloss = optax.losses.{loss}({pred}, labels{extra}).mean()"
+# --------------------------------------------------------------------------- snippets
 
 
-SNIPPETS = {"keras": _keras_snippet, "pytorch": _pytorch_snippet, "jax": _jax_snippet}
+def _snippet(kb: Knowledge, task: Task, framework: str, units: Any, activation: str | None, choice: dict[str, Any], metrics: list[str]) -> tuple[str, bool]:
+    """A whole small program (rules/snippets.yaml), or the task's fragment where it needs the
+    user's own model (detection, VAE). Returns the code and whether it runs as printed."""
+    spec = kb.snippets["frameworks"][framework]
+    example = task.raw.get("example") or {}
+    own = example.get(framework) or {}
+    args = dict(choice.get("args") or {})
+    name = choice.get("name")
+    slots = {
+        "loss": own.get("loss") or (_long_call(_fill(spec["loss"], {"call": _call(name, args), "name": name})) if name else ""),
+        "arguments": "".join(f", {k}={_py(v)}" for k, v in args.items()),
+    }
+    if "fragment" in own or not example.get("x"):
+        code = own.get("fragment") or f"loss = {slots['loss']}  # see the description for what it takes"
+        return _fill(code, slots).rstrip() + "\n", False
+    kind = example["x"]
+    unit_code = str(example.get("units") or units)
+    act = _activation_spelling(kb, activation, framework)
+    layer = _fill(spec["head"][kind], {"units": unit_code, "activation": ""})
+    if act:
+        if framework == "keras":
+            layer = _fill(spec["head"][kind], {"units": unit_code, "activation": _fill(spec["activation"], {"name": act})})
+        else:
+            layer = _fill(spec["activation"], {"layer": layer, "name": act, "axis": (spec.get("axis") or {}).get(kind, "")})
+    y = example.get("y") or {}
+    output = _output_name(kb, task, activation)
+    squeeze = spec.get("squeeze") and str(unit_code) == "1" and y.get("shape") == "(N,)"
+    setup = []
+    if isinstance(units, str) and "num_classes" in units:
+        setup.append("num_classes = 10  # your number of classes")
+    if own.get("setup"):
+        defines = own["setup"].lstrip().startswith("def ")
+        setup.append(own["setup"].rstrip() + ("\n\n" if defines else ""))
+    slots.update(
+        data=f"# x: {_input_text(kb, spec, kind)}\n# y: {_label_text(kb, task, y)}",
+        setup="\n".join(setup),
+        units=unit_code,
+        head=layer,
+        output=output,
+        prediction=f"{output}.squeeze(-1)" if squeeze else output,
+        criterion=f"criterion = {slots['loss']}" if name and framework == "pytorch" else "",
+    )
+    slots["metrics"], slots["metrics_advice"] = _metrics_code(framework, metrics)
+    slots["step"] = _fill(own.get("step") or spec["step"], slots)
+    return _fill(spec["template"], slots).rstrip() + "\n", True
+
+
+def _long_call(code: str, width: int = 72) -> str:
+    """`Name(a=1, b=2)` over several lines where one would run past the width."""
+    if len(code) <= width or not code.endswith(")"):
+        return code
+    name, _, args = code[:-1].partition("(")
+    return f"{name}(\n    {args}\n)"
+
+
+def _input_text(kb: Knowledge, spec: dict[str, Any], kind: str) -> str:
+    inputs = kb.snippets["inputs"][kind]
+    return (inputs.get(spec["channels"]) or inputs)["text"] if "text" not in inputs else inputs["text"]
+
+
+def _label_text(kb: Knowledge, task: Task, y: dict[str, Any]) -> str:
+    fmt = kb.label_formats.get(task.raw.get("labels") or "")
+    what = y.get("text") or (fmt.title[0].lower() + fmt.title[1:] if fmt else "targets")
+    return " ".join(filter(None, (y.get("dtype"), y.get("shape"), what)))
+
+
+def _metrics_code(framework: str, metrics: list[str]) -> tuple[str, str]:
+    """Metrics that run (Keras compile(metrics=[...])), and the rest as a comment to act on."""
+    objects = [f"keras.metrics.{m}" for m in metrics if framework == "keras" and _is_call(m)]
+    words = [m for m in metrics if not (framework == "keras" and _is_call(m))]
+    listed = "metrics=[" + "".join(f"\n    {o}," for o in objects) + ("\n]," if objects else "],")
+    return listed, _comment("metrics: " + "; ".join(words)) if words else ""
+
+
+def _comment(text: str, width: int = 99) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, initial_indent="# ", subsequent_indent="#   ", break_long_words=False))
+
+
+def _is_call(metric: str) -> bool:
+    return bool(re.fullmatch(r"\w+\(.*\)", metric))
+
+
+def _fill(template: str, slots: dict[str, str]) -> str:
+    """Fill `$slot`s. A slot alone on its line takes that line's indentation for every line of its
+    value, and an empty one removes the line (no setup, no criterion)."""
+    from string import Template
+
+    out = []
+    for line in template.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("$") and stripped[1:].isidentifier() and stripped[1:] in slots:
+            value = slots[stripped[1:]]
+            indent = line[: len(line) - len(line.lstrip())]
+            out.extend(indent + v if v.strip() else "" for v in value.rstrip().splitlines())
+            continue
+        out.append(Template(line).safe_substitute(slots))
+    return "\n".join(out) + ("\n" if template.endswith("\n") else "")
 
 
 # --------------------------------------------------------------------------- recommend --labels: labels → problem type and losses
@@ -234,8 +368,9 @@ def losses_for(reading: Reading, fit: Fit) -> list[LossChoice]:
     out = []
     for fw in advice.frameworks:
         choice = (task.raw.get("loss") or {}).get(fw.framework) or {}
-        if "name" not in choice:
-            out.append(LossChoice(fw.framework, fw.title, fw.loss, f"no built-in loss: see `lossadvisor recommend --task {fit.task}`"))
+        if "name" not in choice or choice.get("against"):  # written out, or on targets made from the labels
+            note = "see `lossadvisor recommend --task {}`".format(fit.task)
+            out.append(LossChoice(fw.framework, fw.title, fw.loss, note if choice.get("against") else f"no built-in loss: {note}"))
             continue
         name, args, note = choice["name"], dict(choice.get("args") or {}), None
         if not _accepts(kb, name, fw.framework, args, reading.format):

@@ -83,7 +83,7 @@ def recommend(task: str, framework: str = "all", classes: int | None = None, evi
     raw = t.raw
     head = raw.get("head") or {}
     units = _units(head.get("units"), classes)
-    frameworks = kb.vocabulary.families() if framework == "all" else (_family(kb, framework),)
+    frameworks = _advised(kb, t, framework)
     label_format = kb.label_formats.get(raw.get("labels") or "")
     example = raw.get("example") or {}
     return Advice(
@@ -105,12 +105,23 @@ def recommend(task: str, framework: str = "all", classes: int | None = None, evi
     )
 
 
-def _family(kb: Knowledge, framework: str) -> str:
-    """Advice is given per family (Keras 3 and tf.keras share one): any spelling of a framework.
-    Raises suggest.UnknownFramework for a name no framework answers to."""
+def _advised(kb: Knowledge, task: Task, framework: str) -> list[str]:
+    """Whom to advise: per family (Keras 3 and tf.keras share one), plus a member of a family whose
+    advice differs for this task (tf.keras' CTC), given after its family for `all` and on its own
+    when asked for by name. Raises suggest.UnknownFramework for a name no framework answers to."""
+    own = set(task.raw.get("loss") or {}) - set(kb.vocabulary.families())
+    if framework == "all":
+        return [fw for family in kb.vocabulary.families() for fw in (family, *sorted(o for o in own if kb.vocabulary.frameworks[o].family == family))]
     from lossadvisor.suggest import find_framework
 
-    return find_framework(kb.vocabulary, framework, also=("all",)).family
+    found = find_framework(kb.vocabulary, framework, also=("all",))
+    return [found.id if found.id in own else found.family]
+
+
+def _per_framework(table: dict[str, Any] | None, kb: Knowledge, framework: str) -> Any:
+    """A tasks.yaml entry for this framework, or its family's."""
+    table = table or {}
+    return table.get(framework) or table.get(kb.vocabulary.frameworks[framework].family)
 
 
 def _units(units: Any, classes: int | None) -> int | str | None:
@@ -161,6 +172,14 @@ def _call(name: str, args: dict[str, Any]) -> str:
     return f"{name}({', '.join(f'{k}={_py(v)}' for k, v in args.items())})"
 
 
+def _loss_text(name: str, args: dict[str, Any]) -> str:
+    """A class as it is built (`BCEWithLogitsLoss()`); a function by its name, with the arguments
+    the advice sets after its inputs (`huber_loss(…, delta=1.0)`)."""
+    if name[:1].isupper():
+        return _call(name, args)
+    return f"{name}(…, {', '.join(f'{k}={_py(v)}' for k, v in args.items())})" if args else name
+
+
 def _py(value: Any) -> str:
     return repr(value)
 
@@ -171,7 +190,7 @@ def _framework_advice(kb: Knowledge, task: Task, framework: str, units: int | st
     choice = (task.raw.get("loss") or {}).get(framework) or {}
     output = _output_name(kb, task, activation)
     metrics = _metrics(kb, task, framework, output, units)
-    loss = _call(choice["name"], choice.get("args") or {}) if "name" in choice else str(choice.get("custom") or "custom loss")
+    loss = _loss_text(choice["name"], choice.get("args") or {}) if "name" in choice else str(choice.get("custom") or "custom loss")
     if choice.get("against"):
         loss += f" against {choice['against']}"
     snippet, runnable = _snippet(kb, task, framework, units, activation, choice, metrics)
@@ -206,9 +225,10 @@ def _metrics(kb: Knowledge, task: Task, framework: str, output: str, units: Any)
     """The task's metrics, right for this head: a metric that reads probabilities gets its
     `on_logits` arguments on a logits head (BinaryAccuracy(threshold=0.0)), and one that cannot be
     right there is left out. Metrics that rules/metrics.yaml does not know are advice in words."""
-    known = kb.metrics.get(framework) or {}
+    family = kb.vocabulary.frameworks[framework].family
+    known = kb.metrics.get(family) or {}
     out = []
-    for entry in (task.raw.get("metrics") or {}).get(framework) or []:
+    for entry in _per_framework(task.raw.get("metrics"), kb, framework) or []:
         entry = str(entry).replace("$units", str(units if isinstance(units, int) else "num_classes"))
         m = re.fullmatch(r"(\w+)(?:\((.*)\))?", entry)
         spec = known.get(m.group(1)) if m else None
@@ -231,16 +251,16 @@ def _metrics(kb: Knowledge, task: Task, framework: str, output: str, units: Any)
 def _snippet(kb: Knowledge, task: Task, framework: str, units: Any, activation: str | None, choice: dict[str, Any], metrics: list[str]) -> tuple[str, bool]:
     """A whole small program (rules/snippets.yaml), or the task's fragment where it needs the
     user's own model (detection, VAE). Returns the code and whether it runs as printed."""
-    spec = kb.snippets["frameworks"][framework]
+    spec = kb.snippets["frameworks"].get(framework) or {}
     example = task.raw.get("example") or {}
-    own = example.get(framework) or {}
+    own = example.get(framework) or ({} if framework in (task.raw.get("loss") or {}) else example.get(kb.vocabulary.frameworks[framework].family)) or {}
     args = dict(choice.get("args") or {})
     name = choice.get("name")
     slots = {
-        "loss": own.get("loss") or (_long_call(_fill(spec["loss"], {"call": _call(name, args), "name": name})) if name else ""),
+        "loss": own.get("loss") or (_long_call(_fill(spec.get("loss", "$call"), {"call": _call(name, args), "name": name})) if name else ""),
         "arguments": "".join(f", {k}={_py(v)}" for k, v in args.items()),
     }
-    if "fragment" in own or not example.get("x"):
+    if "fragment" in own or not example.get("x") or not spec:
         code = own.get("fragment") or f"loss = {slots['loss']}  # see the description for what it takes"
         return _fill(code, slots).rstrip() + "\n", False
     kind = example["x"]
@@ -377,12 +397,12 @@ def losses_for(reading: Reading, fit: Fit) -> list[LossChoice]:
             found = _loss_taking(kb, task, fw.framework, reading.format)
             wanted = kb.label_formats.get(task.raw.get("labels") or "")
             if found:
-                note = f"instead of {_call(name, args)}, which needs {wanted.title.lower() if wanted else 'other labels'}"
+                note = f"instead of {_loss_text(name, args)}, which needs {wanted.title.lower() if wanted else 'other labels'}"
                 name, args = found
             else:
                 note = f"convert the labels to {wanted.title.lower() if wanted else 'the format it takes'} first"
         args, ignore_note = _ignore_args(kb, name, fw.framework, args, reading.ignore)
-        out.append(LossChoice(fw.framework, fw.title, _call(name, args), note or ignore_note))
+        out.append(LossChoice(fw.framework, fw.title, _loss_text(name, args), note or ignore_note))
     return out
 
 

@@ -1,5 +1,6 @@
-"""docs/labels.md shows real output: every `$ lossadvisor …` example is run, and its output must
-be what the page shows (a `…` line stands for lines left out; the rest must appear in order)."""
+"""docs/labels.md and the README show real output: every `$ lossadvisor …` example is run, and its
+output must be what the page shows (a `…` line stands for lines left out; the rest must appear in
+order)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import shlex
 import pytest
 from conftest import ROOT, run_cli
 
-PAGE = ROOT / "docs" / "labels.md"
+PAGES = (ROOT / "docs" / "labels.md", ROOT / "README.md")
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
 
 
 def _examples() -> list[tuple[str, list[str]]]:
     examples = []
-    for block in BLOCK.findall(PAGE.read_text(encoding="utf-8")):
+    for block in (b for page in PAGES for b in BLOCK.findall(page.read_text(encoding="utf-8"))):
         command, shown = None, []
         for line in block.splitlines():
             if line.startswith("$ "):

@@ -319,3 +319,41 @@ def test_brier_gradient_vanishes_where_crossentropy_does_not():
     expected = (2 * (p - y) * p * (1 - p)).detach()
     assert torch.allclose(brier, expected, atol=1e-6) and torch.allclose(bce, (p - y).detach(), atol=1e-6)
     assert abs(brier[0]) < 1e-2 < abs(bce[0])  # a confident mistake: Brier barely moves, crossentropy does
+
+
+def test_keras_accuracy_on_one_unit_is_binary_accuracy_at_one_half():
+    """LA601 / rules/metrics.yaml `one_unit`: 'accuracy' on a Dense(1) output thresholds it at 0.5,
+    which on logits is not the model's accuracy."""
+    logits, y = _logits_and_labels()
+    inputs = keras.Input((1,))
+    model = keras.Model(inputs, keras.layers.Identity()(inputs))  # outputs its input: our logits
+    model.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
+    reported = model.evaluate(logits, y, verbose=0, return_dict=True)["accuracy"]
+    assert reported == pytest.approx(float(np.mean((logits > 0.5) == y)), abs=1e-6)
+    assert reported != pytest.approx(float(np.mean((logits > 0.0) == y)), abs=1e-3)
+
+
+def test_keras_accuracy_on_regression_targets_reads_near_zero():
+    """LA602: 'accuracy' against real-valued targets counts exact matches, whatever the fit."""
+    x = np.linspace(-1, 1, 200, dtype="float32").reshape(-1, 1)
+    y = 3 * x[:, 0] + 0.5
+    inputs = keras.Input((1,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(loss="mse", metrics=["accuracy"])
+    model.layers[-1].set_weights([np.array([[3.0]], dtype="float32"), np.array([0.5], dtype="float32")])  # a perfect fit
+    result = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert result["loss"] < 1e-8 and result["accuracy"] < 0.05
+
+
+def test_every_keras_metric_in_the_table_exists_with_its_logits_arguments():
+    import inspect
+
+    for name, spec in KB.metrics["keras"].items():
+        if spec.get("one_unit"):
+            assert spec["one_unit"] in KB.metrics["keras"]
+            continue
+        cls = getattr(keras.metrics, name)
+        params = inspect.signature(cls.__init__).parameters
+        assert set(spec.get("on_logits") or {}) <= set(params), name
+        for string in spec.get("strings") or ():
+            assert keras.metrics.get(string) is not None, string

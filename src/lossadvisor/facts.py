@@ -92,6 +92,14 @@ def merge_labels(profiled: LabelFacts, declared: LabelFacts) -> LabelFacts:
     )
 
 
+class MetricUse(NamedTuple):
+    """A metric given to training: compile(metrics=["accuracy", keras.metrics.AUC()]), `metrics:`."""
+
+    written: Fact[str]  # as written: 'accuracy', 'AUC'
+    id: str | None = None  # its key in rules/metrics.yaml; None = not a metric we know
+    args: dict[str, Fact[Any]] = {}  # keyword arguments as written (never mutated)
+
+
 class TrainingSetup(NamedTuple):
     path: str
     framework: str | None = None
@@ -104,3 +112,4 @@ class TrainingSetup(NamedTuple):
     # Why this loss never reaches training in the file, when the file shows it (a model compiled
     # again before it is trained, or only used for prediction): its findings are at most info.
     unused: str | None = None
+    metrics: tuple[MetricUse, ...] = ()  # what training reports on this output

@@ -152,6 +152,9 @@ class Knowledge:
         self.tasks = {k: Task(k, v.get("title", k), tuple(v.get("aliases") or ()), v) for k, v in raw["tasks"].items()}
         self.metrics: dict[str, dict[str, Any]] = raw["metrics"]  # framework -> metric name -> what it reads
         self.snippets: dict[str, Any] = raw["snippets"]  # how `recommend` writes a snippet, read by recommend.py
+        self._metric_index = {
+            (family, name): key for family, table in self.metrics.items() for key, spec in table.items() for name in (key, *(spec.get("strings") or ()))
+        }  # fmt: skip
         self.rules = {r["code"]: _rule(r) for r in raw["checks"]}
         self._loss_index: dict[tuple[str, str], LossMatch] = {}
         for loss in self.losses.values():
@@ -235,6 +238,17 @@ class Knowledge:
 
     def activation_names(self) -> list[str]:
         return sorted({n for (_, n) in self._activation_index})
+
+    # -- metrics
+    def find_metric(self, name: str, framework: str | None) -> str | None:
+        """The rules/metrics.yaml key a metric spelling names (`acc` -> accuracy), or None."""
+        fw = self.vocabulary.frameworks.get(framework or "")
+        family = fw.family if fw else "keras"
+        return self._metric_index.get((family, name)) or self._metric_index.get((family, name.lower()))
+
+    def metric(self, key: str, framework: str | None) -> dict[str, Any]:
+        fw = self.vocabulary.frameworks.get(framework or "")
+        return (self.metrics.get(fw.family if fw else "keras") or {}).get(key) or {}
 
     # -- tasks and label formats
     def find_task(self, name: str) -> Task | None:

@@ -84,6 +84,7 @@ class Framework(NamedTuple):
     loss_modules: tuple[LossModule, ...]
     activation_modules: tuple[tuple[str, ...], ...]
     layer_modules: tuple[tuple[str, ...], ...]
+    metric_modules: tuple[tuple[str, ...], ...]
     model_classes: ModelClasses | None
     model_zoos: tuple[ModelZoo, ...]
     loaders: frozenset[str]
@@ -243,6 +244,10 @@ class Vocabulary:
         namespace = api.path[:-1]
         return any(namespace == m for fw in self.frameworks.values() for m in fw.activation_modules)
 
+    def in_metric_module(self, api: Api) -> bool:
+        fw = self.frameworks.get(api.framework or "")
+        return fw is not None and api.path[:-1] in fw.metric_modules
+
     def model_classes(self, api: Api) -> tuple[str, ModelClasses] | None:
         """(framework, what its models run) when `api` names a model base class (nn.Module, keras.Model)."""
         fw = self.frameworks.get(api.framework or "")
@@ -305,6 +310,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         loss_modules=tuple(_loss_module(m) for m in own_losses),
         activation_modules=tuple(_dotted(m) for m in own_activations),
         layer_modules=tuple(_dotted(m) for m in inherited("layer_modules", ()) or ()),
+        metric_modules=tuple(_dotted(m) for m in inherited("metric_modules", ()) or ()),
         model_classes=ModelClasses(frozenset(classes["bases"]), classes["runs"], classes.get("training")) if classes else None,
         model_zoos=tuple(_zoo(z) for z in inherited("model_zoos", ()) or ()),
         loaders=frozenset(inherited("loaders", ()) or ()),

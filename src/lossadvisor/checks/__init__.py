@@ -15,7 +15,7 @@ from lossadvisor.facts import Position
 CheckFunction = Callable[["Context"], Iterator["Hit"]]  # noqa: F821 - Context lives in context.py
 
 REGISTRY: dict[str, CheckFunction] = {}
-FAMILIES = ("names", "prediction", "units", "labels", "task", "advice")
+FAMILIES = ("names", "prediction", "units", "labels", "task", "advice", "metrics")
 
 
 class Hit(NamedTuple):

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from lossadvisor import knowledge
-from lossadvisor.facts import Fact, Head, LabelFacts, LossUse, TrainingSetup, merge_labels
+from lossadvisor.facts import Fact, Head, LabelFacts, LossUse, MetricUse, TrainingSetup, merge_labels
 from lossadvisor.inputs import brief
 from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.document import Document
@@ -114,6 +114,25 @@ def read_loss(doc: Document, kb: knowledge.Knowledge, framework: str | None) -> 
     return LossUse(written, match.loss.id, match.framework, args)
 
 
+def read_metrics(doc: Document, kb: knowledge.Knowledge, framework: str | None) -> tuple[MetricUse, ...]:
+    """`metrics: [accuracy, {name: AUC, args: {from_logits: true}}]`: what training reports."""
+    metrics = doc.get("metrics")
+    if metrics is None:
+        return ()
+    if not isinstance(metrics, list):
+        raise _fail(doc, ("metrics",), "must be a list of metric names or {name, args} mappings")
+    out = []
+    for i, entry in enumerate(metrics):
+        if isinstance(entry, str):
+            out.append(MetricUse(Fact(entry, doc.at("metrics", i)), kb.find_metric(entry, framework)))
+        elif isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("args") or {}, dict):
+            args = {k: Fact(v, doc.at("metrics", i, "args", k)) for k, v in (entry.get("args") or {}).items()}
+            out.append(MetricUse(Fact(entry["name"], doc.at("metrics", i, "name")), kb.find_metric(entry["name"], framework), args))
+        else:
+            raise _fail(doc, ("metrics", i), f"must be a metric name or a mapping with `name` (and optional `args`), got {brief(entry)}")
+    return tuple(out)
+
+
 def read_labels(doc: Document, kb: knowledge.Knowledge, source: Source) -> LabelFacts | None:
     labels = doc.get("labels")
     if labels is None:
@@ -174,5 +193,6 @@ def read(doc: Document, source: Source) -> list[TrainingSetup]:
         head=read_head(doc, kb, framework or (loss.framework if loss else None)),
         loss=loss,
         labels=read_labels(doc, kb, source),
+        metrics=read_metrics(doc, kb, framework or (loss.framework if loss else None)),
     )
     return [setup]

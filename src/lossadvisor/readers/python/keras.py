@@ -3,7 +3,8 @@
     keras.applications.ResNet50(...)         a model whose head the zoo's entry describes
     .add(layer) / .pop() on a Sequential     the Stack `layers.call` built
     class Net(keras.Model): def call(...)    an Instance, run by the interpreter
-    model.compile(loss=...)                  recorded on the model, paired with its outputs at the end
+    model.compile(loss=..., metrics=[...])   recorded on the model, paired with its outputs at the end
+    keras.metrics.AUC(from_logits=True)      a Metric (what it reads: rules/metrics.yaml)
     model.fit(x, y)                          the labels of that model
 
 Layers, Sequential and Model are read by `layers` from rules/frameworks.yaml. Only API shapes of
@@ -13,9 +14,11 @@ comes from the knowledge base.
 
 from __future__ import annotations
 
-from lossadvisor.facts import Head
+import ast
+
+from lossadvisor.facts import Fact, Head, MetricUse
 from lossadvisor.readers.python.layers import argument_place, activation_argument
-from lossadvisor.readers.python.values import UNKNOWN, Const, Items, Labels, Mapping, Module, Opaque, Stack, Value, is_count
+from lossadvisor.readers.python.values import UNKNOWN, Const, Items, Labels, Mapping, Metric, Module, Opaque, Stack, Value, is_count
 from lossadvisor.readers.python.values import UNKNOWN_HEAD
 from lossadvisor.vocabulary import Api, ModelZoo
 
@@ -26,6 +29,8 @@ def call(interp, api: Api, site) -> Value | None:
     """A model zoo's builder (keras.applications.ResNet50) or a loaded model; layers and
     Sequential / Model are `layers.call`'s."""
     vocabulary = interp.kb.vocabulary
+    if vocabulary.in_metric_module(api):
+        return metric(interp, api, site)
     zoo = vocabulary.model_zoo(api)
     if zoo is not None and zoo.default_activation is not None and api.name[:1].isupper():
         return _application(interp, zoo, api, site)
@@ -34,6 +39,32 @@ def call(interp, api: Api, site) -> Value | None:
         interp.modules.append(model)
         return model
     return None
+
+
+def metric(interp, api: Api, site) -> Metric:
+    """`keras.metrics.BinaryAccuracy(threshold=0.0)`: the metric and its literal keyword arguments
+    (a non-literal one is recorded as passed, value unknown, so no check assumes a default)."""
+    from lossadvisor.readers.python.losses import Expression
+
+    args = {}
+    for name, (value, at, node) in site.keyword_facts().items():
+        args[name] = Fact(value.value if isinstance(value, Const) and not value.assumed else Expression(ast.unparse(node)), at)
+    use = MetricUse(site.fact(api.name), interp.kb.find_metric(api.name, api.framework), args)
+    return Metric(use)
+
+
+def metrics_of(interp, value: Value | None, framework: str | None) -> tuple[MetricUse, ...]:
+    """compile(metrics=...) as a flat list or tuple of names and metric objects; anything else
+    (a dict per output, a list the reader cannot follow) as no metrics at all."""
+    if not isinstance(value, Items):
+        return ()
+    out = []
+    for item in value.items:
+        if isinstance(item, Metric):
+            out.append(item.use)
+        elif isinstance(item, Const) and isinstance(item.value, str):
+            out.append(MetricUse(Fact(item.value, item.at), interp.kb.find_metric(item.value, framework)))
+    return tuple(out)
 
 
 def _application(interp, zoo: ModelZoo, api: Api, site) -> Value:
@@ -59,7 +90,7 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
     if not isinstance(obj, Module):
         return None
     if name == "compile":
-        obj.compiles.append((site.value(1, "loss") or UNKNOWN, site.at, interp.tick()))
+        obj.compiles.append((site.value(1, "loss") or UNKNOWN, site.at, interp.tick(), site.value(3, "metrics")))
         return Const(None, site.at)
     kind = interp.kb.vocabulary.model_method(name)
     if kind == "training":

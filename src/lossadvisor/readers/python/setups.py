@@ -51,18 +51,19 @@ def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[Training
     next compile of the same model, with the labels as they were at each call."""
     out = []
     compiles = sorted(model.compiles, key=lambda c: c[2])
-    for k, (value, _, when) in enumerate(compiles):
+    for k, (value, _, when, metrics) in enumerate(compiles):
         until = compiles[k + 1][2] if k + 1 < len(compiles) else None
         window = [labels for labels, at in model.fits if at > when and (until is None or at < until)]
         heads = keras.outputs(interp, model, frame)
         labels = [facts_of(interp, y) for y in window] if len(heads) == 1 and window else [None]
         unused = None if window else _never_trained(model, when, until)
+        reported = keras.metrics_of(interp, metrics, model.framework or "keras")
         for head, loss in _pairs(interp, model, value, heads):
             certain = loss.certain
             for facts in labels:
                 out.append(TrainingSetup(
                     interp.path, model.framework or loss.framework, head=head if certain else None,
-                    loss=loss.use, labels=facts if certain else None, unused=unused,
+                    loss=loss.use, labels=facts if certain else None, unused=unused, metrics=reported,
                 ))  # fmt: skip
     return out
 

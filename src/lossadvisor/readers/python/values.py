@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from lossadvisor.facts import Head, LabelFacts, LossUse, Position
+from lossadvisor.facts import Head, LabelFacts, LossUse, MetricUse, Position
 from lossadvisor.heads import Step, advance, positive_int
 from lossadvisor.vocabulary import Api
 
@@ -144,6 +144,15 @@ class LossFn(Value):
 # --------------------------------------------------------------------------- models and layers
 
 
+class Metric(Value):
+    """A metric object or name from a framework's metric module (`keras.metrics.AUC(from_logits=True)`)."""
+
+    __slots__ = ("use",)
+
+    def __init__(self, use: MetricUse):
+        self.use = use
+
+
 class Module(Value):
     """Anything that maps a prediction to a prediction: layers, Sequential stacks, functional
     models, instances of user model classes. Keras models also collect `compile()`/`fit()` calls."""
@@ -154,7 +163,7 @@ class Module(Value):
         self.framework = framework
         # compile() and fit() calls with the order they ran in (interp.tick()), so that a compile
         # pairs only with the training calls after it and before the next compile
-        self.compiles: list[tuple[Value, Position, int]] = []
+        self.compiles: list[tuple[Value, Position, int, Value | None]] = []  # loss, at, tick, metrics
         self.fits: list[tuple[Labels | None, int]] = []
         self.attrs: dict[str, Value] = {}
         self.uses: dict[str, int] = {}  # "inference" (predict) / "called" (in another model, or eagerly) -> last tick

@@ -357,3 +357,28 @@ def test_every_keras_metric_in_the_table_exists_with_its_logits_arguments():
         assert set(spec.get("on_logits") or {}) <= set(params), name
         for string in spec.get("strings") or ():
             assert keras.metrics.get(string) is not None, string
+
+
+def test_loss_arguments_table_matches_the_installed_frameworks():
+    """rules/loss_arguments.yaml (LA008) is generated from torch, keras and optax: it must say what
+    they accept today."""
+    pytest.importorskip("optax")
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, str(root / "scripts" / "loss_arguments.py"), "--check"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_unknown_loss_arguments_really_fail_to_construct():
+    """LA008's examples: each argument the table lacks makes the constructor raise."""
+    with pytest.raises(TypeError):
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
+    with pytest.raises(TypeError):
+        torch.nn.CrossEntropyLoss(from_logits=True)
+    with pytest.raises(TypeError):
+        torch.nn.BCEWithLogitsLoss(ignore_index=255)
+    assert "label_smoothing" in KB.loss_arguments["keras"]["CategoricalCrossentropy"]
+    assert "label_smoothing" not in KB.loss_arguments["keras"]["SparseCategoricalCrossentropy"]

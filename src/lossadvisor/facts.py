@@ -60,6 +60,7 @@ class LossUse(NamedTuple):
     id: str | None = None  # canonical loss id (losses.yaml); None = not a loss we know
     framework: str | None = None  # the framework whose spelling matched
     args: dict[str, Fact[Any]] = {}  # keyword arguments as written (never mutated)
+    namespace: str | None = None  # the canonical module code named it in ('torch.nn'); None in configs
 
 
 class LabelFacts(NamedTuple):

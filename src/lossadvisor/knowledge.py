@@ -151,6 +151,12 @@ class Knowledge:
         self.label_formats = {k: _label_format(k, v) for k, v in raw["labels"].items()}
         self.tasks = {k: Task(k, v.get("title", k), tuple(v.get("aliases") or ()), v) for k, v in raw["tasks"].items()}
         self.metrics: dict[str, dict[str, Any]] = raw["metrics"]  # framework -> metric name -> what it reads
+        # framework -> loss spelling -> the keyword arguments it takes (generated from the frameworks)
+        self.loss_arguments: dict[str, dict[str, frozenset[str]]] = {
+            fw: {name: frozenset(args) for name, args in (table or {}).items()}
+            for fw, table in (raw["loss_arguments"] or {}).items() if fw != "namespaces"
+        }  # fmt: skip
+        self.loss_argument_namespaces = {fw: tuple(m) for fw, m in (raw["loss_arguments"] or {}).get("namespaces", {}).items()}
         self.snippets: dict[str, Any] = raw["snippets"]  # how `recommend` writes a snippet, read by recommend.py
         self._metric_index = {
             (family, name): key for family, table in self.metrics.items() for key, spec in table.items() for name in (key, *(spec.get("strings") or ()))
@@ -337,7 +343,7 @@ def _cache_file(root: Path, files: list[Path]) -> Path:
 
 
 RULE_TABLES = (
-    "losses", "activations", "labels", "tasks", "metrics", "snippets", "frameworks", "model_arguments", "label_sources",
+    "losses", "loss_arguments", "activations", "labels", "tasks", "metrics", "snippets", "frameworks", "model_arguments", "label_sources",
     "ipython", "libraries",
 )  # fmt: skip
 

@@ -38,6 +38,33 @@ def tf_keras_only_name(c: Context) -> Iterator[Hit]:
         yield Hit("LA006", use.written.at, {"loss": use.written.value, "instead": keras3[0]})
 
 
+@rule("LA008")
+def unknown_loss_argument(c: Context) -> Iterator[Hit]:
+    """A keyword argument the loss does not take (Keras SparseCategoricalCrossentropy(label_smoothing=…)):
+    the constructor raises, or the argument is silently meant for something else. The arguments
+    come from the real frameworks (rules/loss_arguments.yaml); a framework or spelling that table
+    does not cover is never checked."""
+    use = c.setup.loss
+    if not use or not use.args or not c.loss:
+        return
+    spelling = use.written.value.rsplit(".", 1)[-1]
+    takes = (c.kb.loss_arguments.get(use.framework or "") or {}).get(spelling)
+    if takes is None or "**" in takes:
+        return
+    if use.namespace is not None and use.namespace not in c.kb.loss_argument_namespaces.get(use.framework or "", ()):
+        return  # keras.ops.binary_crossentropy(target=, output=) is not keras.losses
+    for name, fact in use.args.items():
+        if name in takes or name.startswith("_"):  # Hydra's _partial_, _recursive_
+            continue
+        valid = ", ".join(a for a in _declared_order(c, use.framework, spelling) if a in takes)
+        detail = did_you_mean(name, sorted(takes)) or f": its arguments are {valid}"
+        yield Hit("LA008", fact.at, {"loss": spelling, "argument": name, "detail": detail})
+
+
+def _declared_order(c: Context, framework: str | None, spelling: str) -> list[str]:
+    return list(c.kb.raw["loss_arguments"].get(framework or "", {}).get(spelling) or ())
+
+
 @rule("LA003")
 def unknown_activation(c: Context) -> Iterator[Hit]:
     written = c.setup.head.activation_written if c.setup.head else None

@@ -63,7 +63,7 @@ def from_api(kb: Knowledge, api: Api, written: Fact[str]) -> LossFn | None:
     if match is None and not _reads_like_a_loss(kb, module, api):
         return None
     text = written.value if written.value.rsplit(".", 1)[-1] == api.name else api.name
-    use = LossUse(Fact(text, written.at), match.loss.id if match else None, match.framework if match else framework)
+    use = LossUse(Fact(text, written.at), match.loss.id if match else None, match.framework if match else framework, namespace=".".join(api.path[:-1]))
     return LossFn(use, module.target_first, function=not is_class(api), framework=framework)
 
 
@@ -97,7 +97,7 @@ def with_arguments(
         else:
             args[name] = Fact(Expression(ast.unparse(node)), at)
             certain = certain and name not in decisive
-    return LossFn(LossUse(use.written, use.id, use.framework, args), loss.labels_first, certain, loss.function, loss.framework)
+    return LossFn(use._replace(args=args), loss.labels_first, certain, loss.function, loss.framework)
 
 
 class Expression:

@@ -46,21 +46,21 @@ def test_every_rule_but_known_exceptions_has_examples():
     assert {r.code for r in RULES if not (r.docs.get("example") and r.docs.get("instead"))} <= NO_CONFIG_EXAMPLE
 
 
-def _codes_for(tmp_path, text: str) -> list:
-    path = tmp_path / "example.yaml"
+def _codes_for(tmp_path, text: str, language: str = "yaml") -> list:
+    path = tmp_path / ("example.py" if language == "python" else "example.yaml")
     path.write_text(text, encoding="utf-8")
     return check_paths([path], Settings(select=("ALL",))).findings
 
 
 @pytest.mark.parametrize("rule", WITH_EXAMPLES, ids=lambda r: r.code)
 def test_bad_example_triggers_its_rule(tmp_path, rule):
-    found = _codes_for(tmp_path, rule.docs["example"])
+    found = _codes_for(tmp_path, rule.docs["example"], rule.docs.get("language", "yaml"))
     assert rule.code in [f.code for f in found], [f"{f.code} {f.message}" for f in found]
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.docs.get("instead")], ids=lambda r: r.code)
 def test_corrected_example_is_clean(tmp_path, rule):
-    found = _codes_for(tmp_path, rule.docs["instead"])
+    found = _codes_for(tmp_path, rule.docs["instead"], rule.docs.get("language", "yaml"))
     assert rule.code not in [f.code for f in found]
     # and the fix does not trade one problem for another (advice at info level may remain)
     assert not [f for f in found if severity_rank(f.severity) >= severity_rank("warning")], [f"{f.code} {f.message}" for f in found]

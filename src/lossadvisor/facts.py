@@ -53,6 +53,7 @@ class Head(NamedTuple):
     activation: Fact[str] | None = None  # canonical activation id (activations.yaml); None = unknown
     activation_written: Fact[str] | None = None  # as written, when it is not a known activation
     name: str | None = None  # output name, for multi-output models
+    axis_guessed: Fact[str] | None = None  # the activation was written without its axis, which the framework then guesses
 
 
 class LossUse(NamedTuple):

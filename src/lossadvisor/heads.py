@@ -36,6 +36,7 @@ class Step(NamedTuple):
     activation_written: Fact[str] | None = None  # an activation name the knowledge base does not know
     over_units: bool = True  # the activation runs over the unit axis / the units are on the last axis
     keeps_units: bool = True  # reshapes: the unit axis is left as it was
+    axis_guessed: bool = False  # activation: written without its axis, which the framework guesses
 
 
 UNKNOWN_STEP = Step("unknown")
@@ -52,7 +53,8 @@ def advance(head: Head, step: Step) -> Head:
         return Head(units=step.units if step.over_units else None, activation=step.activation, activation_written=step.activation_written)
     if role == "activation":
         units = head.units if step.over_units else None
-        return head._replace(units=units, activation=step.activation, activation_written=step.activation_written)
+        guessed = step.activation if step.axis_guessed and step.activation is not None else None
+        return head._replace(units=units, activation=step.activation, activation_written=step.activation_written, axis_guessed=guessed)
     return Head()
 
 
@@ -115,8 +117,10 @@ def step(kind: LayerKind, args: Arguments, linear: str | None, own_activation: s
             activation, written = None, None  # a variant (a clipped ReLU) is not the activation the name says
         if activation is not None and activation.value == linear:
             return Step("identity")
-        over = kind.axis is None or over_last_axis(args.literal(kind.axis))
-        return Step("activation", activation=activation, activation_written=written, over_units=over)
+        axis = args.literal(kind.axis) if kind.axis is not None else MISSING
+        over = kind.axis is None or over_last_axis(axis)
+        guessed = kind.guessed_axis and axis is MISSING
+        return Step("activation", activation=activation, activation_written=written, over_units=over, axis_guessed=guessed)
     if role in ("identity", "passes"):
         return Step(role)
     if role == "reshapes":

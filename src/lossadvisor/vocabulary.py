@@ -46,6 +46,7 @@ class LayerKind(NamedTuple):
     keeps_units: bool = False
     layer: Arg | None = None
     layers: Arg | str | None = None
+    guessed_axis: bool = False  # without its axis argument the framework guesses one (LA107)
     outputs: Arg | None = None
 
 
@@ -85,6 +86,7 @@ class Framework(NamedTuple):
     activation_modules: tuple[tuple[str, ...], ...]
     layer_modules: tuple[tuple[str, ...], ...]
     metric_modules: tuple[tuple[str, ...], ...]
+    guessed_axis_functions: frozenset[tuple[str, ...]]  # activation functions that guess a missing axis
     model_classes: ModelClasses | None
     model_zoos: tuple[ModelZoo, ...]
     loaders: frozenset[str]
@@ -244,6 +246,11 @@ class Vocabulary:
         namespace = api.path[:-1]
         return any(namespace == m for fw in self.frameworks.values() for m in fw.activation_modules)
 
+    def guesses_axis(self, api: Api) -> bool:
+        """`F.softmax(x)` without dim: the framework picks the axis itself."""
+        fw = self.frameworks.get(api.framework or "")
+        return fw is not None and api.path in fw.guessed_axis_functions
+
     def in_metric_module(self, api: Api) -> bool:
         fw = self.frameworks.get(api.framework or "")
         return fw is not None and api.path[:-1] in fw.metric_modules
@@ -311,6 +318,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         activation_modules=tuple(_dotted(m) for m in own_activations),
         layer_modules=tuple(_dotted(m) for m in inherited("layer_modules", ()) or ()),
         metric_modules=tuple(_dotted(m) for m in inherited("metric_modules", ()) or ()),
+        guessed_axis_functions=frozenset(_dotted(m) for m in inherited("guessed_axis_functions", ()) or ()),
         model_classes=ModelClasses(frozenset(classes["bases"]), classes["runs"], classes.get("training")) if classes else None,
         model_zoos=tuple(_zoo(z) for z in inherited("model_zoos", ()) or ()),
         loaders=frozenset(inherited("loaders", ()) or ()),
@@ -329,6 +337,7 @@ def _layer(name: str, spec: dict[str, Any], framework: str) -> LayerKind:
         units=_arg(spec.get("units")), activation=_arg(spec.get("activation")), channels=spec.get("channels"),
         axis=_arg(spec.get("axis")), variants=tuple(spec.get("variants") or ()), keeps_units=bool(spec.get("keeps_units")),
         layer=_arg(spec.get("layer")), layers=layers if isinstance(layers, str) else _arg(layers), outputs=_arg(spec.get("outputs")),
+        guessed_axis=bool(spec.get("guessed_axis")),
     )  # fmt: skip
 
 

@@ -105,3 +105,11 @@ def rate_form_mismatch(c: Context) -> Iterator[Hit]:
 def _range(bounds: tuple[float, float]) -> str:
     lo, hi = (("-inf" if math.isinf(b) and b < 0 else "inf" if math.isinf(b) else f"{b:g}") for b in bounds)
     return f"[{lo}, {hi}]"
+
+
+@rule("LA107")
+def guessed_softmax_axis(c: Context) -> Iterator[Hit]:
+    """`F.softmax(x)` / `nn.LogSoftmax()` without dim: PyTorch guesses the axis from the rank."""
+    head = c.setup.head
+    if head is not None and head.axis_guessed is not None:
+        yield Hit("LA107", head.axis_guessed.at, {"activation": head.axis_guessed.value})

@@ -89,10 +89,11 @@ def markdown(r: Rule) -> str:
     d = r.docs
     out = [f"# {r.name} ({r.code})", "", f"Default severity: **{r.severity}**.", ""]
     out += ["## What it does", "", _para(d.get("what")), "", "## Why is this bad?", "", _para(d.get("why")), ""]
+    fence = f"```{d.get('language', 'yaml')}"  # examples are native configs unless the rule says python
     if d.get("example"):
-        out += ["## Example", "", "```yaml", str(d["example"]).rstrip(), "```", ""]
+        out += ["## Example", "", fence, str(d["example"]).rstrip(), "```", ""]
     if d.get("instead"):
-        out += ["Use instead:", "", "```yaml", str(d["instead"]).rstrip(), "```", ""]
+        out += ["Use instead:", "", fence, str(d["instead"]).rstrip(), "```", ""]
     if r.fix:
         out += ["## Fix", "", _fix_sentence(r), ""]
     out += ["## Turning it off", "", _turning_off(r), ""]

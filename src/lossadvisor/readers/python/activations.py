@@ -37,7 +37,7 @@ def function_activation(kb: Knowledge, api: Api) -> str | None:
     return spelled_in(kb, api.name, api.framework)
 
 
-def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framework: str | None, last_axis: bool = True) -> Tensor:
+def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framework: str | None, last_axis: bool = True, axis_guessed: bool = False) -> Tensor:
     """The prediction after `activation` ('log' included) is applied to `value` at `fact`'s place.
     Applied over another axis than the last (`softmax(dim=1)` of a (batch, time, 1) score), the
     activation is not known to be over the units: their number no longer describes it."""
@@ -46,8 +46,9 @@ def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framewo
         head = head._replace(units=None)
     made = _compose(kb, head, activation)
     if made is None:
-        return Tensor(head._replace(activation=None, activation_written=None), framework)
-    return Tensor(head._replace(activation=fact._replace(value=made), activation_written=None), framework)
+        return Tensor(head._replace(activation=None, activation_written=None, axis_guessed=None), framework)
+    written = fact._replace(value=made)
+    return Tensor(head._replace(activation=written, activation_written=None, axis_guessed=written if axis_guessed else None), framework)
 
 
 def _compose(kb: Knowledge, head: Head, activation: str) -> str | None:

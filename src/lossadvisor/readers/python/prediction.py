@@ -100,8 +100,10 @@ def activation_call(interp, ref: Api, call) -> Value | None:
     node = call.arg_node(0, ("input", "x"))
     if activation == "log" and node is not None and (inner := activations.log_argument(node)) is not node:
         x = interp.eval(inner, call.frame)
-    axis = activations.over_last_axis(call.value(1, ("dim", "axis")))
-    return activations.apply(kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework, axis)
+    given = call.value(1, ("dim", "axis"))
+    axis = activations.over_last_axis(given)
+    guessed = given is None and not call.unexpanded and kb.vocabulary.guesses_axis(ref)
+    return activations.apply(kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework, axis, guessed)
 
 
 def tensor_method(interp, obj: Value, name: str, call) -> Value:

@@ -26,11 +26,16 @@ KB = knowledge.load()
 # --------------------------------------------------------------------------- spellings exist
 
 
+# torchvision.ops does not install next to the CPU torch pin: its one loss spelling was checked
+# against torchvision's source (ops/focal_loss.py).
+FROM_TORCHVISION_SOURCE = {"sigmoid_focal_loss"}
+
+
 def test_every_pytorch_spelling_exists_in_torch():
     missing = []
     for loss in KB.losses.values():
         for s in loss.spellings("pytorch"):
-            if not (hasattr(torch.nn, s.name) or hasattr(F, s.name)):
+            if not (hasattr(torch.nn, s.name) or hasattr(F, s.name) or s.name in FROM_TORCHVISION_SOURCE):
                 missing.append(f"{loss.id}: {s.name}")
     assert not missing, missing
 
@@ -382,3 +387,44 @@ def test_unknown_loss_arguments_really_fail_to_construct():
         torch.nn.BCEWithLogitsLoss(ignore_index=255)
     assert "label_smoothing" in KB.loss_arguments["keras"]["CategoricalCrossentropy"]
     assert "label_smoothing" not in KB.loss_arguments["keras"]["SparseCategoricalCrossentropy"]
+
+
+# --------------------------------------------------------------------------- third-party losses
+
+
+def test_monai_dice_uses_its_input_as_given_unless_told_to_activate():
+    """losses.yaml monai_region_loss: probabilities unless sigmoid= / softmax= / other_act=."""
+    losses = pytest.importorskip("monai.losses")
+    logits = torch.randn(2, 3, 8, 8) * 4
+    target = F.one_hot(torch.randint(0, 3, (2, 8, 8)), 3).permute(0, 3, 1, 2).float()
+    plain = losses.DiceLoss()(logits, target)
+    assert plain.item() == pytest.approx(losses.DiceLoss()(logits, target).item())
+    assert losses.DiceLoss(softmax=True)(logits, target).item() == pytest.approx(losses.DiceLoss()(logits.softmax(1), target).item(), rel=1e-5)
+    assert losses.DiceLoss(other_act=torch.sigmoid)(logits, target).item() == pytest.approx(losses.DiceLoss(sigmoid=True)(logits, target).item(), rel=1e-5)
+    assert plain.item() != pytest.approx(losses.DiceLoss(softmax=True)(logits, target).item(), rel=1e-3)
+
+
+def test_monai_focal_applies_the_sigmoid_itself():
+    losses = pytest.importorskip("monai.losses")
+    logits, target = torch.randn(4, 3) * 3, torch.randint(0, 2, (4, 3)).float()
+    p = torch.sigmoid(logits)
+    p_t = target * p + (1 - target) * (1 - p)
+    manual = (-(1 - p_t) ** 2 * torch.log(p_t)).mean()
+    assert losses.FocalLoss(gamma=2.0)(logits, target).item() == pytest.approx(manual.item(), rel=1e-4)
+
+
+@pytest.mark.parametrize("framework", ["monai", "kornia"])
+def test_every_third_party_spelling_exists_in_its_library(framework):
+    import importlib
+
+    module = importlib.import_module(pytest.importorskip(framework).__name__ + ".losses")
+    names = [s.name for loss in KB.losses.values() for s in loss.spellings(framework)]
+    assert names and all(hasattr(module, n) for n in names), [n for n in names if not hasattr(module, n)]
+
+
+def test_kornia_losses_apply_the_softmax_over_classes_themselves():
+    """losses.yaml kornia_softmax_loss: logits in; a constant added to every class changes nothing."""
+    kl = pytest.importorskip("kornia.losses")
+    logits, ids = torch.randn(2, 3, 5, 5), torch.randint(0, 3, (2, 5, 5))
+    for loss in (kl.FocalLoss(alpha=0.5, gamma=2.0, reduction="mean"), kl.DiceLoss()):
+        assert loss(logits, ids).item() == pytest.approx(loss(logits + 7.0, ids).item(), rel=1e-4)

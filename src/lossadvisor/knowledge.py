@@ -218,6 +218,8 @@ class Knowledge:
             value = args.get(name, param.default)
             if (change := param.when.get(_key(value))) is not None:
                 changes.append(change)
+            elif name in args and value is not None and "any" in param.when:  # other_act=torch.softmax
+                changes.append(param.when["any"])
         return changes
 
     # -- activations

@@ -428,3 +428,12 @@ def test_kornia_losses_apply_the_softmax_over_classes_themselves():
     logits, ids = torch.randn(2, 3, 5, 5), torch.randint(0, 3, (2, 5, 5))
     for loss in (kl.FocalLoss(alpha=0.5, gamma=2.0, reduction="mean"), kl.DiceLoss()):
         assert loss(logits, ids).item() == pytest.approx(loss(logits + 7.0, ids).item(), rel=1e-4)
+
+
+def test_keras_class_weight_takes_the_argmax_of_a_multi_hot_row():
+    """LA314: class_weight becomes one weight per sample, the argmax of its row's tags."""
+    from keras.src.trainers.data_adapters.data_adapter_utils import class_weight_to_sample_weights
+
+    tags = np.array([[0, 1, 1, 0], [0, 0, 0, 0], [0, 0, 1, 1]], dtype="float32")
+    weights = class_weight_to_sample_weights(tags, {0: 1.0, 1: 2.0, 2: 10.0, 3: 50.0})
+    assert weights.tolist() == [2.0, 1.0, 10.0]  # tag 2 of row 0 and tag 3 of row 2 never count

@@ -115,3 +115,4 @@ class TrainingSetup(NamedTuple):
     # again before it is trained, or only used for prediction): its findings are at most info.
     unused: str | None = None
     metrics: tuple[MetricUse, ...] = ()  # what training reports on this output
+    class_weight: Fact[str] | None = None  # Keras fit(class_weight=...) was passed, here

@@ -170,3 +170,21 @@ def non_finite_labels(c: Context) -> Iterator[Hit]:
     labels = c.setup.labels
     if labels and labels.nan_count:
         yield Hit("LA313", c.labels_at, {"count": labels.nan_count, "source": labels.source or "the labels"})
+
+
+@rule("LA314")
+def class_weight_on_multi_hot(c: Context) -> Iterator[Hit]:
+    """Keras fit(class_weight=...) on multi-label targets: each sample gets the weight of the argmax
+    of its row, the first positive tag (or class 0 for a row with none)."""
+    weighted = c.setup.class_weight
+    if weighted is None:
+        return
+    if c.label_format == "multi_hot":
+        why = c.labels_described()
+    elif c.task is not None and c.task.id == "multilabel":
+        why = "the task is multilabel"
+    elif c.classification_link == "sigmoid" and c.units is not None and c.units > 1:
+        why = f"`{c.loss_call()}` on {c.units} outputs trains {c.units} independent tags"
+    else:
+        return
+    yield Hit("LA314", weighted.at, {"why": why})

@@ -94,7 +94,9 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
         return Const(None, site.at)
     kind = interp.kb.vocabulary.model_method(name)
     if kind == "training":
-        obj.fits.append((_fit_labels(interp, site), interp.tick()))
+        weighted = site.arg_node(None, "class_weight")
+        class_weight = interp.at(weighted, site.frame) if weighted is not None else None
+        obj.fits.append((_fit_labels(interp, site), interp.tick(), class_weight))
         return UNKNOWN
     if kind == "inference":
         obj.uses["inference"] = interp.tick()

@@ -53,7 +53,9 @@ def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[Training
     compiles = sorted(model.compiles, key=lambda c: c[2])
     for k, (value, _, when, metrics) in enumerate(compiles):
         until = compiles[k + 1][2] if k + 1 < len(compiles) else None
-        window = [labels for labels, at in model.fits if at > when and (until is None or at < until)]
+        fits = [(labels, weighted) for labels, at, weighted in model.fits if at > when and (until is None or at < until)]
+        window = [labels for labels, _ in fits]
+        class_weight = next((Fact("class_weight", weighted) for _, weighted in fits if weighted is not None), None)
         heads = keras.outputs(interp, model, frame)
         labels = [facts_of(interp, y) for y in window] if len(heads) == 1 and window else [None]
         unused = None if window else _never_trained(model, when, until)
@@ -64,6 +66,7 @@ def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[Training
                 out.append(TrainingSetup(
                     interp.path, model.framework or loss.framework, head=head if certain else None,
                     loss=loss.use, labels=facts if certain else None, unused=unused, metrics=reported,
+                    class_weight=class_weight,
                 ))  # fmt: skip
     return out
 

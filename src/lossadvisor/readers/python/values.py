@@ -164,7 +164,7 @@ class Module(Value):
         # compile() and fit() calls with the order they ran in (interp.tick()), so that a compile
         # pairs only with the training calls after it and before the next compile
         self.compiles: list[tuple[Value, Position, int, Value | None]] = []  # loss, at, tick, metrics
-        self.fits: list[tuple[Labels | None, int]] = []
+        self.fits: list[tuple[Labels | None, int, Position | None]] = []  # labels, tick, class_weight= passed at
         self.attrs: dict[str, Value] = {}
         self.uses: dict[str, int] = {}  # "inference" (predict) / "called" (in another model, or eagerly) -> last tick
 

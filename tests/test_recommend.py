@@ -84,37 +84,16 @@ def test_cli_without_terminal_names_the_missing_flag():
     assert "--task" in proc.stderr
 
 
-def test_cli_asks_on_a_terminal(tmp_path):
+def test_cli_asks_on_a_terminal():
     """Without --task on a terminal it asks for the problem type (aliases work), the classes and the framework."""
-    import os
-    import pty
-    import subprocess
-    import sys
-
-    leader, follower = pty.openpty()
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lossadvisor", "recommend"], stdin=follower, stdout=follower, stderr=follower, env=env
-    )
-    os.close(follower)
-    os.write(leader, b"multi-label\n12\npytorch\n")
-    output = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    assert proc.wait(timeout=60) == 0
-    text = output.decode(errors="replace")
+    code, text = _prompt(b"multi-label\n12\npytorch\n", env={"NO_COLOR": "1"})
+    assert code == 0
     assert "Problem type" in text and "Number of classes" in text and "Framework" in text
     assert "BCEWithLogitsLoss" in text and "nn.Linear(x.shape[-1], 12)" in text
     assert "Keras 3" not in text  # only the framework asked for
 
 
-def _prompt(answers: bytes, *args: str) -> tuple[int, str]:
+def _prompt(answers: bytes, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run `lossadvisor recommend` on a pseudo-terminal, typing `answers`."""
     import os
     import pty
@@ -122,8 +101,7 @@ def _prompt(answers: bytes, *args: str) -> tuple[int, str]:
     import sys
 
     leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": "100"}
-    env.pop("NO_COLOR", None)
+    env = {**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, "COLUMNS": "100", **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "lossadvisor", "recommend", *args], stdin=follower, stdout=follower, stderr=follower, env=env)
     os.close(follower)
     os.write(leader, answers)

@@ -267,11 +267,10 @@ def _snippet(kb: Knowledge, task: Task, framework: str, units: Any, activation: 
     unit_code = str(example.get("units") or units)
     act = _activation_spelling(kb, activation, framework)
     layer = _fill(spec["head"][kind], {"units": unit_code, "activation": ""})
-    if act:
-        if framework == "keras":
-            layer = _fill(spec["head"][kind], {"units": unit_code, "activation": _fill(spec["activation"], {"name": act})})
-        else:
-            layer = _fill(spec["activation"], {"layer": layer, "name": act, "axis": (spec.get("axis") or {}).get(kind, "")})
+    if act and "$layer" in spec["activation"]:  # the activation wraps the layer: nn.Sequential(…, nn.LogSoftmax(dim=-1))
+        layer = _fill(spec["activation"], {"layer": layer, "name": act, "axis": (spec.get("axis") or {}).get(kind, "")})
+    elif act:  # the layer takes it as an argument: Dense(1, activation="exponential")
+        layer = _fill(spec["head"][kind], {"units": unit_code, "activation": _fill(spec["activation"], {"name": act})})
     y = example.get("y") or {}
     output = _output_name(kb, task, activation)
     squeeze = spec.get("squeeze") and str(unit_code) == "1" and y.get("shape") == "(N,)"
@@ -288,9 +287,9 @@ def _snippet(kb: Knowledge, task: Task, framework: str, units: Any, activation: 
         head=layer,
         output=output,
         prediction=f"{output}.squeeze(-1)" if squeeze else output,
-        criterion=f"criterion = {slots['loss']}" if name and framework == "pytorch" else "",
+        criterion=f"criterion = {slots['loss']}" if name else "",  # for templates that build the loss once
     )
-    slots["metrics"], slots["metrics_advice"] = _metrics_code(framework, metrics)
+    slots["metrics"], slots["metrics_advice"] = _metrics_code(spec.get("metric_objects"), metrics)
     slots["step"] = _fill(own.get("step") or spec["step"], slots)
     return _fill(spec["template"], slots).rstrip() + "\n", True
 
@@ -314,10 +313,11 @@ def _label_text(kb: Knowledge, task: Task, y: dict[str, Any]) -> str:
     return " ".join(filter(None, (y.get("dtype"), y.get("shape"), what)))
 
 
-def _metrics_code(framework: str, metrics: list[str]) -> tuple[str, str]:
-    """Metrics that run (Keras compile(metrics=[...])), and the rest as a comment to act on."""
-    objects = [f"keras.metrics.{m}" for m in metrics if framework == "keras" and _is_call(m)]
-    words = [m for m in metrics if not (framework == "keras" and _is_call(m))]
+def _metrics_code(prefix: str | None, metrics: list[str]) -> tuple[str, str]:
+    """Metrics the snippet builds (where the template has `metric_objects`: Keras'
+    compile(metrics=[...])), and the rest as a comment to act on."""
+    objects = [f"{prefix}{m}" for m in metrics if prefix and _is_call(m)]
+    words = [m for m in metrics if not (prefix and _is_call(m))]
     listed = "metrics=[" + "".join(f"\n    {o}," for o in objects) + ("\n]," if objects else "],")
     return listed, _comment("metrics: " + "; ".join(words)) if words else ""
 

@@ -437,3 +437,15 @@ def test_keras_class_weight_takes_the_argmax_of_a_multi_hot_row():
     tags = np.array([[0, 1, 1, 0], [0, 0, 0, 0], [0, 0, 1, 1]], dtype="float32")
     weights = class_weight_to_sample_weights(tags, {0: 1.0, 1: 2.0, 2: 10.0, 3: 50.0})
     assert weights.tolist() == [2.0, 1.0, 10.0]  # tag 2 of row 0 and tag 3 of row 2 never count
+
+
+def test_kl_div_reads_its_target_as_probabilities_or_log_probabilities():
+    """LA108: KLDivLoss(log_target=True) on probability targets, or the default on log-probability
+    targets, is not the KL divergence (it is not 0 when student and teacher agree)."""
+    logits = torch.randn(8, 5)
+    log_p, p = F.log_softmax(logits, -1), F.softmax(logits, -1)
+    assert F.kl_div(log_p, p, reduction="batchmean").item() == pytest.approx(0.0, abs=1e-6)
+    assert F.kl_div(log_p, log_p, reduction="batchmean", log_target=True).item() == pytest.approx(0.0, abs=1e-6)
+    assert abs(F.kl_div(log_p, p, reduction="batchmean", log_target=True).item()) > 0.1
+    wrong = F.kl_div(log_p, log_p, reduction="batchmean").item()  # log of negative targets
+    assert math.isnan(wrong) or abs(wrong) > 0.1

@@ -116,3 +116,4 @@ class TrainingSetup(NamedTuple):
     unused: str | None = None
     metrics: tuple[MetricUse, ...] = ()  # what training reports on this output
     class_weight: Fact[str] | None = None  # Keras fit(class_weight=...) was passed, here
+    target: Head | None = None  # a target that is itself a model's output (a teacher's): its head

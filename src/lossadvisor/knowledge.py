@@ -37,6 +37,7 @@ class Spelling(NamedTuple):
     input: str | None = None  # overrides the loss's default prediction form
     targets: tuple[str, ...] | None = None  # overrides the loss's accepted label formats
     strings_only: bool = False
+    target_input: str | None = None  # overrides the form the loss expects of a target that is a model's output
 
 
 class Param(NamedTuple):
@@ -58,6 +59,7 @@ class Loss(NamedTuple):
     names: dict[str, tuple[Spelling, ...]]
     note: str | None = None
     scoring_rule_for: tuple[str, ...] = ()  # tasks it serves only on probabilities, as a proper scoring rule (Brier)
+    target_input: str | None = None  # the form a target that is a model's output must have (KL: distribution)
 
     def spellings(self, framework: str) -> tuple[Spelling, ...]:
         return self.names.get(framework, ())  # a framework's inherited spellings are filled in at load
@@ -198,6 +200,19 @@ class Knowledge:
             form = change.get("input", form)
         return form
 
+    def expected_target(self, loss_id: str, framework: str | None, spelling: str | None, args: dict[str, Any]) -> str | None:
+        """The form a target that is itself a model's output must have (teacher probabilities for
+        KL), given the spelling and the arguments; None when the loss does not say."""
+        loss = self.losses[loss_id]
+        form = loss.target_input
+        if spelling and framework:
+            for s in loss.spellings(framework):
+                if s.name == spelling and s.target_input:
+                    form = s.target_input
+        for change in self._param_changes(loss, framework, args):
+            form = change.get("target_input", form)
+        return form
+
     def accepted_targets(self, loss_id: str, framework: str | None, spelling: str | None, args: dict[str, Any]) -> tuple[str, ...]:
         loss = self.losses[loss_id]
         targets = loss.targets
@@ -281,7 +296,9 @@ def _spelling(entry: Any) -> Spelling:
     if isinstance(entry, str):
         return Spelling(entry)
     targets = entry.get("targets")
-    return Spelling(entry["name"], entry.get("input"), tuple(targets) if targets is not None else None, bool(entry.get("strings_only")))
+    return Spelling(
+        entry["name"], entry.get("input"), tuple(targets) if targets is not None else None, bool(entry.get("strings_only")), entry.get("target_input"),
+    )  # fmt: skip
 
 
 def _inherit(names: dict[str, Any], inherits: dict[str, str]) -> dict[str, Any]:
@@ -300,7 +317,7 @@ def _loss(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Loss:
     names = {fw: tuple(_spelling(e) for e in (entries or ())) for fw, entries in _inherit(v.get("names") or {}, inherits).items()}
     return Loss(
         key, v.get("title", key), v.get("input", "real"), v.get("link"), tuple(v.get("targets") or ()),
-        tuple(v.get("tasks") or ()), params, names, v.get("note"), tuple(v.get("scoring_rule_for") or ()),
+        tuple(v.get("tasks") or ()), params, names, v.get("note"), tuple(v.get("scoring_rule_for") or ()), v.get("target_input"),
     )  # fmt: skip
 
 

@@ -113,3 +113,41 @@ def guessed_softmax_axis(c: Context) -> Iterator[Hit]:
     head = c.setup.head
     if head is not None and head.axis_guessed is not None:
         yield Hit("LA107", head.axis_guessed.at, {"activation": head.axis_guessed.value})
+
+
+LOG_FORMS = {"log_distribution", "log_probabilities"}
+
+
+@rule("LA108")
+def target_form_mismatch(c: Context) -> Iterator[Hit]:
+    """A target that is itself a model's output (a teacher's) in the wrong form: probabilities into
+    KLDivLoss(log_target=True), log-probabilities or logits where probabilities are expected."""
+    target = c.setup.target
+    if not c.loss or target is None or target.activation is None:
+        return
+    wanted = c.kb.expected_target(c.loss.id, c.framework, c.spelling, c.loss_args)
+    act = c.kb.activations.get(target.activation.value)
+    if wanted is None or act is None:
+        return
+    got = act.output
+    wrong = (wanted in PROBABILITY_FORMS and got in LOG_FORMS | {"logits"}) or (wanted in LOG_FORMS and got in PROBABILITY_FORMS | {"logits"})
+    if not wrong:
+        return
+    yield Hit("LA108", c.loss_at, {
+        "loss": c.loss_call(), "expected": FORM_WORDS.get(wanted, wanted), "got": FORM_WORDS.get(got, got),
+        "where": f"line {target.activation.at.line}" if target.activation.at.line else "the target", "fix": _target_fix(c, got),
+    })  # fmt: skip
+
+
+def _target_fix(c: Context, got: str) -> str:
+    """The argument that makes the loss take the target as it is (log_target=True), else what to
+    apply to the target."""
+    assert c.loss is not None
+    for param in c.loss.params.values():
+        if param.frameworks and c.framework and c.framework not in param.frameworks:
+            continue
+        for value, change in param.when.items():
+            if change.get("target_input") == got and str(c.loss_args.get(param.name, param.default)).lower() != value:
+                return f"pass {param.name}={value.capitalize() if value in ('true', 'false') else value}"
+    wanted = c.kb.expected_target(c.loss.id, c.framework, c.spelling, c.loss_args)
+    return "take log_softmax of the target" if wanted in LOG_FORMS else "take softmax of the target (a teacher's logits: softmax(logits / T))"

@@ -158,5 +158,6 @@ def apply_loss(interp, loss: LossFn, call) -> Value:
         prediction, target = call.value(0, PREDICTION_KEYWORDS), call.value(1, TARGET_KEYWORDS)
     head = prediction.head if isinstance(prediction, Tensor) else None
     label_facts = label_sources.facts_of(interp, target) if target is not None else None
-    interp.pairings.append(Pairing(loss.use, head, label_facts, loss.framework))
+    target_head = target.head if isinstance(target, Tensor) and (target.head.activation or target.head.activation_written) else None
+    interp.pairings.append(Pairing(loss.use, head, label_facts, loss.framework, target_head))
     return UNKNOWN

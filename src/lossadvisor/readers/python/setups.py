@@ -23,7 +23,7 @@ from lossadvisor.readers.python.values import Const, Items, LossFn, Mapping, Mod
 
 def assemble(interp: Interpreter) -> list[TrainingSetup]:
     path = interp.path
-    setups = [TrainingSetup(path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels) for p in interp.pairings]
+    setups = [TrainingSetup(path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels, target=p.target) for p in interp.pairings]
     frame = Frame(None, None)
     for model in interp.modules:
         if isinstance(model, Stack):  # Sequential([generator, discriminator]): each is used inside it
@@ -129,7 +129,7 @@ def _most_informative(setups: list[TrainingSetup]) -> list[TrainingSetup]:
 
 
 def _shape(setup: TrainingSetup) -> tuple:
-    return tuple(None if getattr(setup, f) is None else repr(getattr(setup, f)) for f in ("head", "loss", "labels"))
+    return tuple(None if getattr(setup, f) is None else repr(getattr(setup, f)) for f in ("head", "loss", "labels", "target"))
 
 
 def _covers(big: tuple, small: tuple) -> bool:

@@ -280,7 +280,8 @@ class Member(Value):
 class Pairing:
     """A loss that the dataflow ties to what reaches it: the prediction's head and the labels."""
 
-    __slots__ = ("loss", "head", "labels", "framework")
+    __slots__ = ("loss", "head", "labels", "framework", "target")
 
-    def __init__(self, loss: LossUse, head: Head | None = None, labels: LabelFacts | None = None, framework: str | None = None):
+    def __init__(self, loss: LossUse, head: Head | None = None, labels: LabelFacts | None = None, framework: str | None = None, target: Head | None = None):
         self.loss, self.head, self.labels, self.framework = loss, head, labels, framework
+        self.target = target  # the head of a target that is itself a model's output (a teacher's)

@@ -115,12 +115,12 @@ def read_loss(doc: Document, kb: knowledge.Knowledge, framework: str | None) -> 
 
 
 def read_metrics(doc: Document, kb: knowledge.Knowledge, framework: str | None) -> tuple[MetricUse, ...]:
-    """`metrics: [accuracy, {name: AUC, args: {from_logits: true}}]`: what training reports."""
+    """`metrics: [accuracy, {name: AUC, args: {from_logits: true}}]`: what training reports.
+    `metrics` is a common key in other tools' configs too, so a value in another shape is not ours
+    and is passed over, never an input error."""
     metrics = doc.get("metrics")
-    if metrics is None:
-        return ()
     if not isinstance(metrics, list):
-        raise _fail(doc, ("metrics",), "must be a list of metric names or {name, args} mappings")
+        return ()
     out = []
     for i, entry in enumerate(metrics):
         if isinstance(entry, str):
@@ -128,8 +128,6 @@ def read_metrics(doc: Document, kb: knowledge.Knowledge, framework: str | None) 
         elif isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("args") or {}, dict):
             args = {k: Fact(v, doc.at("metrics", i, "args", k)) for k, v in (entry.get("args") or {}).items()}
             out.append(MetricUse(Fact(entry["name"], doc.at("metrics", i, "name")), kb.find_metric(entry["name"], framework), args))
-        else:
-            raise _fail(doc, ("metrics", i), f"must be a metric name or a mapping with `name` (and optional `args`), got {brief(entry)}")
     return tuple(out)
 
 

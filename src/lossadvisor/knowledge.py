@@ -191,26 +191,22 @@ class Knowledge:
     def expected_input(self, loss_id: str, framework: str | None, spelling: str | None, args: dict[str, Any]) -> str:
         """The prediction form a loss expects, given the spelling and the arguments passed."""
         loss = self.losses[loss_id]
-        form = loss.input
-        if spelling and framework:
-            for s in loss.spellings(framework):
-                if s.name == spelling and s.input:
-                    form = s.input
-        for change in self._param_changes(loss, framework, args):
-            form = change.get("input", form)
-        return form
+        return self._form(loss, framework, spelling, args, "input", loss.input)
 
     def expected_target(self, loss_id: str, framework: str | None, spelling: str | None, args: dict[str, Any]) -> str | None:
         """The form a target that is itself a model's output must have (teacher probabilities for
         KL), given the spelling and the arguments; None when the loss does not say."""
         loss = self.losses[loss_id]
-        form = loss.target_input
+        return self._form(loss, framework, spelling, args, "target_input", loss.target_input)
+
+    def _form(self, loss: Loss, framework: str | None, spelling: str | None, args: dict[str, Any], field: str, form: Any) -> Any:
+        """`field` (input, target_input) as the loss sets it, then its spelling, then its arguments."""
         if spelling and framework:
             for s in loss.spellings(framework):
-                if s.name == spelling and s.target_input:
-                    form = s.target_input
+                if s.name == spelling and getattr(s, field):
+                    form = getattr(s, field)
         for change in self._param_changes(loss, framework, args):
-            form = change.get("target_input", form)
+            form = change.get(field, form)
         return form
 
     def accepted_targets(self, loss_id: str, framework: str | None, spelling: str | None, args: dict[str, Any]) -> tuple[str, ...]:

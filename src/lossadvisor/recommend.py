@@ -211,11 +211,11 @@ def _head_text(kb: Knowledge, task: Task, framework: str, units: Any, activation
     if units is None:
         return "task-specific (see the description)"
     act = _activation_spelling(kb, activation, framework)
-    layer = kb.vocabulary.frameworks[framework].head_layer
+    layer = f"{kb.vocabulary.frameworks[framework].head_layer}({units})"
     if (task.raw.get("example") or {}).get("x") == "feature_map":
-        layer = "1x1 convolution"
+        layer = f"1x1 convolution to {units} channels"
     output = (task.raw.get("example") or {}).get("output") or "logits"
-    return f"{layer}({units}) + {act}" if act else f"{layer}({units}), no activation ({output.replace('_', '-')})"
+    return f"{layer} + {act}" if act else f"{layer}, no activation ({output.replace('_', '-')})"
 
 
 # --------------------------------------------------------------------------- metrics

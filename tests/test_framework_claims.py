@@ -449,3 +449,15 @@ def test_kl_div_reads_its_target_as_probabilities_or_log_probabilities():
     assert abs(F.kl_div(log_p, p, reduction="batchmean", log_target=True).item()) > 0.1
     wrong = F.kl_div(log_p, log_p, reduction="batchmean").item()  # log of negative targets
     assert math.isnan(wrong) or abs(wrong) > 0.1
+
+
+def test_monai_dice_ce_reads_logits_for_ce_and_the_raw_input_for_dice():
+    """LA109: without softmax= / sigmoid=, DiceCELoss's Dice term is the Dice of raw logits (outside [0, 1])."""
+    losses = pytest.importorskip("monai.losses")
+    torch.manual_seed(0)
+    logits, ids = torch.randn(2, 3, 8, 8) * 4, torch.randint(0, 3, (2, 1, 8, 8))
+    ce_only = losses.DiceCELoss(to_onehot_y=True, lambda_dice=0.0)(logits, ids)
+    assert ce_only.item() == pytest.approx(F.cross_entropy(logits, ids[:, 0]).item(), rel=1e-5)
+    raw_dice = losses.DiceCELoss(to_onehot_y=True, lambda_ce=0.0)(logits, ids).item()
+    told_dice = losses.DiceCELoss(to_onehot_y=True, lambda_ce=0.0, softmax=True)(logits, ids).item()
+    assert 0.0 <= told_dice <= 1.0 and not 0.0 <= raw_dice <= 1.0

@@ -62,6 +62,7 @@ class LossUse(NamedTuple):
     framework: str | None = None  # the framework whose spelling matched
     args: dict[str, Fact[Any]] = {}  # keyword arguments as written (never mutated)
     namespace: str | None = None  # the canonical module code named it in ('torch.nn'); None in configs
+    unseen_arguments: bool = False  # positional or **kwargs arguments: `args` may not be all it was given
 
 
 class LabelFacts(NamedTuple):

@@ -60,6 +60,7 @@ class Loss(NamedTuple):
     note: str | None = None
     scoring_rule_for: tuple[str, ...] = ()  # tasks it serves only on probabilities, as a proper scoring rule (Brier)
     target_input: str | None = None  # the form a target that is a model's output must have (KL: distribution)
+    needs_one_of: tuple[str, ...] = ()  # arguments of which one must be passed (MONAI DiceCELoss: sigmoid / softmax)
 
     def spellings(self, framework: str) -> tuple[Spelling, ...]:
         return self.names.get(framework, ())  # a framework's inherited spellings are filled in at load
@@ -314,6 +315,7 @@ def _loss(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Loss:
     return Loss(
         key, v.get("title", key), v.get("input", "real"), v.get("link"), tuple(v.get("targets") or ()),
         tuple(v.get("tasks") or ()), params, names, v.get("note"), tuple(v.get("scoring_rule_for") or ()), v.get("target_input"),
+        tuple(v.get("needs_one_of") or ()),
     )  # fmt: skip
 
 

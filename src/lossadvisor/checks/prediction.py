@@ -151,3 +151,15 @@ def _target_fix(c: Context, got: str) -> str:
                 return f"pass {param.name}={value.capitalize() if value in ('true', 'false') else value}"
     wanted = c.kb.expected_target(c.loss.id, c.framework, c.spelling, c.loss_args)
     return "take log_softmax of the target" if wanted in LOG_FORMS else "take softmax of the target (a teacher's logits: softmax(logits / T))"
+
+
+@rule("LA109")
+def activation_argument_missing(c: Context) -> Iterator[Hit]:
+    """A loss that applies no activation to one of its terms unless told which (MONAI DiceCELoss):
+    none of the arguments that say so was passed."""
+    use = c.setup.loss
+    if not c.loss or not c.loss.needs_one_of or use is None or use.unseen_arguments:
+        return
+    if any(name in use.args and use.args[name].value not in (False, None) for name in c.loss.needs_one_of):
+        return
+    yield Hit("LA109", c.loss_at, {"loss": c.loss_call(), "options": " or ".join(f"{n}=" for n in c.loss.needs_one_of)})

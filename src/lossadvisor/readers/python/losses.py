@@ -97,7 +97,8 @@ def with_arguments(
         else:
             args[name] = Fact(Expression(ast.unparse(node)), at)
             certain = certain and name not in decisive
-    return LossFn(use._replace(args=args), loss.labels_first, certain, loss.function, loss.framework)
+    unseen = use.unseen_arguments or extra_positional or unexpanded
+    return LossFn(use._replace(args=args, unseen_arguments=unseen), loss.labels_first, certain, loss.function, loss.framework)
 
 
 class Expression:

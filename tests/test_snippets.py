@@ -165,9 +165,7 @@ def test_snippet_runs_as_printed_and_lowers_the_loss(task_id, framework, classes
     if not fw.runnable:
         compile(fw.snippet, f"<{task_id}-{framework}>", "exec")  # a fragment is still valid Python
         return
-    n_classes = classes or 10  # the snippet's own `num_classes = 10` when --classes is not given
-    if task_id == "ordinal":
-        n_classes = (classes or 10)  # K levels, K-1 logits
+    n_classes = classes or 10  # the snippet's own `num_classes = 10` when --classes is not given (K levels for ordinal)
     spec = KB.snippets["frameworks"][framework]
     x = _inputs(KB.tasks[task_id].raw["example"]["x"], spec["channels"])
     y = _targets(task_id, x, n_classes)

@@ -262,13 +262,16 @@ class Knowledge:
     # -- metrics
     def find_metric(self, name: str, framework: str | None) -> str | None:
         """The rules/metrics.yaml key a metric spelling names (`acc` -> accuracy), or None."""
-        fw = self.vocabulary.frameworks.get(framework or "")
-        family = fw.family if fw else "keras"
+        family = self._metric_family(framework)
         return self._metric_index.get((family, name)) or self._metric_index.get((family, name.lower()))
 
     def metric(self, key: str, framework: str | None) -> dict[str, Any]:
+        return (self.metrics.get(self._metric_family(framework)) or {}).get(key) or {}
+
+    def _metric_family(self, framework: str | None) -> str:
+        """Metrics are listed per family; a setup that names no framework reads Keras' (the only one)."""
         fw = self.vocabulary.frameworks.get(framework or "")
-        return (self.metrics.get(fw.family if fw else "keras") or {}).get(key) or {}
+        return fw.family if fw else "keras"
 
     # -- tasks and label formats
     def find_task(self, name: str) -> Task | None:

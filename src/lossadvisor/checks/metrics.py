@@ -62,7 +62,7 @@ def _outputs_logits(c: Context) -> bool:
     head = c.setup.head
     if head is not None and head.activation_written is not None:
         return False  # an activation we do not know
-    return c.loss is not None and c.expected_input == "logits" and c.setup.loss is not None
+    return c.expected_input == "logits"
 
 
 def _why_logits(c: Context) -> str:

@@ -15,6 +15,7 @@ from lossadvisor.checks import Hit, rule
 from lossadvisor.checks.context import FORM_WORDS, Context
 
 PROBABILITY_FORMS = {"distribution", "probabilities"}
+LOG_FORMS = {"log_distribution", "log_probabilities"}
 
 
 def _pair(c: Context) -> dict[str, str]:
@@ -39,7 +40,7 @@ def probabilities_into_logits_loss(c: Context) -> Iterator[Hit]:
     # log_softmax into a softmax loss is harmless: softmax(log_softmax(x)) == softmax(x).
     if c.activation.output == "log_distribution" and c.classification_link == "softmax":
         return
-    if c.activation.output in PROBABILITY_FORMS | {"log_distribution", "log_probabilities"}:
+    if c.activation.output in PROBABILITY_FORMS | LOG_FORMS:
         link = c.loss.link if c.loss and c.loss.link else "an activation"
         yield Hit("LA101", c.loss_at, {**_pair(c), "link": link})
 
@@ -114,8 +115,6 @@ def guessed_softmax_axis(c: Context) -> Iterator[Hit]:
     if head is not None and head.axis_guessed is not None:
         yield Hit("LA107", head.axis_guessed.at, {"activation": head.axis_guessed.value})
 
-
-LOG_FORMS = {"log_distribution", "log_probabilities"}
 
 
 @rule("LA108")

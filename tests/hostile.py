@@ -87,8 +87,11 @@ HOSTILE = [
     Hostile("yaml !!set and tagged keys", _write("tags.yaml", "a: !!set {x, y}\n!tag k: 1\n? [1, 2]\n: 3\nloss: mse\n"), "read"),
     Hostile("yaml other people's tags", _write("cfn.yaml", "Resources:\n  B: !Ref Bucket\n  C: !GetAtt [A, Arn]\nnav: !!python/name:os.system\n"), "read"),
     Hostile("yaml several documents", _write("multi.yaml", "loss: mse\n---\nloss: CrossEntropyLoss\n"), "read"),
-    Hostile("yaml billion laughs", _write("laughs.yaml", _laughs()), "LA001"),
-    Hostile("yaml too large", _write("huge.yaml", "x: " + "a" * (3 * 1024 * 1024) + "\n"), "LA001"),
+    Hostile("yaml billion laughs", _write("laughs.yaml", "loss: mse\n" + _laughs()), "LA001"),
+    Hostile("yaml too large", _write("huge.yaml", "loss: mse\nx: " + "a" * (3 * 1024 * 1024) + "\n"), "LA001"),
+    # The same in a file nothing marks as a training config: not ours, so nothing to check.
+    Hostile("yaml billion laughs, not a config", _write("laughs.yaml", _laughs()), "read"),
+    Hostile("yaml too large, not a config", _write("huge.yaml", "x: " + "a" * (3 * 1024 * 1024) + "\n"), "read"),
     Hostile("yaml nul byte", _write("nul.yaml", "loss: mse\x00\n"), "LA001"),
     Hostile("integer of 5,000 digits in yaml", _write("bigint.yaml", "num_classes: " + "1" * 5000 + "\n"), "LA001"),
     Hostile("integer of 5,000 digits in json", _write("bigint.json", '{"loss": ' + "1" * 5000 + "}"), "LA001"),

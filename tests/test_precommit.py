@@ -97,7 +97,7 @@ def test_try_repo_fails_on_the_buggy_staged_file_only(snapshot, project, env):
     assert "lossadvisor" in proc.stdout and "Failed" in proc.stdout
     assert "configs/train.yaml:5:3: LA101 [error]" in proc.stdout
     assert "configs/clean.yaml" not in proc.stdout
-    assert "Found 1 problem (1 error) in 2 files." in proc.stdout  # README.md is not passed to the hook
+    assert "Found 1 problem (1 error) in 2 checked files." in proc.stdout  # README.md is not passed to the hook
 
 
 def test_installed_hook_blocks_the_commit(snapshot, project, env):

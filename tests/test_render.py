@@ -11,7 +11,7 @@ from cli_samples import DOUBLE_SOFTMAX, MALFORMED, MISSPELT_LOSS, write
 from conftest import ROOT, run_cli
 
 from lossadvisor import knowledge
-from lossadvisor.findings import Finding
+from lossadvisor.findings import Coverage, Finding
 from lossadvisor.render import github, render, sarif, text
 
 SARIF_SCHEMA = ROOT.parent / "shared/data/sarif-schema-2.1.0.json"
@@ -52,7 +52,7 @@ def _valid(validator, log: dict) -> None:
 
 
 def test_sarif_is_valid_and_complete(sarif_validator):
-    log = json.loads(sarif.render(FINDINGS, files_checked=4))
+    log = json.loads(sarif.render(FINDINGS, coverage=Coverage(checked=4)))
     _valid(sarif_validator, log)
     assert log["version"] == "2.1.0"
     (run,) = log["runs"]
@@ -61,7 +61,6 @@ def test_sarif_is_valid_and_complete(sarif_validator):
     kb = knowledge.load().rules
     for r in rules:
         assert r["name"] == kb[r["id"]].name
-        assert r["helpUri"].endswith(f"docs/rules/{r['id']}.md")
         assert r["fullDescription"]["text"] == " ".join(kb[r["id"]].docs["what"].split())
         assert r["help"]["markdown"].startswith(f"# {kb[r['id']].name} ({r['id']})")
         assert all(len(r[k]["text"]) <= 1024 for k in ("shortDescription", "fullDescription"))
@@ -79,7 +78,7 @@ def test_sarif_is_valid_and_complete(sarif_validator):
 
 
 def test_sarif_without_findings_is_valid(sarif_validator):
-    log = json.loads(sarif.render([], files_checked=0))
+    log = json.loads(sarif.render([], coverage=Coverage()))
     _valid(sarif_validator, log)
     assert log["runs"][0]["results"] == [] and log["runs"][0]["tool"]["driver"]["rules"] == []
 
@@ -126,19 +125,19 @@ def test_text_source_excerpt_keeps_tabs():
 
 
 def test_text_without_colour_has_no_escape_codes_and_with_colour_the_same_words():
-    plain = text.render(FINDINGS, files_checked=4)
-    coloured = text.render(FINDINGS, files_checked=4, color=True)
+    plain = text.render(FINDINGS, coverage=Coverage(checked=4))
+    coloured = text.render(FINDINGS, coverage=Coverage(checked=4), color=True)
     assert "\x1b[" not in plain and "\x1b[1;31mLA101\x1b[0m" in coloured
     import re
 
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
     assert plain.splitlines()[2] == "labels.npy: LA301 [error] class ids into BCE"
     assert plain.splitlines()[3].startswith("nb/train.ipynb:cell 3:4:7: LA501 [info]")
-    assert plain.splitlines()[-1] == "Found 5 problems (3 errors, 1 warning, 1 info) in 4 files."
+    assert plain.splitlines()[-1] == "Found 5 problems (3 errors, 1 warning, 1 info) in 4 checked files."
 
 
 def test_text_statistics():
-    assert text.render(FINDINGS, files_checked=4, statistics=True, quiet=True).splitlines() == [
+    assert text.render(FINDINGS, coverage=Coverage(checked=4), statistics=True, quiet=True).splitlines() == [
         "    2  LA101  probabilities-into-logits-loss",
         "    1  LA002  unknown-loss",
         "    1  LA301  class-ids-to-binary-loss",
@@ -147,7 +146,7 @@ def test_text_statistics():
 
 
 def test_json_is_the_findings_verbatim():
-    doc = json.loads(render("json", FINDINGS, files_checked=4))
+    doc = json.loads(render("json", FINDINGS, coverage=Coverage(checked=4)))
     assert doc["files_checked"] == 4 and doc["summary"] == {"error": 3, "warning": 1, "info": 1}
     assert [f["code"] for f in doc["findings"]] == [f.code for f in FINDINGS]
     assert doc["findings"][2]["line"] is None and doc["findings"][3]["cell"] == 3
@@ -156,5 +155,5 @@ def test_json_is_the_findings_verbatim():
 
 def test_machine_formats_ignore_colour():
     for fmt in ("json", "sarif", "github"):
-        assert "\x1b[" not in render(fmt, FINDINGS, files_checked=4, color=True)
+        assert "\x1b[" not in render(fmt, FINDINGS, coverage=Coverage(checked=4), color=True)
 

@@ -71,7 +71,7 @@ def test_nearest_configuration_applies_to_each_path(repo):
     write(repo, "strict/train.yaml", DOUBLE_SOFTMAX)
     proc = run_cli("check", "train.yaml", "strict/train.yaml", cwd=repo)
     assert [line.split(":")[0] for line in proc.stdout.splitlines() if ": LA" in line] == ["strict/train.yaml"]
-    assert proc.stdout.splitlines()[-1] == "Found 1 problem (1 error) in 2 files."
+    assert proc.stdout.splitlines()[-1] == "Found 1 problem (1 error) in 2 checked files."
 
 
 def test_config_flag_and_isolated(repo):
@@ -119,10 +119,10 @@ def test_exclude(repo):
     write(repo, "lossadvisor.toml", 'exclude = ["generated/"]\n')
     write(repo, "generated/train.yaml", DOUBLE_SOFTMAX)
     write(repo, "train.yaml", CLEAN)
-    assert run_cli("check", ".", cwd=repo).stdout == "All clear: no problems in 1 file.\n"
+    assert run_cli("check", ".", cwd=repo).stdout == "All clear: no problems in 1 checked file.\n"
     # named on the command line (as pre-commit does): still excluded
     assert run_cli("check", "generated/train.yaml", cwd=repo).returncode == 0
-    assert run_cli("check", ".", "--exclude", "train.yaml", cwd=repo).stdout == "All clear: no problems in 0 files.\n"
+    assert run_cli("check", ".", "--exclude", "train.yaml", cwd=repo).stdout == "Nothing checked: no file lossadvisor reads was found.\n"
 
 
 def test_severity_override_and_fail_on(repo):

@@ -69,7 +69,7 @@ def test_through_the_cli(tmp_path):
     (tmp_path / ".git").mkdir()
     write(tmp_path, "train.yaml", with_comment("# noqa: LA101"))
     proc = run_cli("check", "train.yaml", cwd=tmp_path)
-    assert (proc.returncode, proc.stdout) == (0, "All clear: no problems in 1 file.\n")
+    assert (proc.returncode, proc.stdout) == (0, "All clear: no problems in 1 checked file.\n")
 
 
 def test_noqa_in_a_notebook_cell(tmp_path):

@@ -28,19 +28,56 @@ def run_check(options: dict[str, Any]) -> int:
         name = options["stdin_filename"] or "stdin.py"
         from lossadvisor.inputs import MAX_DOCUMENT_BYTES
 
-        stdin = Source(Path(name), name, sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1))  # a bound, not all of /dev/zero
+        stdin = Source(Path(name), name, sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1), named=True)  # a bound, not all of /dev/zero
         paths = [name]  # its name picks the reader and the configuration
     cli = configfile.CliSettings.from_options(options)
     groups = configfile.settings_by_path(paths, cli, config=options["config"], isolated=options["isolated"])
     report, exit_code = Report(), 0
-    for settings, group in groups:  # one group per configuration file that applies
-        part = check_paths(group, settings, labels=options["labels"], loss=options["loss"], framework=settings.framework, stdin=stdin)
-        report.findings.extend(part.findings)
-        report.files_checked += part.files_checked
-        exit_code = max(exit_code, part.exit_code(settings.fail_on, options["exit_zero"]))
+    with _progress(options) as progress:
+        for settings, group in groups:  # one group per configuration file that applies
+            part = check_paths(
+                group, settings, labels=options["labels"], loss=options["loss"], framework=settings.framework, stdin=stdin, progress=progress,
+            )  # fmt: skip
+            report.findings.extend(part.findings)
+            report.coverage = report.coverage.combined(part.coverage)
+            exit_code = max(exit_code, part.exit_code(settings.fail_on, options["exit_zero"]))
     report.findings.sort(key=lambda f: f.sort_key)
+    if stdin is not None and not options["stdin_filename"]:
+        report.coverage = _named_stdin(report.coverage)
     _write(_render(report, options, stdin), options["output_file"])
     return exit_code
+
+
+def _progress(options: dict[str, Any]):
+    """The progress line on a terminal (lossadvisor.progress), or a context that does nothing."""
+    import contextlib
+
+    from lossadvisor import progress
+
+    if not progress.wanted(quiet=options["quiet"], disabled=options["no_progress"]):
+        return contextlib.nullcontext()
+    bar = progress.Progress("Checking")
+    return contextlib.closing(_ByFolder(bar))
+
+
+class _ByFolder:
+    def __init__(self, bar) -> None:
+        self.bar = bar
+
+    def __call__(self, done: int, total: int, path: str) -> None:
+        from lossadvisor.progress import folder_of
+
+        self.bar(done, total, folder_of(path))
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _named_stdin(coverage):
+    """Standard input without --stdin-filename is read as Python; when it held nothing, say so,
+    since YAML or a notebook piped in is then silently not what lossadvisor looked for."""
+    hint = "read as Python, for want of --stdin-filename NAME (e.g. train.yaml) to say what it is"
+    return coverage._replace(not_checked=tuple((path, f"{why} ({hint})", named) for path, why, named in coverage.not_checked))
 
 
 def _render(report, options: dict[str, Any], stdin) -> str:
@@ -50,8 +87,8 @@ def _render(report, options: dict[str, Any], stdin) -> str:
     color = fmt == "text" and options["output_file"] is None and use_color(options["color"])
     source_line = _source_lines(stdin) if options["show_source"] else None
     return render(
-        fmt, report.findings, files_checked=report.files_checked, color=color, quiet=options["quiet"],
-        statistics=options["statistics"], source_line=source_line,
+        fmt, report.findings, coverage=report.coverage, color=color, quiet=options["quiet"],
+        statistics=options["statistics"], source_line=source_line, verbose=options["verbose"],
     )  # fmt: skip
 
 

@@ -4,6 +4,9 @@ Which reader reads which file is decided by its suffix (READERS); a directory is
 suffixes in WALKED, skipping VCS folders, virtualenvs, site-packages, node_modules and build output,
 never following symlinked directories (so symlink loops end). A file that cannot be read becomes one
 LA001 finding and the run goes on with the other files.
+
+Every file ends in one of three columns of the run's `Coverage`: checked (it held a loss, a model,
+metrics or numeric labels), nothing to check (with the reason: NOTHING_FOUND), or unreadable.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 from pathlib import Path
 
 from lossadvisor.facts import Fact, LossUse, Position, TrainingSetup, merge_labels
-from lossadvisor.findings import Finding, severity_rank
-from lossadvisor.readers import InputError, NewerSyntax, Source
+from lossadvisor.findings import Coverage, Finding, severity_rank
+from lossadvisor.readers import InputError, NewerSyntax, NothingToCheck, Source
 from lossadvisor.settings import Settings
 
 # suffix -> "module:function"; the function takes a Source and returns a list of TrainingSetup.
@@ -39,6 +42,15 @@ READERS = {
 }
 # .txt is read when named explicitly, never picked up while walking a directory.
 WALKED = frozenset(READERS) - {".txt"}
+# reader -> why a file it read held nothing to check (the summary and `-v` say it).
+NOTHING_FOUND = {
+    "lossadvisor.readers.document:read": "not a training config: none of the keys lossadvisor reads (loss, model, labels, task, num_classes), and no Keras model, Hydra or LightningCLI config",
+    "lossadvisor.readers.python:read": "no loss or model found",
+    "lossadvisor.readers.notebook:read": "no loss or model found in its code cells",
+    "lossadvisor.readers.keras_archive:read": "no model in it",
+    "lossadvisor.readers.label_file:read": "not a label file: no column or array is named as labels (`lossadvisor labels FILE --column NAME`, or `--key NAME` in an .npz, reads one)",
+}
+TEXT_LABELS_ALONE = "read as text labels, with no loss or model to check them against (`lossadvisor check --labels FILE train.py` pairs them with one)"
 # suffix -> "module:function" giving {cell: lines} for noqa comments (default: the text's lines).
 COMMENT_LINES = {".ipynb": "lossadvisor.readers.notebook:comment_lines", ".py": "lossadvisor.readers.python:comment_lines"}
 YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # not form feeds: PyYAML counts these only
@@ -52,7 +64,12 @@ SKIPPED_DIRS = frozenset({
 class Report:
     def __init__(self) -> None:
         self.findings: list[Finding] = []
-        self.files_checked = 0
+        self.coverage = Coverage()
+
+    @property
+    def files_checked(self) -> int:
+        """Files that held a training setup and were checked."""
+        return self.coverage.checked
 
     @property
     def input_errors(self) -> list[Finding]:
@@ -84,7 +101,7 @@ def iter_sources(paths: Iterable[str | Path], settings: Settings) -> Iterator[So
             yield from _walk(path, settings)
         elif path.is_file():
             if not settings.is_excluded(display):
-                yield Source(path, display)
+                yield Source(path, display, named=True)
         elif os.path.lexists(path):  # a FIFO, a socket, a device: reading could block forever
             yield _input_error(display, InputError("not a regular file"))
         else:
@@ -125,15 +142,20 @@ def _walk(root: Path, settings: Settings) -> Iterator[Source]:
 # --------------------------------------------------------------------------- reading and checking
 
 
-def read_setups(source: Source) -> list[TrainingSetup]:
-    """Raises InputError for a file that cannot be read."""
+def _reader(source: Source) -> str:
     suffix = source.path.suffix.lower() or Path(source.display).suffix.lower()
     spec = READERS.get(suffix)
     if spec is None:
-        raise InputError(f"lossadvisor does not read '{suffix or 'extensionless'}' files")
+        raise NothingToCheck(f"lossadvisor does not read {f'{suffix!r} files' if suffix else 'files without a suffix'}")
+    return spec
+
+
+def read_setups(source: Source) -> list[TrainingSetup]:
+    """Raises InputError for a file that cannot be read, NothingToCheck for one that is not ours."""
+    spec = _reader(source)
     try:
         return _call(spec, source)
-    except (InputError, NewerSyntax):
+    except (InputError, NewerSyntax, NothingToCheck):
         raise
     except MemoryError:
         raise InputError("cannot read: it needs more memory than this machine has") from None
@@ -223,24 +245,55 @@ def _pair(setup: TrainingSetup, pairing: Pairing, paired_labels) -> TrainingSetu
     return setup
 
 
-def check_source(source: Source, settings: Settings, pairing: Pairing = Pairing(), paired_labels=None) -> list[Finding]:
+class Checked(NamedTuple):
+    """What checking one file gave: its findings and, when it held nothing to check, why."""
+
+    findings: list[Finding]
+    nothing: str | None = None
+    unreadable: bool = False
+
+    def coverage(self, source: Source) -> Coverage:
+        if self.unreadable:
+            return Coverage(unreadable=1)
+        if self.nothing is not None:
+            return Coverage(not_checked=((source.display, self.nothing, source.named),))
+        return Coverage(checked=1)
+
+
+def _holds_something_to_check(setup: TrainingSetup) -> bool:
+    """A loss, a model's head or metrics; or numeric labels, which are checked alone for NaN and
+    infinite values. Text labels alone (a requirements.txt read as labels) are not."""
+    if setup.loss or setup.head or setup.metrics or setup.target:
+        return True
+    return setup.labels is not None and (setup.labels.minimum is not None or setup.labels.nan_count > 0)
+
+
+def check_source(source: Source, settings: Settings, pairing: Pairing = Pairing(), paired_labels=None) -> Checked:
     try:
+        spec = _reader(source)
         setups = read_setups(source)
+    except NothingToCheck as exc:
+        return Checked([], str(exc))
     except InputError as exc:
-        return [_input_error(source.display, exc)]
+        return Checked([_input_error(source.display, exc)], unreadable=True)
     except NewerSyntax as exc:  # valid code for a newer Python: not checked, and not an error
         running = f"{sys.version_info[0]}.{sys.version_info[1]}"
         args = {"version": exc.version, "construct": exc.construct, "running": running}
-        return [to_finding("LA007", Position(source.display, exc.line, None, exc.cell), args, settings)]
+        finding = to_finding("LA007", Position(source.display, exc.line, None, exc.cell), args, settings)
+        return Checked([finding], f"Python {exc.version} syntax, and this is Python {running}")
     findings: list[Finding] = []
+    setups = [_pair(setup, pairing, paired_labels) for setup in setups]
     for setup in setups:
-        setup = _pair(setup, pairing, paired_labels)
         findings.extend(findings_for(setup, settings))
     if findings:
         from lossadvisor import suppression
 
         findings = suppression.apply(findings, _comment_lines(source))
-    return findings
+    if not setups:
+        return Checked(findings, NOTHING_FOUND[spec])
+    if not findings and not any(_holds_something_to_check(setup) for setup in setups):
+        return Checked(findings, TEXT_LABELS_ALONE)
+    return Checked(findings)
 
 
 def check_paths(
@@ -251,8 +304,10 @@ def check_paths(
     loss: str | None = None,
     framework: str | None = None,
     stdin: Source | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Report:
-    """Check files and directories; the public entry point (`lossadvisor.check_paths`)."""
+    """Check files and directories; the public entry point (`lossadvisor.check_paths`).
+    `progress(done, total, path)` is called as each file is done."""
     settings = settings or Settings(framework=framework)
     pairing = Pairing(Path(labels) if labels else None, loss, framework or settings.framework)
     report = Report()
@@ -266,10 +321,12 @@ def check_paths(
             report.findings.append(_input_error(str(labels), exc))
     sources: list[Source | Finding] = [stdin] if stdin is not None else list(iter_sources(paths, settings))
     files = [item for item in sources if not isinstance(item, Finding)]
-    report.findings.extend(item for item in sources if isinstance(item, Finding))
-    report.files_checked = len(files)
-    for found in _check_all(files, settings, pairing, paired_labels):
-        report.findings.extend(dict.fromkeys(found))  # one loss read with two heads: one LA002, not two
+    missing = [item for item in sources if isinstance(item, Finding)]
+    report.findings.extend(missing)
+    report.coverage = Coverage(unreadable=len(report.findings))  # a bad --labels file, missing paths
+    for source, checked in zip(files, _check_all(files, settings, pairing, paired_labels, progress)):
+        report.findings.extend(dict.fromkeys(checked.findings))  # one loss read with two heads: one LA002, not two
+        report.coverage = report.coverage.combined(checked.coverage(source))
     report.findings.sort(key=lambda f: f.sort_key)
     return report
 
@@ -278,9 +335,16 @@ def check_paths(
 PARALLEL_MIN_FILES = 48
 
 
-def _check_all(files: list[Source], settings: Settings, pairing: Pairing, paired_labels) -> Iterator[list[Finding]]:
+def _check_all(files: list[Source], settings: Settings, pairing: Pairing, paired_labels, progress=None) -> Iterator[Checked]:
     """Check files in worker processes when there are many (a large tree is dominated by parsing,
     one core per process); results come back in order. LOSSADVISOR_JOBS=1 turns workers off."""
+    for done, (source, checked) in enumerate(zip(files, _checked(files, settings, pairing, paired_labels)), 1):
+        if progress is not None:
+            progress(done, len(files), source.display)
+        yield checked
+
+
+def _checked(files: list[Source], settings: Settings, pairing: Pairing, paired_labels) -> Iterator[Checked]:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = os.environ.get("LOSSADVISOR_JOBS", "")
     workers = int(jobs) if jobs.isdigit() and int(jobs) > 0 else min(cores, 8)

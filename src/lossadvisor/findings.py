@@ -1,4 +1,5 @@
-"""The one result type: a frozen `Finding` (a NamedTuple, see facts.py), with 1-based positions.
+"""The one result type: a frozen `Finding` (a NamedTuple, see facts.py), with 1-based positions,
+and the `Coverage` of a run (what was checked), which every renderer also gets.
 
 Every check, every reader error and every renderer speaks in findings. Positions are 1-based as
 users see them (editors, GitHub, SARIF); `line`/`column` are None where the input has no lines
@@ -43,3 +44,21 @@ class Finding(NamedTuple):
             parts.append(str(self.line))
             parts.append(str(self.column or 1))
         return ":".join(parts)
+
+
+class Coverage(NamedTuple):
+    """What a run read. Silence must mean "checked and clean", so the files that held nothing for
+    lossadvisor are counted apart from those checked, each with the reason."""
+
+    checked: int = 0  # files that held a training setup (a loss, a model, metrics), all checked
+    # (path, why, named): files with nothing to check; `named` when the path was given on the
+    # command line rather than found while walking a folder (such a file always gets its line).
+    not_checked: tuple[tuple[str, str, bool], ...] = ()
+    unreadable: int = 0  # files that could not be read (each has its LA001 finding)
+
+    @property
+    def read(self) -> int:
+        return self.checked + len(self.not_checked) + self.unreadable
+
+    def combined(self, other: Coverage) -> Coverage:
+        return Coverage(self.checked + other.checked, self.not_checked + other.not_checked, self.unreadable + other.unreadable)

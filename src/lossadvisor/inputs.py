@@ -1,5 +1,6 @@
-"""What every reader and the label library share: a file to read (`Source`, with bounded reads) and
-the one error a file that cannot be read raises (`InputError`, one clear line)."""
+"""What every reader and the label library share: a file to read (`Source`, with bounded reads),
+the one error a file that cannot be read raises (`InputError`, one clear line), and what a reader
+raises for a file that is simply not ours (`NothingToCheck`, with the reason)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,20 @@ class InputError(Exception):
         self.cell = cell
 
 
+class NothingToCheck(Exception):
+    """A file that holds nothing lossadvisor checks (not ours, or not a training input): not an
+    error. The message says why, for the summary and `check -v`."""
+
+
 class Source(NamedTuple):
     """A file to read: its path on disk (for files it names relative to itself) and the name to
-    report. `data` holds standard input's bytes when the file came from `-`."""
+    report. `data` holds standard input's bytes when the file came from `-`; `named` is true for
+    a file given on the command line rather than found in a folder."""
 
     path: Path
     display: str
     data: bytes | None = None
+    named: bool = False
 
     def read_bytes(self, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
         if self.data is not None:

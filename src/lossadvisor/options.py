@@ -50,6 +50,8 @@ CHECK_OPTIONS = (
     Option(("--show-source",), "show_source", "Show the offending line under each finding, with a caret.", kind="flag"),
     Option(("--statistics",), "statistics", "Print how many findings each rule produced instead of the findings.", kind="flag"),
     Option(("--quiet", "-q"), "quiet", "Print findings only, no summary line.", kind="flag"),
+    Option(("--verbose", "-v"), "verbose", "Also list every file that had nothing to check, and why.", kind="flag"),
+    Option(("--no-progress",), "no_progress", "No progress line (it only ever appears on a terminal, for runs over a second).", kind="flag"),
     Option(("--color",), "color", "Colour the text output: auto, always or never (auto: only on a terminal; NO_COLOR and FORCE_COLOR are honoured).", choices=COLORS, default="auto", metavar="WHEN"),
 )  # fmt: skip
 

@@ -30,10 +30,16 @@ from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.document import Document
 
 KEYS = ("task", "loss", "model", "labels", "num_classes")
+# A top-level key, in YAML (`loss:` at the start of a line) or JSON (`"loss":` at a line's start or
+# after `{` or `,`).
+MARKER = rf'^(?:{"|".join(KEYS)})[ \t]*:|(?:^|[{{,])[ \t]*"(?:{"|".join(KEYS)})"[ \t]*:'
+# The shape each key has in this schema. A document is ours only if some key has it: a GitHub
+# issue form's `labels: [bug]` or a mobile app's `model: "file.tflite"` is someone else's schema.
+SHAPES = {"task": str, "loss": (str, dict), "model": dict, "labels": dict, "num_classes": int}
 
 
 def claims(doc: Document) -> bool:
-    return any(key in doc.data for key in KEYS)
+    return any(isinstance(doc.data.get(key), SHAPES[key]) and not isinstance(doc.data.get(key), bool) for key in KEYS)
 
 
 def _fail(doc: Document, keys: tuple[Any, ...], what: str) -> InputError:

@@ -14,9 +14,10 @@ import re
 from typing import Any
 
 from lossadvisor.facts import Position, TrainingSetup
-from lossadvisor.readers import InputError, Source
+from lossadvisor.readers import InputError, NothingToCheck, Source
 
-# Tried in order; each module has `claims(doc) -> bool` and `read(doc, source) -> list[TrainingSetup]`.
+# Tried in order; each module has `claims(doc) -> bool`, `read(doc, source) -> list[TrainingSetup]`
+# and MARKER, a regex that finds its documents in text that does not parse.
 DOCUMENT_READERS = (
     "lossadvisor.readers.keras_json",
     "lossadvisor.readers.hydra",
@@ -76,6 +77,28 @@ def parse(source: Source) -> list[Document]:
     except ValueError as exc:  # an integer over Python's 4,300-digit conversion limit
         raise InputError(f"invalid JSON: {_first_line(exc)}") from None
     return [Document(data, source, _json_positions(text, data))]
+
+
+# A YAML or JSON file that cannot be parsed is an error only when its text shows it was meant for
+# lossadvisor: each document reader's MARKER (a regex over the text: the native config's top-level
+# keys, `_target_`/`class_path`, a Keras `"class_name"`). A broken Helm template or a tsconfig.json
+# with comments is not ours.
+SNIFF_BYTES = 1024 * 1024
+
+
+def _meant_for_us(source: Source) -> bool:
+    try:
+        head = source.data[:SNIFF_BYTES] if source.data is not None else _head(source)
+    except OSError:
+        return False
+    text = head.decode("utf-8", "replace")
+    markers = "|".join(f"(?:{importlib.import_module(name).MARKER})" for name in DOCUMENT_READERS)
+    return re.search(markers, text, re.MULTILINE) is not None
+
+
+def _head(source: Source) -> bytes:
+    with open(source.path, "rb") as fh:
+        return fh.read(SNIFF_BYTES)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -226,7 +249,14 @@ def _json_positions(text: str, data: Any) -> dict[Path_, tuple[int, int]]:
 
 def read(source: Source) -> list[TrainingSetup]:
     setups: list[TrainingSetup] = []
-    for doc in parse(source):
+    try:
+        docs = parse(source)
+    except InputError as exc:
+        if _meant_for_us(source):
+            raise
+        at = f" (line {exc.line})" if exc.line else ""
+        raise NothingToCheck(f"{exc.message}{at}, and nothing in it looks like a training config") from None
+    for doc in docs:
         if not isinstance(doc.data, dict):
             continue
         for module_name in DOCUMENT_READERS:

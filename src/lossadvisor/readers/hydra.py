@@ -99,6 +99,9 @@ def nodes(value: Any, keys: Keys = ()) -> Iterator[Node]:
             yield from nodes(child, (*keys, i))
 
 
+MARKER = r"\b_target_\b|\bclass_path\b"  # in text that does not parse: document.MARKER
+
+
 def claims(doc: Document) -> bool:
     return next(nodes(doc.data), None) is not None
 

@@ -32,6 +32,9 @@ def _container(holds: str) -> str:
     return next(k.name for k in kinds if getattr(k, holds) is not None and k.layers != "*")
 
 
+MARKER = r'"class_name"[ \t]*:'  # in text that does not parse: document.MARKER
+
+
 def claims(doc: Document) -> bool:
     return looks_like_model(_config_dump(doc.data) or doc.data)
 

@@ -4,12 +4,13 @@
 
 Severities map to `error`, `warning` and `notice`. Values are escaped as the runner expects
 (actions/toolkit `command.ts`): `%`, CR and LF in the message; also `:` and `,` in properties.
-GitHub shows at most 10 annotations of each kind per step: for more, upload SARIF.
+GitHub shows at most 10 annotations of each kind per step: for more, upload SARIF. A file named
+on the command line that held nothing to check gets a `notice` saying why.
 """
 
 from __future__ import annotations
 
-from lossadvisor.findings import Finding
+from lossadvisor.findings import Coverage, Finding
 from lossadvisor.render import file_position, flat_message
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -38,5 +39,7 @@ def command(f: Finding) -> str:
     return f"::{LEVELS[f.severity]} {props}::{escape_data(flat_message(f))}"
 
 
-def render(findings: list[Finding], **_: object) -> str:
-    return "".join(command(f) + "\n" for f in findings)
+def render(findings: list[Finding], *, coverage: Coverage = Coverage(), **_: object) -> str:
+    title = escape_property("lossadvisor: nothing to check")
+    notices = [f"::notice file={escape_property(path.replace(chr(92), '/'))},title={title}::{escape_data(why)}" for path, why, named in coverage.not_checked if named]
+    return "".join(command(f) + "\n" for f in findings) + "".join(n + "\n" for n in notices)

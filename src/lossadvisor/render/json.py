@@ -1,8 +1,12 @@
-"""One JSON object: {"tool", "version", "files_checked", "summary", "statistics", "findings": [...]}.
+"""One JSON object: {"tool", "version", "files_checked", "files", "not_checked", "summary",
+"statistics", "findings": [...]}.
 
+`files` counts the files read: {"checked", "nothing_to_check", "unreadable"} (`files_checked` is
+its "checked"); `not_checked` lists each file with nothing to check as {"path", "reason"}.
 Each finding: code, name, severity, message, path, line, column (1-based; null where the input has
 no lines), end_line, end_column, cell (notebook cell, 1-based, or null), fix (what to use instead),
-url (the rule's documentation). `statistics` counts findings per rule, most frequent first.
+url (the rule's documentation, or null until the project publishes it: render/__init__.py).
+`statistics` counts findings per rule, most frequent first.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from lossadvisor.findings import Finding
+from lossadvisor.findings import Coverage, Finding
 from lossadvisor.render import docs_url, statistics
 
 
@@ -22,14 +26,16 @@ def finding_dict(f: Finding) -> dict:
     }  # fmt: skip
 
 
-def render(findings: list[Finding], *, files_checked: int, **_: object) -> str:
+def render(findings: list[Finding], *, coverage: Coverage, **_: object) -> str:
     from lossadvisor import __version__
 
     counts = Counter(f.severity for f in findings)
     doc = {
         "tool": "lossadvisor",
         "version": __version__,
-        "files_checked": files_checked,
+        "files_checked": coverage.checked,
+        "files": {"checked": coverage.checked, "nothing_to_check": len(coverage.not_checked), "unreadable": coverage.unreadable},
+        "not_checked": [{"path": path, "reason": why} for path, why, _named in coverage.not_checked],
         "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
         "statistics": [{"code": code, "name": name, "count": n} for n, code, name in statistics(findings)],
         "findings": [finding_dict(f) for f in findings],

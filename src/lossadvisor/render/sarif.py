@@ -2,7 +2,10 @@
 
 One run; the driver lists the rules that fired, described from their docs (rules/checks/*.yaml):
 shortDescription is the first sentence of "what", fullDescription all of it, help the rule's page
-(the same Markdown as docs/rules/CODE.md) and helpUri that page's address. Regions are 1-based;
+(the same Markdown as docs/rules/CODE.md) and helpUri that page's address, where one is set
+(render/__init__.py, RULE_DOCS_KEY). The run's properties count the files checked, those with
+nothing to check and those unreadable; each file named on the command line that held nothing to
+check is a note in the invocation's toolExecutionNotifications. Regions are 1-based;
 inputs without lines (label arrays, archives) and notebook cells point at line 1, with the cell
 named in the message. Fields and limits follow GitHub's "SARIF support for code scanning".
 """
@@ -12,11 +15,10 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from lossadvisor.findings import Finding
-from lossadvisor.render import docs_url, file_position, flat_message
+from lossadvisor.findings import Coverage, Finding
+from lossadvisor.render import HOMEPAGE_KEY, docs_url, file_position, flat_message, project_urls
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/lossadvisor/lossadvisor"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
 MAX_DESCRIPTION = 1024  # GitHub's limit for shortDescription and fullDescription
@@ -31,7 +33,7 @@ def descriptor(rule) -> dict:
     from lossadvisor.render.rules import first_sentence, markdown, plain_text
 
     what = rule.docs.get("what") or rule.name
-    return {
+    described = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": _limit(first_sentence(what))},
@@ -41,6 +43,7 @@ def descriptor(rule) -> dict:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": ["lossadvisor", "correctness"], "precision": "high", "problem.severity": PROBLEM_SEVERITY[rule.severity]},
     }
+    return {key: value for key, value in described.items() if value is not None}
 
 
 def artifact_uri(path: str) -> str:
@@ -73,21 +76,27 @@ def result(f: Finding, rule_index: int) -> dict:
     }
 
 
-def render(findings: list[Finding], **_: object) -> str:
+def render(findings: list[Finding], *, coverage: Coverage = Coverage(), **_: object) -> str:
     from lossadvisor import __version__, knowledge
 
     rules = knowledge.load().rules
     fired = sorted({f.code for f in findings})
     index = {code: i for i, code in enumerate(fired)}
+    driver = {"name": "lossadvisor", "version": __version__, "semanticVersion": __version__}
+    if homepage := project_urls().get(HOMEPAGE_KEY):
+        driver["informationUri"] = homepage
+    invocation: dict = {"executionSuccessful": not any(f.code == "LA001" for f in findings)}
+    notes = [
+        {"level": "note", "message": {"text": f"nothing to check: {why}"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}}}]}
+        for path, why, named in coverage.not_checked if named
+    ]  # fmt: skip
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
     run = {
-        "tool": {
-            "driver": {
-                "name": "lossadvisor", "informationUri": INFORMATION_URI, "version": __version__,
-                "semanticVersion": __version__, "rules": [descriptor(rules[code]) for code in fired],
-            }
-        },
-        "invocations": [{"executionSuccessful": not any(f.code == "LA001" for f in findings)}],
+        "tool": {"driver": {**driver, "rules": [descriptor(rules[code]) for code in fired]}},
+        "invocations": [invocation],
         "results": [result(f, index[f.code]) for f in findings],
+        "properties": {"filesChecked": coverage.checked, "filesWithNothingToCheck": len(coverage.not_checked), "filesUnreadable": coverage.unreadable},
     }  # fmt: skip
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

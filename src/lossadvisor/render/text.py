@@ -1,7 +1,9 @@
 """`path:line:col: CODE [severity] message`, one finding per line, then a summary line.
 
 `--show-source` adds the offending line and a caret under the column; `--statistics` prints one
-line per rule (count, code, name) instead of the findings; `quiet` drops the summary.
+line per rule (count, code, name) instead of the findings. Before the summary, one line for each
+file named on the command line that held nothing to check (with -v, for every such file), saying
+why; `quiet` drops these and the summary.
 
 Colour is plain ANSI SGR codes when the CLI asks for it (the decision is the CLI's): four styles do
 not need rich, and importing rich would cost ~40 ms on every coloured pre-commit run (pre-commit
@@ -13,19 +15,39 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from lossadvisor.findings import Finding
+from lossadvisor.findings import Coverage, Finding
 
 STYLES = {"error": "1;31", "warning": "33", "info": "36", "location": "1", "summary": "1", "gutter": "2"}
 
 
-def summary(findings: list[Finding], files_checked: int) -> str:
-    files = f"{files_checked} file{'s' if files_checked != 1 else ''}"
-    if not findings:
-        return f"All clear: no problems in {files}."
-    counts = Counter(f.severity for f in findings)
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info") if counts[s]]
-    total = len(findings)
-    return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files}."
+def _files(n: int, kind: str = "") -> str:
+    return f"{n} {kind}file{'s' if n != 1 else ''}"
+
+
+def summary(findings: list[Finding], coverage: Coverage, verbose: bool = False) -> str:
+    """One line: the findings, then what was read. Never "All clear" when nothing was checked."""
+    others = []
+    if coverage.not_checked:
+        listed = verbose or all(named for _, _, named in coverage.not_checked)
+        others.append(f"{_files(len(coverage.not_checked))} had nothing to check{'' if listed else ' (-v lists them)'}")
+    if coverage.unreadable:
+        others.append(f"{_files(coverage.unreadable)} could not be read")
+    tail = "".join(f"; {part}" for part in others)
+    if findings:
+        counts = Counter(f.severity for f in findings)
+        parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}" for s in ("error", "warning", "info") if counts[s]]
+        total = len(findings)
+        where = f" in {_files(coverage.checked, 'checked ')}" if coverage.checked else ""
+        return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}){where}{tail}."
+    if not coverage.checked:
+        return f"Nothing checked: {'; '.join(others) if others else 'no file lossadvisor reads was found'}."
+    return f"All clear: no problems in {_files(coverage.checked, 'checked ')}{tail}."
+
+
+def not_checked_lines(coverage: Coverage, verbose: bool) -> list[str]:
+    """`path: nothing to check: why` for files named on the command line (always) and, with -v,
+    for those found in folders."""
+    return [f"{path}: nothing to check: {why}" for path, why, named in coverage.not_checked if named or verbose]
 
 
 def _painter(color: bool) -> Callable[[str, str], str]:
@@ -51,8 +73,8 @@ def source_excerpt(f: Finding, source: str, paint: Callable[[str, str], str] = _
 
 
 def render(
-    findings: list[Finding], *, files_checked: int, color: bool = False, quiet: bool = False, statistics: bool = False,
-    source_line: Callable[[Finding], str | None] | None = None, **_: object,
+    findings: list[Finding], *, coverage: Coverage, color: bool = False, quiet: bool = False, statistics: bool = False,
+    source_line: Callable[[Finding], str | None] | None = None, verbose: bool = False, **_: object,
 ) -> str:  # fmt: skip
     from lossadvisor.render import statistics as count_by_rule
 
@@ -67,5 +89,6 @@ def render(
             if source is not None:
                 out += source_excerpt(f, source, paint)
     if not quiet:
-        out.append(paint(summary(findings, files_checked), "summary"))
+        out += not_checked_lines(coverage, verbose)
+        out.append(paint(summary(findings, coverage, verbose), "summary"))
     return "\n".join(out) + "\n" if out else ""

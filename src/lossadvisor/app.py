@@ -201,11 +201,12 @@ def labels(
     key: Annotated[Optional[str], typer.Option("--key", metavar="NAME", help="Array name inside an .npz file.")] = None,
     output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")] = AdviceFormat.text,
     color: Annotated[Color, typer.Option("--color", metavar="WHEN", help="Colour the text output: auto, always or never.")] = Color.auto,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress line (it only ever appears on a terminal, for files that take over a second).")] = False,
 ) -> None:
     """Profile sample labels: format, classes, range, balance, and the losses that fit them."""
     from lossadvisor.command import run_labels as run
 
-    raise typer.Exit(run(file, column=column, key=key, fmt=output_format.value, color=use_color(color.value)))
+    raise typer.Exit(run(file, column=column, key=key, fmt=output_format.value, color=use_color(color.value), progress=not no_progress))
 
 
 @app.command("rules", short_help="List every rule: code, name, severity, summary.")

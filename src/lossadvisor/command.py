@@ -145,16 +145,21 @@ def _write(text: str, output_file: str | None) -> None:
         raise UsageError(f"cannot write {output_file}: {exc.strerror or exc}") from None
 
 
-def run_labels(file: Path, *, column: str | None = None, key: str | None = None, fmt: str = "text", color: bool = False) -> int:
+def run_labels(file: Path, *, column: str | None = None, key: str | None = None, fmt: str = "text", color: bool = False, progress: bool = True) -> int:
     """`lossadvisor labels FILE`: profile the labels, read them, and say which losses fit."""
+    import contextlib
+
+    from lossadvisor import progress as progress_line
     from lossadvisor.labels.infer import read_profile
     from lossadvisor.readers import InputError
     from lossadvisor.readers.label_file import profile_file
     from lossadvisor.recommend import losses_for
     from lossadvisor.render.labels import render_labels
 
+    bar = progress_line.Progress(f"Profiling {file.name}", unit="bytes") if progress_line.wanted(disabled=not progress) else None
     try:
-        profiled = profile_file(file, key=key, column=column)
+        with contextlib.closing(bar) if bar else contextlib.nullcontext():
+            profiled = profile_file(file, key=key, column=column, progress=bar)
         reading = read_profile(profiled.profile)
     except InputError as exc:
         where = f":{exc.line}" if exc.line else ""

@@ -14,6 +14,8 @@ import sys
 import time
 from typing import TextIO
 
+from lossadvisor.render import shown_text
+
 AFTER = 1.0  # seconds
 
 
@@ -44,7 +46,7 @@ class Progress:
             if time.monotonic() - self.started < self.after or done >= total:
                 return
             self._start(total)
-        self.bar.update(self.task, completed=done, total=total, detail=detail)
+        self.bar.update(self.task, completed=done, total=total, detail=shown_text(detail))
 
     def _start(self, total: int) -> None:
         from rich.console import Console
@@ -53,10 +55,11 @@ class Progress:
 
         counter = MofNCompleteColumn() if self.unit == "files" else DownloadColumn()
         unit = TextColumn(self.unit) if self.unit == "files" else TextColumn("")
-        columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), counter, unit, TextColumn("{task.fields[detail]}"))
+        # markup off: a folder named `[red]` is a name, not a style
+        columns = (TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(), counter, unit, TextColumn("{task.fields[detail]}", markup=False))
         self.bar = Bar(*columns, console=Console(file=self.stream), transient=True)
         self.bar.start()
-        self.task = self.bar.add_task(self.description, total=total, detail="")
+        self.task = self.bar.add_task(shown_text(self.description), total=total, detail="")
 
     def close(self) -> None:
         if self.bar is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, replace
 from pathlib import Path
+from collections.abc import Callable
 from typing import BinaryIO
 
 from lossadvisor.facts import Fact, LabelFacts, Position, TrainingSetup
@@ -36,9 +37,11 @@ class ProfiledFile:
 
 
 def profile_file(
-    path: Path, *, key: str | None = None, column: str | int | None = None, data: bytes | None = None, sample: bool = False
-) -> ProfiledFile:
-    """Profile a label file. Raises InputError for a file that is not one (or is broken)."""
+    path: Path, *, key: str | None = None, column: str | int | None = None, data: bytes | None = None, sample: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ProfiledFile:  # fmt: skip
+    """Profile a label file. Raises InputError for a file that is not one (or is broken).
+    `progress(bytes_read, size)` is called after each chunk."""
     if data is None and not path.is_file():
         raise InputError("no such file" if not path.exists() else "not a file")
     suffix = path.suffix.lower()
@@ -49,12 +52,14 @@ def profile_file(
     if column is not None and suffix not in TABLES:
         raise InputError("a column (--column) picks a column of a .csv, .tsv or .txt file; this is not one")
     try:
-        return _profile_stream(path, suffix, key, column, data, sample)
+        return _profile_stream(path, suffix, key, column, data, sample, progress)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}") from None
 
 
-def _profile_stream(path: Path, suffix: str, key: str | None, column: str | int | None, data: bytes | None, sample: bool) -> ProfiledFile:
+def _profile_stream(
+    path: Path, suffix: str, key: str | None, column: str | int | None, data: bytes | None, sample: bool, progress=None
+) -> ProfiledFile:  # fmt: skip
     from lossadvisor.labels.arrays import file_size, open_npy, open_npz
 
     limit_bytes = WALK_LIMIT_BYTES if sample else None
@@ -71,7 +76,7 @@ def _profile_stream(path: Path, suffix: str, key: str | None, column: str | int 
 
             text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
             stream = open_table(text, suffix, column, limit_rows=WALK_LIMIT_ROWS if sample else None)
-        profile = _consume(stream)
+        profile = _consume(stream, (lambda: progress(fh.tell(), size)) if progress else None)
     return ProfiledFile(profile, stream.name, _sample_note(profile.shape, stream.shape, sample))
 
 
@@ -87,12 +92,14 @@ def _open_binary(path: Path, data: bytes | None) -> BinaryIO:
     return io.BytesIO(data) if data is not None else open(path, "rb")
 
 
-def _consume(stream):
+def _consume(stream, after_chunk: Callable[[], None] | None = None):
     """Fold the chunks into one profile; value counting stops once there are too many values."""
     from lossadvisor.labels.profile import merge_all, profile_chunk
 
     result, pending = None, []
     for chunk in stream.chunks:
+        if after_chunk is not None:
+            after_chunk()
         track = result is None or result.values is not None
         pending.append(profile_chunk(chunk, stream.width, track_values=track))
         if len(pending) == MERGE_EVERY or result is None or not track:  # histograms are big: merge at once

@@ -44,7 +44,7 @@ READERS = {
 WALKED = frozenset(READERS) - {".txt"}
 # reader -> why a file it read held nothing to check (the summary and `-v` say it).
 NOTHING_FOUND = {
-    "lossadvisor.readers.document:read": "not a training config: none of the keys lossadvisor reads (loss, model, labels, task, num_classes), and no Keras model, Hydra or LightningCLI config",
+    "lossadvisor.readers.document:read": "not a training config (no loss, model, labels, task or num_classes key; no Keras model, Hydra `_target_` or LightningCLI `class_path`)",
     "lossadvisor.readers.python:read": "no loss or model found",
     "lossadvisor.readers.notebook:read": "no loss or model found in its code cells",
     "lossadvisor.readers.keras_archive:read": "no model in it",

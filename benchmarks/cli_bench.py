@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/cli_bench.py [--runs 30] [--config FILE] [--model FILE]
 
+Needs the `bench` extra (yamllint, flake8): `.venv/bin/pip install -e '.[bench]'`.
+
 Each command runs N times as a fresh process (pre-commit starts one per commit), round-robin so
 a noisy machine slows every command alike, after one warm-up run each: .pyc files and the rules
 cache are warm, as on every commit after the first. Prints min and median wall time per command
@@ -82,6 +84,9 @@ def main() -> int:
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="the YAML config to check")
     parser.add_argument("--model", type=Path, help="the .py file to check (default: a small PyTorch model)")
     args = parser.parse_args()
+    from needs import require
+
+    require("benchmarks/cli_bench.py", "bench", tools=("yamllint", "flake8"))
 
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model or Path(tmp) / "model.py"

@@ -65,7 +65,7 @@ def summary(name: str, report: dict, elapsed: float, notebooks: int, shell) -> d
     invalid = sorted({f["path"] for f in findings if f["code"] == "LA001"})
     runnable = [p for p in invalid if notebook_runs(p, shell)]
     loss = [f for f in findings if f["code"] != "LA001"]
-    print(f"{name}: {report['files_checked']} files ({notebooks} notebooks) in {elapsed:.2f} s = {elapsed / max(notebooks, 1) * 1000:.2f} ms per notebook")
+    print(f"{name}: {sum(report['files'].values())} files ({notebooks} notebooks) in {elapsed:.2f} s = {elapsed / max(notebooks, 1) * 1000:.2f} ms per notebook")
     print(f"  LA001 on notebooks: {len(invalid)}, of which IPython runs {len(runnable)}")
     print(f"  loss findings on notebooks: {len(loss)} ({', '.join(f'{c} {n}' for c, n in Counter(f['code'] for f in loss).most_common())})")
     print(f"  LA001 anywhere: {sum(1 for f in report['findings'] if f['code'] == 'LA001')}")

@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/python_bench.py TREE [--runs 5]    # any tree, e.g. a real ML codebase
     .venv/bin/python benchmarks/python_bench.py --generate 1000 --keep DIR   # write the tree, keep it
 
+Needs the `bench` extra (flake8): `.venv/bin/pip install -e '.[bench]'`.
+
 Two figures, the goals of the Python reader:
 
     lossadvisor check model.py   <= 0.8  x  flake8 model.py            (cold start, one small file)
@@ -168,6 +170,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per command for the tree figure")
     parser.add_argument("--file-runs", type=int, default=20, help="runs per command for the one-file figure")
     args = parser.parse_args()
+    from needs import require
+
+    require("benchmarks/python_bench.py", "bench", tools=("flake8",))
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

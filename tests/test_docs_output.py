@@ -45,3 +45,26 @@ def test_example_output_is_real(command: str, shown: list[str]) -> None:
 
 def test_the_page_has_examples() -> None:
     assert len(_examples()) >= 10
+
+
+def test_the_readme_configuration_example_does_what_its_comments_say(tmp_path):
+    """The `[tool.lossadvisor]` example, used as it stands: advice (LA5) ignored, label findings
+    (LA3) as warnings, and fail-on = "error" so that warnings alone exit 0."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Configuration and suppression\n\n```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(example, encoding="utf-8")
+    config = "model:\n  output: {units: 10, activation: softmax}\nloss: categorical_crossentropy\nlabels: {format: class_ids}\n"
+    (tmp_path / "train.yaml").write_text("framework: keras\n" + config, encoding="utf-8")
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "experiments" / "try.yaml").write_text("framework: pytorch\nmodel:\n  output: {units: 10, activation: softmax}\nloss: CrossEntropyLoss\n")
+    plain = run_cli("check", "train.yaml", "--isolated", cwd=tmp_path)
+    assert plain.returncode == 1 and " LA302 [error] " in plain.stdout  # without the configuration
+    configured = run_cli("check", ".", cwd=tmp_path)
+    lines = configured.stdout.splitlines()
+    assert [line.split(" ")[1:3] for line in lines[:-1]] == [["LA302", "[warning]"]]  # no LA501 advice, nothing from experiments/
+    assert configured.returncode == 0
+    # `framework = "pytorch"` applies where a file does not say: the same config without its
+    # `framework:` line is read as PyTorch, whose CrossEntropyLoss after a softmax is LA101
+    (tmp_path / "train.yaml").write_text(config.replace("categorical_crossentropy", "CrossEntropyLoss"), encoding="utf-8")
+    assert " LA101 [error] " in run_cli("check", "train.yaml", cwd=tmp_path).stdout

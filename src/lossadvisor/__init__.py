@@ -3,7 +3,7 @@
 The small public API, for notebooks and other tools (imports are lazy, so `import lossadvisor`
 stays cheap and pulls in neither numpy nor the engine):
 
-    lossadvisor.check_paths(["train.yaml", "model.py"])            -> Report (.findings, .exit_code())
+    lossadvisor.check_paths(["train.yaml", "model.py"])            -> Report (.findings, .coverage, .exit_code())
     lossadvisor.check_paths(paths, lossadvisor.Settings(ignore=("LA5",)), labels="y.npy")
     lossadvisor.recommend("multiclass", framework="pytorch", classes=10)   -> Advice
     lossadvisor.profile(labels_array)                               -> LabelProfile

@@ -1,0 +1,3 @@
+"""Reference implementations: embedding losses (see lossadvisor/reference/crossentropy.py for the conventions)."""
+
+from __future__ import annotations

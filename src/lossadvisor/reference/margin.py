@@ -1,0 +1,3 @@
+"""Reference implementations: margin losses (see lossadvisor/reference/crossentropy.py for the conventions)."""
+
+from __future__ import annotations

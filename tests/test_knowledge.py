@@ -10,11 +10,11 @@ import pytest
 
 from lossadvisor import knowledge
 from lossadvisor.checks import all_checks
-from lossadvisor.knowledge import PREDICTION_FORMS
 
 RAW = knowledge.read_raw()
 KB = knowledge.Knowledge(RAW)
-ACTIVATION_FORMS = set(PREDICTION_FORMS)
+PREDICTION_FORMS = set(knowledge.load().forms)
+ACTIVATION_FORMS = PREDICTION_FORMS
 
 
 def test_every_loss_has_expectations_and_known_references():

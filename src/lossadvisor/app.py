@@ -209,6 +209,44 @@ def labels(
     raise typer.Exit(run(file, column=column, key=key, fmt=output_format.value, color=use_color(color.value), progress=not no_progress))
 
 
+@app.command(short_help="What a loss computes and expects, or what a rule's mistake does.")
+def explain(
+    name: Annotated[str, typer.Argument(metavar="LOSS", help="A loss, by any framework's name or alias (CrossEntropyLoss, bce, tf.keras.losses.SparseCategoricalCrossentropy, F.nll_loss), or a rule code (LA101).", show_default=False)],
+    output_format: Annotated[RecommendFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text, json or markdown.")] = RecommendFormat.text,
+    code: Annotated[bool, typer.Option("--code", help="Print the loss's from-scratch numpy reference implementation.")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="For a rule code: compute what the mistake does to the loss and its gradient, on a small example.")] = False,
+    verify: Annotated[Optional[str], typer.Option("--verify", metavar="FILE.py:FUNCTION", help="Check your own implementation of the loss against the reference. This IMPORTS FILE.py (running its module code) and calls FUNCTION: the only lossadvisor command that runs your code, and only the function you name.")] = None,
+    color: Annotated[Color, typer.Option("--color", metavar="WHEN", help="Colour the text output: auto, always or never.")] = Color.auto,
+) -> None:
+    """Explain a loss: its formula, the prediction and target it expects, the arguments that change
+    that, its name in every framework, how it relates to others, the mistakes lossadvisor checks for
+    with it, and its reference implementation. A rule code prints the rule's page (with --demo, the
+    numbers of what the mistake does)."""
+    from lossadvisor.command import run_explain
+
+    try:
+        raise typer.Exit(run_explain(name, fmt=output_format.value, color=use_color(color.value), code=code, demo=demo, verify=verify))
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command(short_help="Two losses side by side.")
+def compare(
+    first: Annotated[str, typer.Argument(metavar="LOSS_A", help="A loss, by any framework's name or alias.", show_default=False)],
+    second: Annotated[str, typer.Argument(metavar="LOSS_B", help="Another loss.", show_default=False)],
+    output_format: Annotated[RecommendFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text, json or markdown.")] = RecommendFormat.text,
+    color: Annotated[Color, typer.Option("--color", metavar="WHEN", help="Colour the text output: auto, always or never.")] = Color.auto,
+) -> None:
+    """Compare two losses: formulas, expected predictions and targets, arguments, and which problem
+    types each serves (CrossEntropyLoss vs NLLLoss, HuberLoss vs SmoothL1Loss, …)."""
+    from lossadvisor.command import run_compare
+
+    try:
+        raise typer.Exit(run_compare(first, second, fmt=output_format.value, color=use_color(color.value)))
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+
+
 @app.command("rules", short_help="List every rule: code, name, severity, summary.")
 def rules_(
     output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")] = AdviceFormat.text,

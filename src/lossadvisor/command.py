@@ -168,3 +168,136 @@ def run_labels(file: Path, *, column: str | None = None, key: str | None = None,
     fits = [(fit, losses_for(reading, fit)) for fit in reading.fits]
     sys.stdout.write(render_labels(file, profiled.name, reading, fits, fmt, color))
     return 0
+
+
+def run_explain(name: str, *, fmt: str = "text", color: bool = False, code: bool = False, demo: bool = False, verify: str | None = None) -> int:
+    """`lossadvisor explain NAME`: a loss (any framework's name) or a rule code. Returns the exit code."""
+    from lossadvisor import explain, knowledge
+    from lossadvisor.render import explain as render
+    from lossadvisor.render.rules import find_rule, render_rule_doc
+
+    rule = find_rule(name) if name[:2].upper() == "LA" or "-" in name else None
+    if rule is not None:
+        if code or verify:
+            raise UsageError("--code and --verify take a loss, not a rule code")
+        out = render_rule_doc(rule, "json" if fmt == "json" else "text")
+        if demo:
+            out += _demo(rule.code, fmt)
+        sys.stdout.write(out)
+        return 0
+    if demo:
+        raise UsageError("--demo takes a rule code (LA101, LA201, LA301, …): the numbers of what that mistake does")
+    try:
+        match = explain.find(name)
+    except explain.UnknownLoss as exc:
+        raise UsageError(str(exc)) from None
+    data = explain.explain(match)
+    if verify:
+        return _verify(match, data, verify, fmt)
+    if code:
+        return _code(data)
+    forms = knowledge.load().forms
+    if fmt == "json":
+        sys.stdout.write(render.render_json(data))
+    elif fmt == "markdown":
+        sys.stdout.write(render.render_markdown(data, forms))
+    else:
+        sys.stdout.write(render.render_text(data, forms, color=color))
+    return 0
+
+
+def run_compare(first: str, second: str, *, fmt: str = "text", color: bool = False) -> int:
+    from lossadvisor import explain, knowledge
+    from lossadvisor.render import explain as render
+
+    try:
+        a, b = explain.find(first), explain.find(second)
+    except explain.UnknownLoss as exc:
+        raise UsageError(str(exc)) from None
+    data = explain.compare(a, b)
+    forms = knowledge.load().forms
+    if fmt == "json":
+        sys.stdout.write(render.render_json(data))
+    elif fmt == "markdown":
+        sys.stdout.write(render.render_compare_markdown(data, forms))
+    else:
+        sys.stdout.write(render.render_compare_text(data, forms, color=color))
+    return 0
+
+
+def _demo(code: str, fmt: str) -> str:
+    from lossadvisor.reference import demos
+
+    make = demos.DEMOS.get(code)
+    if make is None:
+        raise UsageError(f"no demo for {code} (demos: {', '.join(demos.DEMOS)})")
+    shown = make()
+    if fmt == "json":
+        import json
+
+        curves = [{"label": c.label, "x": c.x.round(6).tolist(), "y": c.y.round(6).tolist()} for c in shown.curves]
+        return json.dumps({"demo": {"title": shown.title, "lines": shown.lines, "curves": curves}}, indent=2, ensure_ascii=False) + "\n"
+    from lossadvisor.render.layout import terminal_width, wrap
+
+    width = terminal_width()
+    out = ["", f"Demo: {shown.title}", ""]
+    for line in shown.lines:
+        out += wrap(f"- {line}", width, subsequent="  ")
+    if shown.curves:
+        out += [""] + demos.plot(shown.curves, width=min(60, width - 12), x_label=shown.x_label, y_label=shown.y_label)
+    return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _code(data: dict) -> int:
+    import inspect
+
+    function = data["reference"]["function"]
+    if not function:
+        reason = data["reference"]["not_closed_form"] or "none has been written yet"
+        print(f"lossadvisor: {data['id']} has no reference implementation: {reason}", file=sys.stderr)
+        return 2
+    from lossadvisor import reference
+
+    source = inspect.getsource(getattr(reference, function.rsplit(".", 1)[1]))
+    sys.stdout.write(f"# {function}: the from-scratch definition lossadvisor checks the frameworks against\n" + source)
+    return 0
+
+
+def _verify(match, data: dict, spec: str, fmt: str) -> int:
+    """Runs the user's function (they named it); reports where it disagrees with the reference."""
+    import warnings
+
+    import numpy as np
+
+    from lossadvisor import reference, verify
+
+    function_name = data["reference"]["function"]
+    if not function_name:
+        raise UsageError(f"{data['id']} has no reference implementation to verify against: {data['reference']['not_closed_form'] or 'none yet'}")
+    ref = getattr(reference, function_name.rsplit(".", 1)[1])
+    form = data["prediction"]["form"]
+    target = data["target"][0]["id"] if data["target"] else "continuous"
+    try:
+        user = verify.load(spec)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            outcome = verify.verify(user, ref, form, target)
+    except verify.VerifyError as exc:
+        print(f"lossadvisor: error: {exc}", file=sys.stderr)
+        return 2
+    if fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps({"loss": data["id"], "function": spec, **outcome._asdict()}, indent=2, ensure_ascii=False) + "\n")
+        return 0 if outcome.failure is None else 1
+    how = f"called as f{outcome.order} with {outcome.tensors}"
+    if outcome.failure is None:
+        print(f"{spec} agrees with {function_name} on all {outcome.cases} inputs ({how}; rtol {verify.RTOL:g}).")
+        return 0
+    f = outcome.failure
+    lines = [f"{spec} disagrees with {function_name} ({how}), first on input {f['index'] + 1} of {outcome.cases} ({f['case']}):", f"  y_true = {f['y_true']}", f"  y_pred = {f['y_pred']}", f"  expected {f['expected']:.6g}"]
+    lines.append(f"  got      {f['got']}" if "got" in f else f"  but it {f['error']}")
+    if f.get("hint"):
+        lines.append(f"  hint: {f['hint']}")
+    print("\n".join(lines))
+    return 1

@@ -18,10 +18,6 @@ from lossadvisor.vocabulary import Api, LayerKind, Vocabulary, normalize
 
 __all__ = ["Knowledge", "load", "normalize", "read_raw", "rules_dir"]
 
-PREDICTION_FORMS = (
-    "logits", "distribution", "probabilities", "log_distribution", "log_probabilities",
-    "real", "positive", "log_rate", "embeddings", "scores",
-)  # fmt: skip
 
 
 def rules_dir() -> Path:
@@ -161,6 +157,7 @@ class Knowledge:
         }  # fmt: skip
         self.loss_argument_namespaces = {fw: tuple(m) for fw, m in (raw["loss_arguments"] or {}).get("namespaces", {}).items()}
         self.snippets: dict[str, Any] = raw["snippets"]  # how `recommend` writes a snippet, read by recommend.py
+        self.forms: dict[str, str] = raw["forms"]  # prediction form -> what it means
         self._metric_index = {
             (family, name): key for family, table in self.metrics.items() for key, spec in table.items() for name in (key, *(spec.get("strings") or ()))
         }  # fmt: skip
@@ -364,7 +361,7 @@ def _cache_file(root: Path, files: list[Path]) -> Path:
 
 RULE_TABLES = (
     "losses", "loss_arguments", "activations", "labels", "tasks", "metrics", "snippets", "frameworks", "model_arguments", "label_sources",
-    "ipython", "libraries",
+    "ipython", "libraries", "forms",
 )  # fmt: skip
 
 

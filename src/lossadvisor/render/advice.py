@@ -8,18 +8,15 @@ nothing else. Colour (bold headings, syntax colour in snippets) only where asked
 from __future__ import annotations
 
 import json
-import textwrap
 
 from lossadvisor.recommend import Advice, FrameworkAdvice
-
-LABEL_WIDTH = 17  # "Last activation" and two spaces
-
+from lossadvisor.render.layout import code_lines, rows, terminal_width, wrap
 
 def render_json(advice: Advice) -> str:
     return json.dumps(advice.as_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def summary_rows(advice: Advice) -> list[tuple[str, str]]:
+def summaryrows(advice: Advice) -> list[tuple[str, str]]:
     """The facts shown above the per-framework advice, in order: (name, value)."""
     rows = []
     if advice.units is not None:
@@ -49,7 +46,7 @@ def last_activation(advice: Advice) -> str:
     return base + (f" ({'; '.join(own)})" if own else "")
 
 
-def framework_rows(fw: FrameworkAdvice) -> list[tuple[str, str]]:
+def frameworkrows(fw: FrameworkAdvice) -> list[tuple[str, str]]:
     rows = [("Last layer", fw.head), ("Loss", fw.loss)]
     if fw.metrics:
         rows.append(("Metrics", "; ".join(fw.metrics)))
@@ -66,67 +63,30 @@ def snippet_caption(fw: FrameworkAdvice) -> str:
 
 
 def render_text(advice: Advice, *, color: bool = False, width: int | None = None) -> str:
-    if width is None:  # the terminal's width when there is one, at most a readable 100 columns
-        import shutil
-
-        width = min(shutil.get_terminal_size((100, 24)).columns, 100)
-    width = max(width, 40)
+    width = terminal_width(width)
     bold = (lambda s: f"\033[1m{s}\033[0m") if color else (lambda s: s)
     dim = (lambda s: f"\033[2m{s}\033[0m") if color else (lambda s: s)
     out: list[str] = []
-    out += _wrap(f"{bold(advice.title)} {dim('· --task ' + advice.task)}", width, plain=f"{advice.title} · --task {advice.task}")
+    out += wrap(f"{bold(advice.title)} {dim('· --task ' + advice.task)}", width, plain=f"{advice.title} · --task {advice.task}")
     if advice.description:
-        out += _wrap(advice.description, width)
+        out += wrap(advice.description, width)
     if advice.evidence:
-        out += _wrap(f"From the labels: {advice.evidence}", width)
+        out += wrap(f"From the labels: {advice.evidence}", width)
     if advice.special:
         out += ["", bold("A dedicated loss is used")]
-        out += _wrap(advice.special, width)
+        out += wrap(advice.special, width)
     out.append("")
-    out += _rows(summary_rows(advice), width, bold)
+    out += rows(summaryrows(advice), width, bold)
     for fw in advice.frameworks:
         out += ["", bold(fw.title)]
-        out += _rows(framework_rows(fw), width, bold, indent="  ")
-        out += [""] + [dim(line) for line in _wrap(snippet_caption(fw), width)] + [""]
-        out += _code(fw.snippet, color)
+        out += rows(frameworkrows(fw), width, bold, indent="  ")
+        out += [""] + [dim(line) for line in wrap(snippet_caption(fw), width)] + [""]
+        out += code_lines(fw.snippet, color)
     if advice.alternatives:
         out += ["", bold("Alternatives")]
         for alt in advice.alternatives:
-            out += _wrap(f"- when {alt['when']}: {alt['use']}", width, subsequent="  ")
+            out += wrap(f"- when {alt['when']}: {alt['use']}", width, subsequent="  ")
     return "\n".join(line.rstrip() for line in out) + "\n"
-
-
-def _wrap(text: str, width: int, *, plain: str | None = None, subsequent: str = "") -> list[str]:
-    """Wrap at spaces only: a loss name or a URL longer than the width stays whole."""
-    if plain is not None and len(plain) <= width:
-        return [text]
-    lines = textwrap.wrap(plain or text, width, subsequent_indent=subsequent, break_long_words=False, break_on_hyphens=False)
-    return lines or [""]
-
-
-def _rows(rows: list[tuple[str, str]], width: int, bold, indent: str = "") -> list[str]:
-    out = []
-    label_width = max(LABEL_WIDTH, *(len(name) + 1 for name, _ in rows)) if rows else LABEL_WIDTH
-    pad = indent + " " * label_width
-    for name, value in rows:
-        lines = textwrap.wrap(value, max(width - len(pad), 20), break_long_words=False, break_on_hyphens=False) or [""]
-        out.append(indent + bold(name.ljust(label_width)) + lines[0])
-        out += [pad + line for line in lines[1:]]
-    return out
-
-
-def _code(code: str, color: bool) -> list[str]:
-    if not color:
-        return code.rstrip("\n").splitlines()
-    import io
-
-    from rich.console import Console
-    from rich.syntax import Syntax
-
-    buf = io.StringIO()
-    console = Console(file=buf, force_terminal=True, width=1000, highlight=False)
-    console.print(Syntax(code.rstrip("\n"), "python", theme="ansi_dark", background_color="default"), crop=False)
-    return buf.getvalue().rstrip("\n").splitlines()
 
 
 # --------------------------------------------------------------------------- markdown
@@ -143,10 +103,10 @@ def render_markdown(advice: Advice) -> str:
     if advice.special:
         out += [f"**A dedicated loss is used.** {advice.special}", ""]
     out += ["| | |", "|---|---|"]
-    out += [f"| {name} | {_cell(value)} |" for name, value in summary_rows(advice)]
+    out += [f"| {name} | {_cell(value)} |" for name, value in summaryrows(advice)]
     for fw in advice.frameworks:
         out += ["", f"### {fw.title}", ""]
-        out += [f"- **{name}:** {_inline(value)}" for name, value in framework_rows(fw)]
+        out += [f"- **{name}:** {_inline(value)}" for name, value in frameworkrows(fw)]
         out += ["", snippet_caption(fw), "", "```python", fw.snippet.rstrip("\n"), "```"]
     if advice.alternatives:
         out += ["", "### Alternatives", ""]

@@ -43,12 +43,22 @@ def test_class_ids_make_pytorch_and_keras_bce_negative():
     demo = demos.class_ids_into_bce()
     p, y = torch.tensor([0.9]), torch.tensor([3.0])
     torch_value = torch.nn.BCEWithLogitsLoss()(torch.logit(p), y).item()
-    keras_value = float(keras.losses.BinaryCrossentropy()(np.array([[3.0]]), np.array([[0.9]])))
-    assert torch_value == pytest.approx(-4.289, abs=1e-3) and keras_value == pytest.approx(-4.289, abs=1e-3)
+    keras_logits = float(keras.losses.BinaryCrossentropy(from_logits=True)(np.array([[3.0]]), np.array([[math.log(9)]])))
+    assert torch_value == pytest.approx(-4.289, abs=1e-3) and keras_logits == pytest.approx(-4.289, abs=1e-3)
     assert "y = 3 costs -4.289" in demo.lines[0]
     with pytest.raises(RuntimeError, match="between 0 and 1"):
         torch.nn.BCELoss()(p, y)
-    assert "PyTorch's BCELoss at least raises" in demo.lines[2]
+    with pytest.raises(RuntimeError, match="between 0 and 1"):  # Keras's probability form on torch calls BCELoss
+        keras.losses.BinaryCrossentropy()(np.array([[3.0]]), np.array([[0.9]]))
+    pytest.importorskip("jax")
+    import os
+    import subprocess
+    import sys
+
+    code = "import numpy as np, keras; print(float(keras.losses.BinaryCrossentropy()(np.array([[3.0]]), np.array([[0.9]]))))"
+    on_jax = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=120)
+    assert float(on_jax.stdout.strip().splitlines()[-1]) == pytest.approx(-4.289, abs=1e-3)
+    assert "PyTorch's BCELoss raises" in demo.lines[2] and "Keras on the JAX (and TensorFlow) backend compute this silently" in demo.lines[2]
 
 
 def test_one_unit_softmax_is_constant_in_both_frameworks():

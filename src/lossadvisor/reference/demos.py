@@ -71,7 +71,7 @@ def class_ids_into_bce() -> Demo:
         [
             f"BCE is −[y·log p + (1 − y)·log(1 − p)], meant for y in {{0, 1}}. At p = {p}: y = 0 costs {values[0]:.3f}, y = 1 costs {values[1]:.3f}, but y = 3 costs {values[3]:.3f} and y = 7 costs {values[7]:.3f}.",
             "For y > 1 the loss is negative and has no minimum: it falls without end as p → 1, so the model learns to say 'yes' to every id above 1, and the loss curve going below zero looks like progress.",
-            "Keras and PyTorch's BCEWithLogitsLoss compute this silently; PyTorch's BCELoss at least raises (targets must lie in [0, 1]).",
+            "PyTorch's BCEWithLogitsLoss, Keras with from_logits=True, and Keras on the JAX (and TensorFlow) backend compute this silently; PyTorch's BCELoss raises (targets must lie in [0, 1]), and so does Keras's probability form on the torch backend, which calls it.",
         ],
         curves,
         "predicted probability p",

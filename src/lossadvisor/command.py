@@ -274,6 +274,8 @@ def _verify(match, data: dict, spec: str, fmt: str) -> int:
     function_name = data["reference"]["function"]
     if not function_name:
         raise UsageError(f"{data['id']} has no reference implementation to verify against: {data['reference']['not_closed_form'] or 'none yet'}")
+    if data["reference"]["verify"]:
+        raise UsageError(f"--verify cannot check {data['id']}: {data['reference']['verify']}")
     ref = getattr(reference, function_name.rsplit(".", 1)[1])
     form = data["prediction"]["form"]
     target = data["target"][0]["id"] if data["target"] else "continuous"

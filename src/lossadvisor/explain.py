@@ -35,7 +35,7 @@ def find(name: str) -> LossMatch:
         api = kb.vocabulary.api(name)
         framework = api.framework
         name = name.rsplit(".", 1)[1]
-    match = kb.find_loss(name, framework) or kb.find_loss(_loss_id_spelling(name), None)
+    match = kb.find_loss(name, framework) or _by_id(name)
     if match is None:
         from lossadvisor.suggest import did_you_mean
 
@@ -43,16 +43,16 @@ def find(name: str) -> LossMatch:
     return match
 
 
-def _loss_id_spelling(name: str) -> str:
-    """A loss id typed as an id (`sparse_categorical_crossentropy`) is found by its first spelling."""
+def _by_id(loss_id: str) -> LossMatch | None:
+    """A loss named by its id (`smp_region_loss`), shown as its first framework's first spelling."""
     kb = knowledge.load()
-    loss = kb.losses.get(name)
+    loss = kb.losses.get(loss_id)
     if loss is None:
-        return name
-    for framework, spellings in loss.names.items():
-        if spellings:
-            return spellings[0].name
-    return name
+        return None
+    for framework in kb.vocabulary.frameworks:
+        if spellings := loss.spellings(framework):
+            return LossMatch(loss, framework, spellings[0])
+    return None
 
 
 @cache
@@ -91,6 +91,7 @@ def explain(match: LossMatch) -> dict[str, Any]:
         "serves": [{"task": t, "title": kb.tasks[t].title} for t in loss.tasks if t in kb.tasks],
         "reference": {
             "function": f"lossadvisor.reference.{reference}" if reference else None,
+            "verify": about.get("verify"),
             "not_closed_form": about.get("not_closed_form"),
             "compared_with": list(about.get("compared_with") or ()),
             "tolerance": about.get("tolerance"),

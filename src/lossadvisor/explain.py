@@ -89,6 +89,7 @@ def explain(match: LossMatch) -> dict[str, Any]:
         "note": loss.note,
         "mistakes": mistakes(loss.id),
         "serves": [{"task": t, "title": kb.tasks[t].title} for t in loss.tasks if t in kb.tasks],
+        "instead": instead(match),
         "reference": {
             "function": f"lossadvisor.reference.{reference}" if reference else None,
             "verify": about.get("verify"),
@@ -97,6 +98,29 @@ def explain(match: LossMatch) -> dict[str, Any]:
             "tolerance": about.get("tolerance"),
         },
     }
+
+
+# The everyday problem types: for those a loss does not serve, explain says what does.
+NEARBY_TASKS = ("binary", "multiclass", "multilabel", "regression", "count", "segmentation")
+ADVISED_FRAMEWORK = {"keras": "keras", "tf_keras": "tf_keras", "pytorch": "pytorch", "jax": "jax"}
+
+
+def instead(match: LossMatch) -> list[dict[str, str]]:
+    """For each everyday problem type the loss does not serve, the loss `recommend` advises for it
+    in the framework asked about (a third-party PyTorch library gets PyTorch's advice)."""
+    from lossadvisor.recommend import recommend
+
+    kb = knowledge.load()
+    family = kb.vocabulary.family_of(match.framework)
+    framework = ADVISED_FRAMEWORK.get(match.framework) or next((ADVISED_FRAMEWORK[f] for f in family if f in ADVISED_FRAMEWORK), "pytorch")
+    out = []
+    for task in NEARBY_TASKS:
+        if task in match.loss.tasks:
+            continue
+        advised = next((fw for fw in recommend(task, framework).frameworks if fw.framework == framework), None)
+        if advised is not None:
+            out.append({"task": task, "title": kb.tasks[task].title, "loss": advised.loss, "head": advised.head})
+    return out
 
 
 def prediction(match: LossMatch) -> dict[str, Any]:

@@ -84,6 +84,7 @@ def render_text(e: dict[str, Any], forms: dict[str, str], *, color: bool = False
         ("Where the frameworks differ", e["differences"]),
         ("Notes", [e["note"]] if e["note"] else []),
         ("Mistakes lossadvisor checks for", [f"{m['code']} {m['name']}: {m['summary']}" for m in e["mistakes"]]),
+        ("For other problems", [f"{i['title']}: {i['loss']} on {i['head']}" for i in e["instead"]]),
         ("Reference implementation", [reference_text(e)]),
     ]
     for title, lines in sections:
@@ -108,6 +109,7 @@ def render_markdown(e: dict[str, Any], forms: dict[str, str]) -> str:
         ("Where the frameworks differ", e["differences"]),
         ("Notes", [e["note"]] if e["note"] else []),
         ("Mistakes lossadvisor checks for", [f"**{m['code']}** `{m['name']}`: {m['summary']}" for m in e["mistakes"]]),
+        ("For other problems", [f"{i['title']}: `{i['loss']}` on {i['head']}" for i in e["instead"]]),
         ("Reference implementation", [reference_text(e)]),
     ]
     for title, lines in sections:
@@ -148,7 +150,7 @@ def compare_verdict(c: dict[str, Any]) -> list[str]:
         if only:
             out.append(f"Only {e['asked_as']['name']} serves: {', '.join(only)}.")
     relations = [r for r in a["relations"] + b["relations"] if a["asked_as"]["name"] in r and b["asked_as"]["name"] in r]
-    out += relations
+    out += relations[:1]  # the same relation is often written on both losses: once is enough
     return out
 
 

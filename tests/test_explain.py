@@ -208,3 +208,26 @@ def test_checking_never_imports_the_reference_or_verify_modules():
     code = "import sys; from lossadvisor.cli import main; sys.argv=['lossadvisor','check','examples/configs']\ntry: main()\nexcept SystemExit: pass\nprint(sorted(m for m in sys.modules if m.startswith(('lossadvisor.reference', 'lossadvisor.verify', 'lossadvisor.explain'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_every_loss_explains_in_every_format():
+    """All 70 losses, including those no framework has built in (explained by their id)."""
+    from lossadvisor.render import explain as render
+
+    kb = knowledge.load()
+    for loss_id in kb.losses:
+        match = explain.find(loss_id)
+        assert match.loss.id == loss_id
+        data = explain.explain(match)
+        text = render.render_text(data, kb.forms, width=100)
+        assert data["title"] in text and "Prediction" in text and "Reference implementation" in text
+        assert "$$" in render.render_markdown(data, kb.forms)
+        assert json.loads(render.render_json(data))["id"] == loss_id
+        assert all(len(line) <= 100 or " " not in line.strip() for line in text.splitlines())
+
+
+def test_compare_the_two_forms_of_one_loss():
+    out = " ".join(run_cli("compare", "BCELoss", "BCEWithLogitsLoss").stdout.split())
+    assert "Both names are the same loss (binary_crossentropy), on a different input:" in out
+    assert "BCELoss takes probabilities, BCEWithLogitsLoss takes logits" in out
+    assert "BCEWithLogitsLoss(x, y) = BCELoss(sigmoid(x), y)" in out

@@ -52,7 +52,9 @@ def _by_id(loss_id: str) -> LossMatch | None:
     for framework in kb.vocabulary.frameworks:
         if spellings := loss.spellings(framework):
             return LossMatch(loss, framework, spellings[0])
-    return None
+    from lossadvisor.knowledge import Spelling
+
+    return LossMatch(loss, None, Spelling(loss_id))  # no built-in anywhere (quantile): explained by its id
 
 
 @cache
@@ -111,7 +113,7 @@ def instead(match: LossMatch) -> list[dict[str, str]]:
     from lossadvisor.recommend import recommend
 
     kb = knowledge.load()
-    family = kb.vocabulary.family_of(match.framework)
+    family = kb.vocabulary.family_of(match.framework) if match.framework else ()
     framework = ADVISED_FRAMEWORK.get(match.framework) or next((ADVISED_FRAMEWORK[f] for f in family if f in ADVISED_FRAMEWORK), "pytorch")
     out = []
     for task in NEARBY_TASKS:

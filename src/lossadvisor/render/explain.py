@@ -11,8 +11,8 @@ from lossadvisor.render.layout import rows, terminal_width, wrap
 FRAMEWORK_TITLES = {"keras": "Keras 3", "tf_keras": "tf.keras 2", "pytorch": "PyTorch", "jax": "optax"}
 
 
-def _framework(framework: str) -> str:
-    return FRAMEWORK_TITLES.get(framework, framework)
+def _framework(framework: str | None) -> str:
+    return FRAMEWORK_TITLES.get(framework or "", framework or "custom")
 
 
 def _value(value: Any) -> str:
@@ -22,6 +22,13 @@ def _value(value: Any) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def asked_text(e: dict[str, Any]) -> str:
+    asked = e["asked_as"]
+    if asked["framework"] is None:
+        return "no framework has it built in (the notes show how to write it)"
+    return f"asked as {_framework(asked['framework'])} {asked['name']}"
 
 
 def prediction_text(e: dict[str, Any], forms: dict[str, str]) -> str:
@@ -74,7 +81,7 @@ def render_text(e: dict[str, Any], forms: dict[str, str], *, color: bool = False
     bold = (lambda s: f"\033[1m{s}\033[0m") if color else (lambda s: s)
     asked = e["asked_as"]
     out = wrap(f"{bold(e['title'])} · {e['id']}", width, plain=f"{e['title']} · {e['id']}")
-    out += wrap(f"asked as {_framework(asked['framework'])} {asked['name']}", width)
+    out += wrap(asked_text(e), width)
     out.append("")
     out += rows(summary_rows(e, forms), width, bold)
     sections = [
@@ -97,7 +104,7 @@ def render_text(e: dict[str, Any], forms: dict[str, str], *, color: bool = False
 
 def render_markdown(e: dict[str, Any], forms: dict[str, str]) -> str:
     asked = e["asked_as"]
-    out = [f"## {e['title']} (`{e['id']}`)", "", f"Asked as {_framework(asked['framework'])} `{asked['name']}`.", ""]
+    out = [f"## {e['title']} (`{e['id']}`)", "", asked_text(e).capitalize() + ".", ""]
     if e["formula"]["latex"]:
         out += ["$$", e["formula"]["latex"], "$$", ""]
     out += ["| | |", "|---|---|"]
@@ -139,9 +146,9 @@ def compare_rows(c: dict[str, Any], forms: dict[str, str]) -> list[tuple[str, st
 
 def compare_verdict(c: dict[str, Any]) -> list[str]:
     a, b = c["losses"]
-    if c["same_loss"]:
+    if c["same_loss"] and a["prediction"]["form"] == b["prediction"]["form"]:
         return [f"Both names are the same loss ({a['id']}): they expect the same prediction and target; only the spelling differs."]
-    out = []
+    out = [f"Both names are the same loss ({a['id']}), on a different input:"] if c["same_loss"] else []
     if a["prediction"]["form"] != b["prediction"]["form"]:
         out.append(f"{a['asked_as']['name']} takes {a['prediction']['form']}, {b['asked_as']['name']} takes {b['prediction']['form']}: feeding one the other's input is a silent mistake.")
     if [t["id"] for t in a["target"]] != [t["id"] for t in b["target"]]:

@@ -31,6 +31,8 @@ from lossadvisor.reference import (
 )
 from lossadvisor.reference._common import log_softmax, softmax
 
+from reference_helpers import close, t
+
 pytestmark = pytest.mark.frameworks
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
@@ -39,14 +41,6 @@ jnp = pytest.importorskip("jax.numpy")
 
 RTOL, ATOL = 1e-5, 1e-6
 RNG = np.random.default_rng(0)
-
-
-def close(a, b, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), rtol=rtol, atol=atol)
-
-
-def t(x):
-    return torch.tensor(np.asarray(x), dtype=torch.float32)
 
 
 LOGITS = np.concatenate([RNG.normal(0, 3, (8, 5)), np.array([[30.0, -30.0, 0.0, 80.0, -80.0]])]).astype(np.float32)

@@ -19,6 +19,8 @@ from lossadvisor.reference import (
     triplet_margin,
 )
 
+from reference_helpers import close, t
+
 pytestmark = pytest.mark.frameworks
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
@@ -28,14 +30,6 @@ jnp = pytest.importorskip("jax.numpy")
 RTOL, ATOL = 1e-5, 1e-6
 RNG = np.random.default_rng(0)
 F32_EPS = float(np.finfo(np.float32).eps)
-
-
-def close(a, b, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), rtol=rtol, atol=atol)
-
-
-def t(x):
-    return torch.tensor(np.asarray(x), dtype=torch.float32)
 
 
 def j(x):

@@ -27,6 +27,8 @@ from lossadvisor.reference import (
     torchvision_sigmoid_focal,
 )
 
+from reference_helpers import close, t
+
 pytestmark = pytest.mark.frameworks
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
@@ -38,14 +40,6 @@ F = torch.nn.functional
 RTOL, ATOL = 1e-5, 1e-6
 RNG = np.random.default_rng(0)
 EDGE_LOGITS = np.array([30.0, -30.0, 0.0, 80.0, -80.0])
-
-
-def close(a, b, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), rtol=rtol, atol=atol)
-
-
-def t(x, dtype=None):
-    return torch.tensor(np.asarray(x), dtype=dtype or torch.float32)
 
 
 def np_(x):

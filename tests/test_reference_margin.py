@@ -25,6 +25,8 @@ from lossadvisor.reference import (
     squared_hinge,
 )
 
+from reference_helpers import close, t
+
 pytestmark = pytest.mark.frameworks
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
@@ -34,14 +36,6 @@ jnp = pytest.importorskip("jax.numpy")
 RTOL, ATOL = 1e-5, 1e-6
 RNG = np.random.default_rng(0)
 F = torch.nn.functional
-
-
-def close(a, b, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), rtol=rtol, atol=atol)
-
-
-def t(x):
-    return torch.tensor(np.ascontiguousarray(x), dtype=torch.float32)
 
 
 EDGES = np.array([[30.0, -30.0, 0.0, 80.0, -80.0], [1.0, -1.0, 0.5, -0.5, 1e-3]])

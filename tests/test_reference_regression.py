@@ -20,6 +20,8 @@ import yaml
 
 from lossadvisor.reference import regression as R
 
+from reference_helpers import close, t
+
 pytestmark = pytest.mark.frameworks
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
@@ -32,14 +34,6 @@ RNG = np.random.default_rng(0)
 LOSSES = yaml.safe_load((Path(__file__).resolve().parents[1] / "rules" / "losses.yaml").read_text(encoding="utf-8"))
 TORCH_REDUCTIONS = ("mean", "sum", "none")
 KERAS_REDUCTIONS = ("sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", None, "none")
-
-
-def close(a, b, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), rtol=rtol, atol=atol)
-
-
-def t(x):
-    return torch.tensor(np.asarray(x), dtype=torch.float32)
 
 
 def numpy(x):

@@ -21,6 +21,8 @@ from lossadvisor.reference import (
     tversky,
 )
 
+from reference_helpers import close, t
+
 pytestmark = pytest.mark.frameworks
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
@@ -32,14 +34,6 @@ from monai.losses import DiceCELoss, DiceFocalLoss, DiceLoss, GeneralizedDiceLos
 RTOL, ATOL = 1e-5, 1e-6
 RNG = np.random.default_rng(0)
 N, C, H, W = 3, 4, 5, 6
-
-
-def close(a, b, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64), rtol=rtol, atol=atol)
-
-
-def t(x, dtype=torch.float32):
-    return torch.tensor(np.asarray(x), dtype=dtype)
 
 
 def n(x):

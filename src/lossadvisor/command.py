@@ -172,7 +172,7 @@ def run_labels(file: Path, *, column: str | None = None, key: str | None = None,
 
 def run_explain(name: str, *, fmt: str = "text", color: bool = False, code: bool = False, demo: bool = False, verify: str | None = None) -> int:
     """`lossadvisor explain NAME`: a loss (any framework's name) or a rule code. Returns the exit code."""
-    from lossadvisor import explain, knowledge
+    from lossadvisor import explain
     from lossadvisor.render import explain as render
     from lossadvisor.render.rules import find_rule, render_rule_doc
 
@@ -196,18 +196,12 @@ def run_explain(name: str, *, fmt: str = "text", color: bool = False, code: bool
         return _verify(match, data, verify, fmt)
     if code:
         return _code(data)
-    forms = knowledge.load().forms
-    if fmt == "json":
-        sys.stdout.write(render.render_json(data))
-    elif fmt == "markdown":
-        sys.stdout.write(render.render_markdown(data, forms))
-    else:
-        sys.stdout.write(render.render_text(data, forms, color=color))
+    sys.stdout.write(_in_format(fmt, data, render.render_markdown, render.render_text, color))
     return 0
 
 
 def run_compare(first: str, second: str, *, fmt: str = "text", color: bool = False) -> int:
-    from lossadvisor import explain, knowledge
+    from lossadvisor import explain
     from lossadvisor.render import explain as render
 
     try:
@@ -215,14 +209,18 @@ def run_compare(first: str, second: str, *, fmt: str = "text", color: bool = Fal
     except explain.UnknownLoss as exc:
         raise UsageError(str(exc)) from None
     data = explain.compare(a, b)
-    forms = knowledge.load().forms
-    if fmt == "json":
-        sys.stdout.write(render.render_json(data))
-    elif fmt == "markdown":
-        sys.stdout.write(render.render_compare_markdown(data, forms))
-    else:
-        sys.stdout.write(render.render_compare_text(data, forms, color=color))
+    sys.stdout.write(_in_format(fmt, data, render.render_compare_markdown, render.render_compare_text, color))
     return 0
+
+
+def _in_format(fmt: str, data: dict, markdown, text, color: bool) -> str:
+    from lossadvisor import knowledge
+    from lossadvisor.render.explain import render_json
+
+    if fmt == "json":
+        return render_json(data)
+    forms = knowledge.load().forms  # what each prediction form means, in words
+    return markdown(data, forms) if fmt == "markdown" else text(data, forms, color=color)
 
 
 def _demo(code: str, fmt: str) -> str:

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lossadvisor.reference._common import log_sigmoid, log_softmax, sigmoid, softmax
+from lossadvisor.reference._common import log_sigmoid, log_softmax, softmax
 
 CLASSES = 10
 

@@ -76,25 +76,28 @@ def reference_text(e: dict[str, Any]) -> str:
     return "none yet"
 
 
+def sections(e: dict[str, Any], code=lambda name: name) -> list[tuple[str, list[str]]]:
+    """The titled lists below the summary, in order; `code` marks names (backticks in markdown)."""
+    return [
+        ("Arguments", [code(a["name"]) + line[len(a["name"]):] for a, line in zip(e["arguments"], argument_lines(e))]),
+        ("Every framework's name", [f"{_framework(fw)}: {', '.join(map(code, names))}" for fw, names in e["frameworks"].items()]),
+        ("Relations", e["relations"]),
+        ("Where the frameworks differ", e["differences"]),
+        ("Notes", [e["note"]] if e["note"] else []),
+        ("Mistakes lossadvisor checks for", [f"{m['code']} {code(m['name'])}: {m['summary']}" for m in e["mistakes"]]),
+        ("For other problems", [f"{i['title']}: {code(i['loss'])} on {i['head']}" for i in e["instead"]]),
+        ("Reference implementation", [reference_text(e)]),
+    ]
+
+
 def render_text(e: dict[str, Any], forms: dict[str, str], *, color: bool = False, width: int | None = None) -> str:
     width = terminal_width(width)
     bold = (lambda s: f"\033[1m{s}\033[0m") if color else (lambda s: s)
-    asked = e["asked_as"]
     out = wrap(f"{bold(e['title'])} · {e['id']}", width, plain=f"{e['title']} · {e['id']}")
     out += wrap(asked_text(e), width)
     out.append("")
     out += rows(summary_rows(e, forms), width, bold)
-    sections = [
-        ("Arguments", argument_lines(e)),
-        ("Every framework's name", [f"{_framework(fw)}: {', '.join(names)}" for fw, names in e["frameworks"].items()]),
-        ("Relations", e["relations"]),
-        ("Where the frameworks differ", e["differences"]),
-        ("Notes", [e["note"]] if e["note"] else []),
-        ("Mistakes lossadvisor checks for", [f"{m['code']} {m['name']}: {m['summary']}" for m in e["mistakes"]]),
-        ("For other problems", [f"{i['title']}: {i['loss']} on {i['head']}" for i in e["instead"]]),
-        ("Reference implementation", [reference_text(e)]),
-    ]
-    for title, lines in sections:
+    for title, lines in sections(e):
         if lines:
             out += ["", bold(title)]
             for line in lines:
@@ -103,23 +106,12 @@ def render_text(e: dict[str, Any], forms: dict[str, str], *, color: bool = False
 
 
 def render_markdown(e: dict[str, Any], forms: dict[str, str]) -> str:
-    asked = e["asked_as"]
     out = [f"## {e['title']} (`{e['id']}`)", "", asked_text(e).capitalize() + ".", ""]
     if e["formula"]["latex"]:
         out += ["$$", e["formula"]["latex"], "$$", ""]
     out += ["| | |", "|---|---|"]
     out += [f"| {name} | {_cell(value)} |" for name, value in summary_rows(e, forms)]
-    sections = [
-        ("Arguments", [f"`{line.split(' ', 1)[0]}` {line.split(' ', 1)[1]}" if " " in line else f"`{line}`" for line in argument_lines(e)]),
-        ("Every framework's name", [f"{_framework(fw)}: {', '.join(f'`{n}`' for n in names)}" for fw, names in e["frameworks"].items()]),
-        ("Relations", e["relations"]),
-        ("Where the frameworks differ", e["differences"]),
-        ("Notes", [e["note"]] if e["note"] else []),
-        ("Mistakes lossadvisor checks for", [f"**{m['code']}** `{m['name']}`: {m['summary']}" for m in e["mistakes"]]),
-        ("For other problems", [f"{i['title']}: `{i['loss']}` on {i['head']}" for i in e["instead"]]),
-        ("Reference implementation", [reference_text(e)]),
-    ]
-    for title, lines in sections:
+    for title, lines in sections(e, code=lambda name: f"`{name}`"):
         if lines:
             out += ["", f"### {title}", ""] + [f"- {line}" for line in lines]
     return "\n".join(out) + "\n"

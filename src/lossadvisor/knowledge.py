@@ -57,6 +57,7 @@ class Loss(NamedTuple):
     scoring_rule_for: tuple[str, ...] = ()  # tasks it serves only on probabilities, as a proper scoring rule (Brier)
     target_input: str | None = None  # the form a target that is a model's output must have (KL: distribution)
     needs_one_of: tuple[str, ...] = ()  # arguments of which one must be passed (MONAI DiceCELoss: sigmoid / softmax)
+    sparse_form: str | None = None  # the loss id of the same loss on integer class ids (LA302's fix)
 
     def spellings(self, framework: str) -> tuple[Spelling, ...]:
         return self.names.get(framework, ())  # a framework's inherited spellings are filled in at load
@@ -315,7 +316,7 @@ def _loss(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Loss:
     return Loss(
         key, v.get("title", key), v.get("input", "real"), v.get("link"), tuple(v.get("targets") or ()),
         tuple(v.get("tasks") or ()), params, names, v.get("note"), tuple(v.get("scoring_rule_for") or ()), v.get("target_input"),
-        tuple(v.get("needs_one_of") or ()),
+        tuple(v.get("needs_one_of") or ()), v.get("sparse_form"),
     )  # fmt: skip
 
 

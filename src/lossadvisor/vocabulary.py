@@ -80,6 +80,7 @@ class Framework(NamedTuple):
     names: tuple[str, ...]
     family: str
     head_layer: str | None  # the layer `recommend` writes a head with (Dense, Linear)
+    one_hot: str | None  # its code for one-hot rows from class ids y (fix texts)
     inherits: str | None
     imports: dict[str, str]
     loss_modules: tuple[LossModule, ...]
@@ -313,7 +314,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
     classes = inherited("model_classes", None)
     return Framework(
         id=key, title=v.get("title", key), names=tuple(str(n) for n in v.get("names") or ()), family=v.get("family", key),
-        head_layer=inherited("head_layer", None), inherits=v.get("inherits"), imports=dict(v.get("imports") or {}),
+        head_layer=inherited("head_layer", None), one_hot=inherited("one_hot", None), inherits=v.get("inherits"), imports=dict(v.get("imports") or {}),
         loss_modules=tuple(_loss_module(m) for m in own_losses),
         activation_modules=tuple(_dotted(m) for m in own_activations),
         layer_modules=tuple(_dotted(m) for m in inherited("layer_modules", ()) or ()),

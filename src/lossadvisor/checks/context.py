@@ -97,6 +97,31 @@ class Context:
                 return f"use `{spelling.name}` on the logits"
         return None
 
+    def sparse_form(self) -> str | None:
+        """The same loss on integer class ids, spelled in this framework with the same input form
+        and naming style (categorical_crossentropy -> sparse_categorical_crossentropy, optax
+        softmax_cross_entropy -> softmax_cross_entropy_with_integer_labels); None when there is none."""
+        sparse = self.kb.losses.get(self.loss.sparse_form or "") if self.loss else None
+        if sparse is None:
+            return None
+        form = self.expected_input
+        class_style = (self.spelling or "")[:1].isupper()
+        for framework in self.kb.vocabulary.lookup_order(self.framework)[:2]:  # its own, then what it inherits
+            candidates = [s for s in sparse.spellings(framework) if not s.strings_only and (s.input or sparse.input) in (form, None)]
+            candidates += [s for s in sparse.spellings(framework) if not s.strings_only and s not in candidates]
+            candidates.sort(key=lambda s: s.name[:1].isupper() != class_style)
+            if candidates:
+                return candidates[0].name
+        return None
+
+    def one_hot_code(self) -> str:
+        """This framework's code for one-hot rows (its family's, for a third-party library)."""
+        frameworks = self.kb.vocabulary.frameworks
+        for framework in self.kb.vocabulary.lookup_order(self.framework):
+            if framework in frameworks and frameworks[framework].one_hot:
+                return frameworks[framework].one_hot
+        return "a one-hot encoding of y"
+
     @cached_property
     def classification_link(self) -> str | None:
         """'softmax' for losses over exclusive classes, 'sigmoid' for independent ones, else None."""

@@ -44,7 +44,10 @@ def class_ids_to_binary_loss(c: Context) -> Iterator[Hit]:
 def class_ids_to_one_hot_loss(c: Context) -> Iterator[Hit]:
     targets = c.accepted_targets
     if c.loss and c.label_format in INTEGER_FORMATS and "one_hot" in targets and "class_ids" not in targets:
-        yield Hit("LA302", c.labels_at, _base(c))
+        sparse = c.sparse_form()
+        one_hot = f"one-hot encode the labels ({c.one_hot_code()})"
+        remedy = f"use the sparse form `{sparse}` (same arguments) or {one_hot}" if sparse else one_hot
+        yield Hit("LA302", c.labels_at, {**_base(c), "remedy": remedy})
 
 
 @rule("LA303")

@@ -461,3 +461,23 @@ def test_monai_dice_ce_reads_logits_for_ce_and_the_raw_input_for_dice():
     raw_dice = losses.DiceCELoss(to_onehot_y=True, lambda_ce=0.0)(logits, ids).item()
     told_dice = losses.DiceCELoss(to_onehot_y=True, lambda_ce=0.0, softmax=True)(logits, ids).item()
     assert 0.0 <= told_dice <= 1.0 and not 0.0 <= raw_dice <= 1.0
+
+
+def test_the_axes_frameworks_yaml_states():
+    """units_axis: 1 on PyTorch's Conv layers (out_channels land on dim 1), rank: 2 on Flatten
+    (torch and Keras), and a Linear/Dense keeps its input's number of axes: what lets the readers
+    place `softmax(dim=1)` against the units."""
+    kb = knowledge.load()
+    torch_layers = kb.vocabulary.frameworks["pytorch"].layers
+    for name, kind in torch_layers.items():
+        if name.startswith(("Conv", "LazyConv")):
+            dims = int(name[-2])
+            layer = getattr(torch.nn, name)(*( (5,) if name.startswith("Lazy") else (2, 5)), kernel_size=1)
+            out = layer(torch.zeros(3, 2, *([4] * dims)))
+            assert kind.units_axis == 1 and out.shape[1] == 5, name
+    assert torch_layers["Flatten"].rank == 2 and torch.nn.Flatten()(torch.zeros(3, 2, 4, 4)).ndim == 2
+    assert kb.vocabulary.frameworks["keras"].layers["Flatten"].rank == 2
+    assert keras.ops.ndim(keras.layers.Flatten()(np.zeros((3, 4, 4, 2), dtype="float32"))) == 2
+    assert torch.nn.Linear(4, 1)(torch.zeros(3, 7, 4)).ndim == 3  # keeps the input's axes
+    assert torch.all(torch.softmax(torch.randn(6, 1), dim=1) == 1)  # dim=1 of a rank-2 one-unit output
+    assert not torch.all(torch.softmax(torch.randn(2, 6, 1), dim=1) == 1)  # of a rank-3 one: over time

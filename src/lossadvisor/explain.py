@@ -153,8 +153,8 @@ def python_literal(value: str) -> str:
 def _label_format(kb: knowledge.Knowledge, fmt: str) -> dict[str, Any]:
     found = kb.label_formats.get(fmt)
     if found is None:
-        return {"id": fmt, "title": fmt, "description": None, "example": None}
-    return {"id": fmt, "title": found.title, "description": found.description, "example": found.example}
+        return {"id": fmt, "title": fmt, "description": None, "example": None, "dtype": None}
+    return {"id": fmt, "title": found.title, "description": found.description, "example": found.example, "dtype": found.dtype}
 
 
 def _argument(param) -> dict[str, Any]:

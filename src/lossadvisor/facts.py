@@ -54,6 +54,8 @@ class Head(NamedTuple):
     activation_written: Fact[str] | None = None  # as written, when it is not a known activation
     name: str | None = None  # output name, for multi-output models
     axis_guessed: Fact[str] | None = None  # the activation was written without its axis, which the framework then guesses
+    units_axis: int = -1  # the output's axis that holds the units: -1 (Linear, Dense), 1 (PyTorch Conv: channels first)
+    rank: int | None = None  # the output's number of axes, when known (2 after a Flatten)
 
 
 class LossUse(NamedTuple):

@@ -34,9 +34,12 @@ class Step(NamedTuple):
     units: Fact[int] | None = None
     activation: Fact[str] | None = None  # units: its own activation; activation: which one (None = unknown)
     activation_written: Fact[str] | None = None  # an activation name the knowledge base does not know
-    over_units: bool = True  # the activation runs over the unit axis / the units are on the last axis
+    over_units: bool = True  # units: the units are on the axis units_axis says
     keeps_units: bool = True  # reshapes: the unit axis is left as it was
     axis_guessed: bool = False  # activation: written without its axis, which the framework guesses
+    axis: Any = None  # activation: the axis argument of a normalising one (MISSING, OPAQUE, a value); None: elementwise
+    units_axis: int = -1  # units: the axis of the output holding them
+    rank: int | None = None  # reshapes: the output's number of axes, when fixed
 
 
 UNKNOWN_STEP = Step("unknown")
@@ -48,11 +51,13 @@ def advance(head: Head, step: Step) -> Head:
     if role in ("identity", "passes"):
         return head
     if role == "reshapes":
-        return head if step.keeps_units else head._replace(units=None)
-    if role == "units":
-        return Head(units=step.units if step.over_units else None, activation=step.activation, activation_written=step.activation_written)
+        shaped = head if step.keeps_units else head._replace(units=None)
+        return shaped._replace(rank=step.rank) if step.rank is not None else shaped
+    if role == "units":  # a layer on the unit axis keeps its input's number of axes
+        units = step.units if step.over_units else None
+        return Head(units=units, activation=step.activation, activation_written=step.activation_written, units_axis=step.units_axis, rank=head.rank)
     if role == "activation":
-        units = head.units if step.over_units else None
+        units = head.units if (step.over_units if step.axis is None else over_units(head, step.axis, step.axis_guessed)) else None
         guessed = step.activation if step.axis_guessed and step.activation is not None else None
         return head._replace(units=units, activation=step.activation, activation_written=step.activation_written, axis_guessed=guessed)
     return Head()
@@ -62,14 +67,26 @@ def walk_back(steps: Iterable[Step]) -> Head:
     """The head of an output, from its layers given last first: up to the layer that made the
     units (or one whose output is unknown), then folded forward."""
     chain: list[Step] = []
+    steps = iter(steps)
     for step in steps:
         chain.append(step)
         if step.role in ("units", "unknown"):
             break
-    head = Head()
+    head = Head(rank=_rank_before(steps)) if chain and chain[-1].role == "units" else Head()
     for step in reversed(chain):
         head = advance(head, step)
     return head
+
+
+def _rank_before(steps: Iterable[Step]) -> int | None:
+    """The number of axes entering the last units layer, when an earlier layer fixed it (a
+    Flatten) and everything between keeps it (layers on the last axis, elementwise ones)."""
+    for step in steps:
+        if step.role == "reshapes":
+            return step.rank
+        if step.role not in ("units", "activation", "passes", "identity") or (step.role == "units" and step.units_axis != -1):
+            return None
+    return None
 
 
 # --------------------------------------------------------------------------- a layer's arguments → a Step
@@ -105,7 +122,7 @@ def step(kind: LayerKind, args: Arguments, linear: str | None, own_activation: s
             activation, written = args.activation(kind.activation)
         else:
             activation, written = (args.fact(linear, None, True) if linear else None), None
-        return Step("units", units, activation, written, over_units=over)
+        return Step("units", units, activation, written, over_units=over, units_axis=kind.units_axis)
     if role == "activation":
         if kind.activation is not None:
             if args.literal(kind.activation) is MISSING:
@@ -117,20 +134,30 @@ def step(kind: LayerKind, args: Arguments, linear: str | None, own_activation: s
             activation, written = None, None  # a variant (a clipped ReLU) is not the activation the name says
         if activation is not None and activation.value == linear:
             return Step("identity")
-        axis = args.literal(kind.axis) if kind.axis is not None else MISSING
-        over = kind.axis is None or over_last_axis(axis)
+        axis = args.literal(kind.axis) if kind.axis is not None else None
         guessed = kind.guessed_axis and axis is MISSING
-        return Step("activation", activation=activation, activation_written=written, over_units=over, axis_guessed=guessed)
+        return Step("activation", activation=activation, activation_written=written, axis_guessed=guessed, axis=axis)
     if role in ("identity", "passes"):
         return Step(role)
     if role == "reshapes":
-        return Step("reshapes", keeps_units=kind.keeps_units)
+        return Step("reshapes", keeps_units=kind.keeps_units, rank=kind.rank)
     return None
 
 
-def over_last_axis(value: Any) -> bool:
-    """An axis argument (`dim=`, `axis=`): absent, None or -1 is the last axis (the units)."""
-    return value is MISSING or value is None or value == -1 or value == [-1]
+def over_units(head: Head, axis: Any, guessed: bool = False) -> bool:
+    """Whether a normalising activation over `axis` (`dim=`, `axis=`, as a literal) runs over the
+    axis that holds the head's units. Absent or None means the last axis, except where the
+    framework guesses it from the rank (PyTorch: dim 0 for 0-, 1- and 3-D inputs, else 1). An axis
+    counted from the other end is compared only when the rank is known (a Flatten made it 2)."""
+    if isinstance(axis, (list, tuple)) and len(axis) == 1:
+        axis = axis[0]
+    if axis is MISSING or axis is None:
+        axis = (0 if head.rank in (0, 1, 3) else 1) if guessed and head.rank is not None else -1
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        return False  # OPAQUE, or several axes
+    if axis == head.units_axis:
+        return True
+    return head.rank is not None and head.rank > 0 and axis % head.rank == head.units_axis % head.rank
 
 
 def positive_int(value: Any) -> bool:

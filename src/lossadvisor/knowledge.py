@@ -84,6 +84,7 @@ class LabelFormat(NamedTuple):
     aliases: tuple[str, ...]
     also: tuple[str, ...]
     example: str | None = None
+    dtype: str | None = None  # the dtype and shape a loss wants targets of this format in
 
 
 class Task(NamedTuple):
@@ -330,7 +331,7 @@ def _activation(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Activa
 def _label_format(key: str, v: dict[str, Any]) -> LabelFormat:
     return LabelFormat(
         key, v.get("title", key), v.get("description", ""), tuple(v.get("aliases") or ()),
-        tuple(v.get("also") or ()), v.get("example"),
+        tuple(v.get("also") or ()), v.get("example"), v.get("dtype"),
     )  # fmt: skip
 
 

@@ -48,6 +48,8 @@ class LayerKind(NamedTuple):
     layers: Arg | str | None = None
     guessed_axis: bool = False  # without its axis argument the framework guesses one (LA107)
     outputs: Arg | None = None
+    units_axis: int = -1  # units: the axis of its output that holds them (1 for PyTorch's channels-first Conv)
+    rank: int | None = None  # reshapes: the number of axes of its output, when fixed (Flatten: 2)
 
 
 class LossModule(NamedTuple):
@@ -338,7 +340,7 @@ def _layer(name: str, spec: dict[str, Any], framework: str) -> LayerKind:
         units=_arg(spec.get("units")), activation=_arg(spec.get("activation")), channels=spec.get("channels"),
         axis=_arg(spec.get("axis")), variants=tuple(spec.get("variants") or ()), keeps_units=bool(spec.get("keeps_units")),
         layer=_arg(spec.get("layer")), layers=layers if isinstance(layers, str) else _arg(layers), outputs=_arg(spec.get("outputs")),
-        guessed_axis=bool(spec.get("guessed_axis")),
+        guessed_axis=bool(spec.get("guessed_axis")), units_axis=int(spec.get("units_axis", -1)), rank=spec.get("rank"),
     )  # fmt: skip
 
 

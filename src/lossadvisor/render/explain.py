@@ -42,7 +42,7 @@ def prediction_text(e: dict[str, Any], forms: dict[str, str]) -> str:
 def target_text(e: dict[str, Any]) -> str:
     if not e["target"]:
         return "none: the loss compares the predictions among themselves"
-    return "; ".join(f"{t['title']}" + (f", e.g. {t['example']}" if t.get("example") else "") for t in e["target"])
+    return "; ".join(f"{t['title']}" + (f": {t['dtype']}" if t.get("dtype") else "") + (f", e.g. {t['example']}" if t.get("example") else "") for t in e["target"])
 
 
 def argument_lines(e: dict[str, Any]) -> list[str]:

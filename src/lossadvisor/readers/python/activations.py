@@ -11,6 +11,8 @@ by their prediction form.
 from __future__ import annotations
 
 import ast
+from typing import Any
+
 from lossadvisor.facts import Fact, Head
 from lossadvisor.knowledge import Knowledge
 from lossadvisor.vocabulary import Api
@@ -37,12 +39,15 @@ def function_activation(kb: Knowledge, api: Api) -> str | None:
     return spelled_in(kb, api.name, api.framework)
 
 
-def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framework: str | None, last_axis: bool = True, axis_guessed: bool = False) -> Tensor:
+def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framework: str | None, axis: Any = None, axis_guessed: bool = False) -> Tensor:
     """The prediction after `activation` ('log' included) is applied to `value` at `fact`'s place.
-    Applied over another axis than the last (`softmax(dim=1)` of a (batch, time, 1) score), the
+    `axis` is the literal axis argument of a normalising activation (None: an elementwise one).
+    Applied over another axis than the units' (`softmax(dim=1)` of a (batch, time, 1) score), the
     activation is not known to be over the units: their number no longer describes it."""
+    from lossadvisor.heads import over_units
+
     head = value.head if isinstance(value, Tensor) else UNKNOWN_HEAD
-    if not last_axis:
+    if axis is not None and not over_units(head, axis, axis_guessed):
         head = head._replace(units=None)
     made = _compose(kb, head, activation)
     if made is None:
@@ -66,13 +71,13 @@ def _by_form(kb: Knowledge, form: str) -> str | None:
     return next((a.id for a in kb.activations.values() if a.output == form), None)
 
 
-def over_last_axis(axis: Value | None) -> bool:
-    """An axis argument (`dim=`, `axis=`): absent or -1 is the last axis (the units)."""
+def axis_literal(axis: Value | None) -> Any:
+    """An axis argument (`dim=`, `axis=`) as heads.over_units reads it: MISSING when absent,
+    OPAQUE when its value is not known."""
     from lossadvisor.heads import MISSING, OPAQUE
-    from lossadvisor.heads import over_last_axis as literal_over_last_axis
     from lossadvisor.readers.python.values import Const
 
-    return literal_over_last_axis(MISSING if axis is None else axis.value if isinstance(axis, Const) else OPAQUE)
+    return MISSING if axis is None else axis.value if isinstance(axis, Const) else OPAQUE
 
 
 def log_argument(node: ast.expr) -> ast.expr:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from lossadvisor.facts import Fact
@@ -41,6 +42,8 @@ def apply_module(interp, module: Module, call) -> Value:
 def through(interp, module: Value, incoming: Value, frame, site=None) -> Value:
     """What `module` makes of the prediction `incoming` (applied at `site`, when known)."""
     if isinstance(module, Layer) and module.step.role in ("identity", "passes", "reshapes") and not isinstance(incoming, Tensor):
+        if module.step.rank is not None and incoming is UNKNOWN:  # nn.Flatten() of the model's input: two axes
+            return Tensor(UNKNOWN_HEAD._replace(rank=module.step.rank), module.framework)
         return incoming
     if isinstance(module, Layer):
         head = module.head(incoming.head if isinstance(incoming, Tensor) else UNKNOWN_HEAD)
@@ -101,14 +104,41 @@ def activation_call(interp, ref: Api, call) -> Value | None:
     if activation == "log" and node is not None and (inner := activations.log_argument(node)) is not node:
         x = interp.eval(inner, call.frame)
     given = call.value(1, ("dim", "axis"))
-    axis = activations.over_last_axis(given)
+    axis = activations.axis_literal(given) if _normalising(kb, activation) else None
     guessed = given is None and not call.unexpanded and kb.vocabulary.guesses_axis(ref)
     return activations.apply(kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework, axis, guessed)
+
+
+def _flattens_to_two_axes(name: str, call) -> bool:
+    """`x.view(x.size(0), -1)`, `x.reshape(n, -1)`, `x.flatten(1)`: a result with two axes, so that
+    `softmax(dim=1)` after the next Linear is over its units."""
+    if call.unexpanded or call.node is None:
+        return False
+    args = call.node.args
+    if name in ("view", "reshape") and not call.kwargs:
+        return len(args) == 2 or (len(args) == 1 and isinstance(args[0], ast.Tuple) and len(args[0].elts) == 2 and not any(isinstance(e, ast.Starred) for e in args[0].elts))
+    if name == "flatten" and "end_dim" not in call.kwargs and len(args) <= 1:
+        start = call.const(0, "start_dim", MISSING_ARG)
+        return start == 1
+    return False
+
+
+MISSING_ARG = object()
+
+
+def _normalising(kb, activation: str) -> bool:
+    """softmax, log_softmax, softmin: activations whose result depends on the axis they run over."""
+    found = kb.activations.get(activation)
+    return found is not None and found.output in ("distribution", "log_distribution")
 
 
 def tensor_method(interp, obj: Value, name: str, call) -> Value:
     """`x.softmax(1)`, `x.log()`, `p.clamp(eps, 1 - eps)`, and shape methods that keep the form."""
     if name in SHAPE_METHODS:
+        if (isinstance(obj, Tensor) or obj is UNKNOWN) and _flattens_to_two_axes(name, call):
+            head = obj.head if isinstance(obj, Tensor) else UNKNOWN_HEAD  # the model's input, flattened
+            units = head.units if head.rank == 2 and head.units_axis in (-1, 1) else None  # else merged away
+            return Tensor(head._replace(rank=2, units=units, units_axis=-1), obj.framework if isinstance(obj, Tensor) else None)
         return obj
     if isinstance(obj, Labels):
         return UNKNOWN
@@ -118,7 +148,7 @@ def tensor_method(interp, obj: Value, name: str, call) -> Value:
     activation = "log" if name == "log" else activations.spelled_in(interp.kb, name, framework)
     if activation is None:
         return UNKNOWN
-    axis = activations.over_last_axis(call.value(0, ("dim", "axis")))
+    axis = activations.axis_literal(call.value(0, ("dim", "axis"))) if _normalising(interp.kb, activation) else None
     return activations.apply(interp.kb, obj, activation, call.fact(activation), framework, axis)
 
 

@@ -93,6 +93,7 @@ def test_every_loss_is_explained_with_a_reference_or_a_reason():
     functions = reference.functions()
     missing = sorted(set(knowledge.load().losses) - set(entries))
     assert not missing, f"no rules/explain entry: {missing}"
+    assert set(functions) == set(knowledge.load().losses)  # one public function per loss id, nothing else
     for loss_id, entry in entries.items():
         assert loss_id in knowledge.load().losses, f"rules/explain/{entry['family']}.yaml: {loss_id} is no loss id"
         assert entry.get("formula") and entry.get("latex"), loss_id

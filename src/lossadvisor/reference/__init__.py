@@ -11,18 +11,21 @@ and optax (and the third-party libraries that install next to them) on random an
 
 from __future__ import annotations
 
+import functools
 import importlib
 
 # The modules that hold reference functions, one per family of losses.
 FAMILIES = ("crossentropy", "focal", "regression", "margin", "segmentation", "embedding", "sequence")
 
 
+@functools.cache
 def functions() -> dict:
     """loss id -> its reference function."""
     found = {}
     for family in FAMILIES:
         module = importlib.import_module(f"lossadvisor.reference.{family}")
-        found.update({name: getattr(module, name) for name in dir(module) if not name.startswith("_") and callable(getattr(module, name)) and getattr(getattr(module, name), "__module__", None) == module.__name__})
+        own = {name: value for name, value in vars(module).items() if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == module.__name__}
+        found.update(own)
     return found
 
 

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from lossadvisor import knowledge
-from lossadvisor.knowledge import Loss, LossMatch
+from lossadvisor.knowledge import Loss, LossMatch, Spelling
 
 # Heads and labels the mistakes are probed with: one of each kind of output a loss can meet.
 PROBE_ACTIVATIONS = ("linear", "softmax", "sigmoid", "log_softmax", "log_sigmoid", "relu", "exponential", "tanh")
@@ -52,8 +52,6 @@ def _by_id(loss_id: str) -> LossMatch | None:
     for framework in kb.vocabulary.frameworks:
         if spellings := loss.spellings(framework):
             return LossMatch(loss, framework, spellings[0])
-    from lossadvisor.knowledge import Spelling
-
     return LossMatch(loss, None, Spelling(loss_id))  # no built-in anywhere (quantile): explained by its id
 
 

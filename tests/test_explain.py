@@ -86,6 +86,8 @@ def test_a_rule_code_prints_the_rule_and_its_demo():
     assert f"log(e + C − 1) − 1 = {floor:.3f} with C = 10" in flat
     assert "−log σ(1) = 0.313" in flat and "* logits into CrossEntropyLoss (right)" in flat
     assert run_cli("explain", "bce", "--demo").returncode == 2  # --demo is for rule codes
+    doc = json.loads(run_cli("explain", "LA301", "--demo", "-f", "json").stdout)  # one JSON document
+    assert doc["code"] == "LA301" and "-4.289" in doc["demo"]["lines"][0] and len(doc["demo"]["curves"]) == 2
 
 
 def test_every_loss_is_explained_with_a_reference_or_a_reason():

@@ -180,10 +180,15 @@ def run_explain(name: str, *, fmt: str = "text", color: bool = False, code: bool
     if rule is not None:
         if code or verify:
             raise UsageError("--code and --verify take a loss, not a rule code")
-        out = render_rule_doc(rule, "json" if fmt == "json" else "text")
-        if demo:
-            out += _demo(rule.code, fmt)
-        sys.stdout.write(out)
+        if fmt == "json":  # one JSON document: the rule's, with the demo under "demo"
+            import json
+
+            doc = json.loads(render_rule_doc(rule, "json"))
+            if demo:
+                doc["demo"] = _demo_data(rule.code)
+            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+            return 0
+        sys.stdout.write(render_rule_doc(rule, "text") + (_demo_text(rule.code) if demo else ""))
         return 0
     if demo:
         raise UsageError("--demo takes a rule code (LA101, LA201, LA301, …): the numbers of what that mistake does")
@@ -193,7 +198,7 @@ def run_explain(name: str, *, fmt: str = "text", color: bool = False, code: bool
         raise UsageError(str(exc)) from None
     data = explain.explain(match)
     if verify:
-        return _verify(match, data, verify, fmt)
+        return _verify(data, verify, fmt)
     if code:
         return _code(data)
     sys.stdout.write(_in_format(fmt, data, render.render_markdown, render.render_text, color))
@@ -223,20 +228,26 @@ def _in_format(fmt: str, data: dict, markdown, text, color: bool) -> str:
     return markdown(data, forms) if fmt == "markdown" else text(data, forms, color=color)
 
 
-def _demo(code: str, fmt: str) -> str:
+def _demo(code: str):
     from lossadvisor.reference import demos
 
     make = demos.DEMOS.get(code)
     if make is None:
         raise UsageError(f"no demo for {code} (demos: {', '.join(demos.DEMOS)})")
-    shown = make()
-    if fmt == "json":
-        import json
+    return make()
 
-        curves = [{"label": c.label, "x": c.x.round(6).tolist(), "y": c.y.round(6).tolist()} for c in shown.curves]
-        return json.dumps({"demo": {"title": shown.title, "lines": shown.lines, "curves": curves}}, indent=2, ensure_ascii=False) + "\n"
+
+def _demo_data(code: str) -> dict:
+    shown = _demo(code)
+    curves = [{"label": c.label, "x": c.x.round(6).tolist(), "y": c.y.round(6).tolist()} for c in shown.curves]
+    return {"title": shown.title, "lines": shown.lines, "curves": curves}
+
+
+def _demo_text(code: str) -> str:
+    from lossadvisor.reference import demos
     from lossadvisor.render.layout import terminal_width, wrap
 
+    shown = _demo(code)
     width = terminal_width()
     out = ["", f"Demo: {shown.title}", ""]
     for line in shown.lines:
@@ -261,7 +272,7 @@ def _code(data: dict) -> int:
     return 0
 
 
-def _verify(match, data: dict, spec: str, fmt: str) -> int:
+def _verify(data: dict, spec: str, fmt: str) -> int:
     """Runs the user's function (they named it); reports where it disagrees with the reference."""
     import warnings
 

@@ -33,10 +33,10 @@ def run_check(options: dict[str, Any]) -> int:
     cli = configfile.CliSettings.from_options(options)
     groups = configfile.settings_by_path(paths, cli, config=options["config"], isolated=options["isolated"])
     report, exit_code = Report(), 0
-    with _progress(options) as progress:
+    with _progress(options) as bar:
         for settings, group in groups:  # one group per configuration file that applies
             part = check_paths(
-                group, settings, labels=options["labels"], loss=options["loss"], framework=settings.framework, stdin=stdin, progress=progress,
+                group, settings, labels=options["labels"], loss=options["loss"], framework=settings.framework, stdin=stdin, progress=bar.file_done if bar else None,
             )  # fmt: skip
             report.findings.extend(part.findings)
             report.coverage = report.coverage.combined(part.coverage)
@@ -49,28 +49,14 @@ def run_check(options: dict[str, Any]) -> int:
 
 
 def _progress(options: dict[str, Any]):
-    """The progress line on a terminal (lossadvisor.progress), or a context that does nothing."""
+    """The progress line on a terminal (lossadvisor.progress), or a context that gives None."""
     import contextlib
 
     from lossadvisor import progress
 
     if not progress.wanted(quiet=options["quiet"], disabled=options["no_progress"]):
         return contextlib.nullcontext()
-    bar = progress.Progress("Checking")
-    return contextlib.closing(_ByFolder(bar))
-
-
-class _ByFolder:
-    def __init__(self, bar) -> None:
-        self.bar = bar
-
-    def __call__(self, done: int, total: int, path: str) -> None:
-        from lossadvisor.progress import folder_of
-
-        self.bar(done, total, folder_of(path))
-
-    def close(self) -> None:
-        self.bar.close()
+    return progress.Progress("Checking")
 
 
 def _named_stdin(coverage):

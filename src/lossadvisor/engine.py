@@ -150,9 +150,10 @@ def _reader(source: Source) -> str:
     return spec
 
 
-def read_setups(source: Source) -> list[TrainingSetup]:
-    """Raises InputError for a file that cannot be read, NothingToCheck for one that is not ours."""
-    spec = _reader(source)
+def read_setups(source: Source, spec: str | None = None) -> list[TrainingSetup]:
+    """Raises InputError for a file that cannot be read, NothingToCheck for one that is not ours.
+    `spec` is the reader, when the caller has already chosen it."""
+    spec = spec or _reader(source)
     try:
         return _call(spec, source)
     except (InputError, NewerSyntax, NothingToCheck):
@@ -271,7 +272,7 @@ def _holds_something_to_check(setup: TrainingSetup) -> bool:
 def check_source(source: Source, settings: Settings, pairing: Pairing = Pairing(), paired_labels=None) -> Checked:
     try:
         spec = _reader(source)
-        setups = read_setups(source)
+        setups = read_setups(source, spec)
     except NothingToCheck as exc:
         return Checked([], str(exc))
     except InputError as exc:

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from lossadvisor import knowledge
-from lossadvisor.knowledge import Loss, LossMatch, Spelling
+from lossadvisor.knowledge import Loss, LossMatch, Spelling, python_literal
 
 # Heads and labels the mistakes are probed with: one of each kind of output a loss can meet.
 PROBE_ACTIVATIONS = ("linear", "softmax", "sigmoid", "log_softmax", "log_sigmoid", "relu", "exponential", "tanh")
@@ -102,24 +102,22 @@ def explain(match: LossMatch) -> dict[str, Any]:
 
 # The everyday problem types: for those a loss does not serve, explain says what does.
 NEARBY_TASKS = ("binary", "multiclass", "multilabel", "regression", "count", "segmentation")
-ADVISED_FRAMEWORK = {"keras": "keras", "tf_keras": "tf_keras", "pytorch": "pytorch", "jax": "jax"}
 
 
 def instead(match: LossMatch) -> list[dict[str, str]]:
     """For each everyday problem type the loss does not serve, the loss `recommend` advises for it
-    in the framework asked about (a third-party PyTorch library gets PyTorch's advice)."""
+    in the framework asked about (recommend maps a third-party PyTorch library to PyTorch, tf.keras
+    to Keras where they do not differ)."""
     from lossadvisor.recommend import recommend
 
     kb = knowledge.load()
-    family = kb.vocabulary.family_of(match.framework) if match.framework else ()
-    framework = ADVISED_FRAMEWORK.get(match.framework) or next((ADVISED_FRAMEWORK[f] for f in family if f in ADVISED_FRAMEWORK), "pytorch")
     out = []
     for task in NEARBY_TASKS:
         if task in match.loss.tasks:
             continue
-        advised = next((fw for fw in recommend(task, framework).frameworks if fw.framework == framework), None)
-        if advised is not None:
-            out.append({"task": task, "title": kb.tasks[task].title, "loss": advised.loss, "head": advised.head})
+        advised = recommend(task, match.framework or "pytorch").frameworks
+        if advised:
+            out.append({"task": task, "title": kb.tasks[task].title, "loss": advised[0].loss, "head": advised[0].head})
     return out
 
 
@@ -141,11 +139,6 @@ def prediction(match: LossMatch) -> dict[str, Any]:
             if "input" in change and change["input"] != asked:
                 others.append(f"{param.name}={python_literal(value)} takes {change['input']}")
     return {"form": asked, "link": loss.link, "other_forms": others}
-
-
-def python_literal(value: str) -> str:
-    """A `when:` key of losses.yaml (YAML text) as Python writes it: true -> True."""
-    return {"true": "True", "false": "False", "null": "None"}.get(str(value), str(value))
 
 
 def _label_format(kb: knowledge.Knowledge, fmt: str) -> dict[str, Any]:

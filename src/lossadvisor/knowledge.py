@@ -19,7 +19,6 @@ from lossadvisor.vocabulary import Api, LayerKind, Vocabulary, normalize
 __all__ = ["Knowledge", "load", "normalize", "read_raw", "rules_dir"]
 
 
-
 def rules_dir() -> Path:
     shipped = Path(__file__).parent / "rules"  # inside the wheel
     return shipped if shipped.is_dir() else Path(__file__).resolve().parents[2] / "rules"
@@ -133,6 +132,11 @@ def _key(value: Any) -> str:
     return str(value)
 
 
+def python_literal(value: str) -> str:
+    """A `when:` key (YAML text, as `_key` spells it) as Python writes it: true -> True."""
+    return {"true": "True", "false": "False", "null": "None"}.get(str(value), str(value))
+
+
 # --------------------------------------------------------------------------- the knowledge base
 
 
@@ -159,7 +163,8 @@ class Knowledge:
         }  # fmt: skip
         self.loss_argument_namespaces = {fw: tuple(m) for fw, m in (raw["loss_arguments"] or {}).get("namespaces", {}).items()}
         self.snippets: dict[str, Any] = raw["snippets"]  # how `recommend` writes a snippet, read by recommend.py
-        self.forms: dict[str, str] = raw["forms"]  # prediction form -> what it means
+        self.forms: dict[str, str] = {k: v["meaning"] for k, v in raw["forms"].items()}  # prediction form -> what it means (explain)
+        self.form_words: dict[str, str] = {k: v["words"] for k, v in raw["forms"].items()}  # its short name in findings
         self._metric_index = {
             (family, name): key for family, table in self.metrics.items() for key, spec in table.items() for name in (key, *(spec.get("strings") or ()))
         }  # fmt: skip

@@ -41,6 +41,10 @@ class Progress:
         self.bar = None
         self.task = None
 
+    def file_done(self, done: int, total: int, path: str) -> None:
+        """`check`'s callback: the detail shown is the file's folder."""
+        self(done, total, folder_of(path))
+
     def __call__(self, done: int, total: int, detail: str = "") -> None:
         if self.bar is None:
             if time.monotonic() - self.started < self.after or done >= total:

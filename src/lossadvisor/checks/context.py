@@ -8,20 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from lossadvisor.facts import Position, TrainingSetup
-from lossadvisor.knowledge import Activation, Knowledge, Loss, Task
-
-FORM_WORDS = {
-    "logits": "logits (unbounded scores, no activation)",
-    "distribution": "probabilities that sum to 1 over the classes (softmax output)",
-    "probabilities": "probabilities in [0, 1]",
-    "log_distribution": "log-probabilities (log_softmax output)",
-    "log_probabilities": "log-probabilities",
-    "real": "real values",
-    "positive": "a positive rate (exp or softplus output)",
-    "log_rate": "the log of the rate (a linear output)",
-    "embeddings": "embedding vectors",
-    "scores": "raw margin scores",
-}
+from lossadvisor.knowledge import Activation, Knowledge, Loss, Task, python_literal
 
 
 class Context:
@@ -88,7 +75,7 @@ class Context:
                 continue
             for value, change in param.when.items():
                 if change.get("input") == "logits":
-                    return f"pass {param.name}={value.capitalize() if value in ('true', 'false') else value}"
+                    return f"pass {param.name}={python_literal(value)}"
         # F.binary_cross_entropy -> F.binary_cross_entropy_with_logits, BCELoss -> BCEWithLogitsLoss
         class_style = (self.spelling or "")[:1].isupper()
         spellings = sorted(self.loss.spellings(self.framework or "keras"), key=lambda s: s.name[:1].isupper() != class_style)

@@ -12,7 +12,8 @@ import math
 from collections.abc import Iterator
 
 from lossadvisor.checks import Hit, rule
-from lossadvisor.checks.context import FORM_WORDS, Context
+from lossadvisor.checks.context import Context
+from lossadvisor.knowledge import python_literal
 
 PROBABILITY_FORMS = {"distribution", "probabilities"}
 LOG_FORMS = {"log_distribution", "log_probabilities"}
@@ -24,7 +25,7 @@ def _pair(c: Context) -> dict[str, str]:
         "loss": c.loss_call(),
         "activation": c.activation.id,
         "where": c.activation_where,
-        "expected": FORM_WORDS.get(c.expected_input or "", c.expected_input or ""),
+        "expected": c.kb.form_words.get(c.expected_input or "", c.expected_input or ""),
     }
 
 
@@ -116,7 +117,6 @@ def guessed_softmax_axis(c: Context) -> Iterator[Hit]:
         yield Hit("LA107", head.axis_guessed.at, {"activation": head.axis_guessed.value})
 
 
-
 @rule("LA108")
 def target_form_mismatch(c: Context) -> Iterator[Hit]:
     """A target that is itself a model's output (a teacher's) in the wrong form: probabilities into
@@ -133,7 +133,7 @@ def target_form_mismatch(c: Context) -> Iterator[Hit]:
     if not wrong:
         return
     yield Hit("LA108", c.loss_at, {
-        "loss": c.loss_call(), "expected": FORM_WORDS.get(wanted, wanted), "got": FORM_WORDS.get(got, got),
+        "loss": c.loss_call(), "expected": c.kb.form_words.get(wanted, wanted), "got": c.kb.form_words.get(got, got),
         "where": f"line {target.activation.at.line}" if target.activation.at.line else "the target", "fix": _target_fix(c, got),
     })  # fmt: skip
 
@@ -147,7 +147,7 @@ def _target_fix(c: Context, got: str) -> str:
             continue
         for value, change in param.when.items():
             if change.get("target_input") == got and str(c.loss_args.get(param.name, param.default)).lower() != value:
-                return f"pass {param.name}={value.capitalize() if value in ('true', 'false') else value}"
+                return f"pass {param.name}={python_literal(value)}"
     wanted = c.kb.expected_target(c.loss.id, c.framework, c.spelling, c.loss_args)
     return "take log_softmax of the target" if wanted in LOG_FORMS else "take softmax of the target (a teacher's logits: softmax(logits / T))"
 

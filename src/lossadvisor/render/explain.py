@@ -15,11 +15,6 @@ def _framework(framework: str | None) -> str:
     return FRAMEWORK_TITLES.get(framework or "", framework or "custom")
 
 
-def _value(value: Any) -> str:
-    """A default as Python writes it: True, None, 0.0, 'mean'."""
-    return repr(value)
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -50,7 +45,7 @@ def argument_lines(e: dict[str, Any]) -> list[str]:
     for a in e["arguments"]:
         where = f" ({', '.join(_framework(f) for f in a['frameworks'])})" if a["frameworks"] else ""
         change = f"; {a['changes']}" if a["changes"] else ""
-        lines.append(f"{a['name']}={_value(a['default'])}{where}{change}")
+        lines.append(f"{a['name']}={a['default']!r}{where}{change}")
     return lines
 
 

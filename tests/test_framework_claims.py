@@ -481,3 +481,17 @@ def test_the_axes_frameworks_yaml_states():
     assert torch.nn.Linear(4, 1)(torch.zeros(3, 7, 4)).ndim == 3  # keeps the input's axes
     assert torch.all(torch.softmax(torch.randn(6, 1), dim=1) == 1)  # dim=1 of a rank-2 one-unit output
     assert not torch.all(torch.softmax(torch.randn(2, 6, 1), dim=1) == 1)  # of a rank-3 one: over time
+
+
+def test_the_target_dtypes_labels_yaml_states():
+    """labels.yaml `dtype`, which explain prints: PyTorch's BCE losses refuse integer targets, and
+    class-id targets of CrossEntropyLoss are int64 without a class axis."""
+    kb = knowledge.load()
+    assert "refuse integers" in kb.label_formats["binary"].dtype and "int64" in kb.label_formats["class_ids"].dtype
+    logits = torch.zeros(4, 1)
+    for loss in (torch.nn.BCEWithLogitsLoss(), lambda x, y: torch.nn.BCELoss()(torch.sigmoid(x), y)):
+        with pytest.raises(RuntimeError):
+            loss(logits, torch.ones(4, 1, dtype=torch.long))
+    assert torch.nn.CrossEntropyLoss()(torch.zeros(4, 3), torch.zeros(4, dtype=torch.long)).ndim == 0
+    with pytest.raises(RuntimeError):  # a class-id target with a class axis of size 1
+        torch.nn.CrossEntropyLoss()(torch.zeros(4, 3), torch.zeros(4, 1, dtype=torch.long))

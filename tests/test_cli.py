@@ -111,6 +111,28 @@ def test_show_source_points_at_the_column(project):
     assert lines[2] == "  |   ^"  # column 3
 
 
+def test_show_source_shows_the_other_half_of_the_mismatch(project):
+    write(project, "train.yaml", DOUBLE_SOFTMAX)
+    lines = run_cli("check", "train.yaml", "--show-source", cwd=project).stdout.splitlines()
+    assert lines[3:6] == [
+        "  = train.yaml:3:23",
+        "3 |   output: {units: 10, activation: softmax}",
+        "  |                       - the other half of the mismatch",
+    ]
+
+
+def test_show_source_names_the_other_half_in_another_notebook_cell(project):
+    import json
+
+    sources = ["import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))", "criterion = nn.CrossEntropyLoss()\nloss = criterion(model(x), y)"]
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": text} for text in sources]
+    write(project, "train.ipynb", json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    lines = run_cli("check", "train.ipynb", "--show-source", cwd=project).stdout.splitlines()
+    assert lines[0].startswith("train.ipynb:cell 2:1:")
+    assert lines[3] == "  = train.ipynb:cell 1:2:40"
+    assert lines[4] == "2 | model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))"
+
+
 def test_show_source_from_standard_input(project):
     proc = run_cli("check", "-", "--stdin-filename", "train.yaml", "--show-source", stdin=DOUBLE_SOFTMAX, cwd=project)
     assert proc.stdout.splitlines()[1:3] == ["5 |   name: CrossEntropyLoss", "  |   ^"]

@@ -11,6 +11,7 @@ from cli_samples import DOUBLE_SOFTMAX, MALFORMED, MISSPELT_LOSS, write
 from conftest import ROOT, run_cli
 
 from lossadvisor import knowledge
+from lossadvisor.facts import Position
 from lossadvisor.findings import Coverage, Finding
 from lossadvisor.render import github, render, sarif, text
 
@@ -23,7 +24,7 @@ def finding(code="LA101", severity="error", message="`CrossEntropyLoss` applies 
 
 
 FINDINGS = [
-    finding(line=5, column=3),
+    finding(line=5, column=3, related=Position("configs/train.yaml", 3, 23)),
     finding("LA002", "warning", "unknown loss `x`", line=2, column=1, end_line=2, end_column=9),
     finding("LA301", "error", "class ids into BCE", path="labels.npy"),  # no lines
     finding("LA501", "info", "fused form is stabler", path="nb/train.ipynb", line=4, column=7, cell=3),
@@ -75,6 +76,9 @@ def test_sarif_is_valid_and_complete(sarif_validator):
     assert [res["level"] for res in run["results"]] == ["error", "warning", "error", "note", "error"]
     uris = [res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for res in run["results"]]
     assert uris[0] == "configs/train.yaml" and uris[4] == "dir%20with%20space/%C3%BC.yaml"
+    (related,) = run["results"][0]["relatedLocations"]  # the softmax the loss finding is about
+    assert related["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 23}
+    assert all("relatedLocations" not in res for res in run["results"][1:])
 
 
 def test_sarif_without_findings_is_valid(sarif_validator):

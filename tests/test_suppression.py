@@ -40,8 +40,20 @@ def test_other_codes_do_not_suppress(tmp_path, comment):
     assert found(tmp_path, with_comment(comment)) == expected
 
 
-def test_comment_on_another_line_does_not_suppress(tmp_path):
-    assert found(tmp_path, with_comment("# noqa: LA101", line=3)) == ["LA101"]
+def test_comment_on_an_unrelated_line_does_not_suppress(tmp_path):
+    assert found(tmp_path, with_comment("# noqa: LA101", line=2)) == ["LA101"]
+
+
+def test_comment_on_the_other_half_of_the_mismatch_suppresses(tmp_path):
+    # LA101 is reported on the loss (line 5); the softmax it is about is on line 3.
+    assert found(tmp_path, with_comment("# noqa: LA101", line=3)) == []
+    assert found(tmp_path, with_comment("# noqa: LA2", line=3)) == ["LA101"]
+
+
+def test_the_other_half_in_python_code_suppresses(tmp_path):
+    code = "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1)){}\ncriterion = nn.CrossEntropyLoss()\nloss = criterion(model(x), y)\n"
+    paths = [write(tmp_path, "plain.py", code.format("")), write(tmp_path, "quiet.py", code.format("  # noqa: LA101"))]
+    assert [(f.path.rsplit("/", 1)[-1], f.code) for f in check_paths(paths, Settings()).findings] == [("plain.py", "LA101")]
 
 
 @pytest.mark.parametrize(("comment", "expected"), [("# lossadvisor: noqa", []), ("# lossadvisor: noqa: LA101", []), ("# LossAdvisor: NOQA: la1", []), ("# lossadvisor: noqa: LA3", ["LA101"])])

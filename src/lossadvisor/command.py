@@ -79,7 +79,7 @@ def _render(report, options: dict[str, Any], stdin) -> str:
 
 
 def _source_lines(stdin):
-    """For --show-source: finding -> the line it points at (None where the file has no lines).
+    """For --show-source: (path, cell, line) -> that line (None where the file has no lines).
     Notebook cells come from the notebook reader's cell splitter (the engine's COMMENT_LINES);
     standard input is read from memory."""
     import importlib
@@ -101,11 +101,11 @@ def _source_lines(stdin):
         except (InputError, OSError):
             return {}
 
-    def source_line(finding) -> str | None:
-        if finding.path not in cache:
-            cache[finding.path] = lines_of(finding.path)
-        lines = cache[finding.path].get(finding.cell, [])
-        return lines[finding.line - 1] if finding.line and finding.line <= len(lines) else None
+    def source_line(path: str, cell: int | None, line: int | None) -> str | None:
+        if path not in cache:
+            cache[path] = lines_of(path)
+        lines = cache[path].get(cell, [])
+        return lines[line - 1] if line and line <= len(lines) else None
 
     return source_line
 

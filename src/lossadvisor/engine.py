@@ -182,17 +182,18 @@ def findings_for(setup: TrainingSetup, settings: Settings) -> list[Finding]:
     # loss" and "sigmoid is not a multiclass head". Which rule makes which redundant is data
     # (`supersedes:` in rules/checks/).
     redundant = {code for hit in hits for code in kb.rules[hit.code].supersedes}
-    findings = [to_finding(h.code, h.at, h.args, settings) for h in hits if h.code not in redundant]
+    findings = [to_finding(h.code, h.at, h.args, settings, h.also) for h in hits if h.code not in redundant]
     # Advice waits until the setup trains: "the fused form is stabler" is noise next to an error.
     if any(f.severity == "error" for f in findings):
         findings = [f for f in findings if f.severity != "info"]
     if setup.unused:  # a mismatch with a loss that never runs here is worth knowing, not failing on
-        head_alone = set(findings_for(setup._replace(loss=None, labels=None, unused=None), settings)) if setup.head else set()
-        findings = [f if f in head_alone else f._replace(severity="info", message=f"{f.message} ({setup.unused})") for f in findings]
+        alone = findings_for(setup._replace(loss=None, labels=None, unused=None), settings) if setup.head else []
+        head_alone = {f._replace(related=None) for f in alone}
+        findings = [f if f._replace(related=None) in head_alone else f._replace(severity="info", message=f"{f.message} ({setup.unused})") for f in findings]
     return findings
 
 
-def to_finding(code: str, at: Position, args: dict, settings: Settings) -> Finding:
+def to_finding(code: str, at: Position, args: dict, settings: Settings, also: Position | None = None) -> Finding:
     from lossadvisor import knowledge
 
     rule = knowledge.load().rules[code]
@@ -200,8 +201,15 @@ def to_finding(code: str, at: Position, args: dict, settings: Settings) -> Findi
         code=code, name=rule.name, severity=settings.severity_of(code, rule.severity),
         message=rule.message.format(**args), path=at.path, line=at.line,
         column=at.column if at.column is not None else (1 if at.line is not None else None),
-        cell=at.cell, fix=rule.fix,
+        cell=at.cell, fix=rule.fix, related=_related(at, also),
     )  # fmt: skip
+
+
+def _related(at: Position, also: Position | None) -> Position | None:
+    """The other half's place, when it is a line of its own (not the finding's line, not lineless)."""
+    if also is None or also.line is None or (also.path, also.cell, also.line) == (at.path, at.cell, at.line):
+        return None
+    return also._replace(column=also.column or 1)
 
 
 def _input_error(display: str, exc: InputError) -> Finding:

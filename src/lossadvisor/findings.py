@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from lossadvisor.facts import Position
+
 SEVERITIES = ("info", "warning", "error")
 
 
@@ -29,6 +31,9 @@ class Finding(NamedTuple):
     end_line: int | None = None
     end_column: int | None = None
     fix: str | None = None  # what to use instead, in a sentence
+    # Where the other half of the mismatch is written (the softmax a loss finding is about), when
+    # it has a line: --show-source shows it too, and `# noqa` on that line also suppresses.
+    related: Position | None = None
 
     @property
     def sort_key(self) -> tuple:

@@ -2,6 +2,7 @@
 
     loss = nn.CrossEntropyLoss()  # noqa: LA101        this line, this code (or prefix, LA1)
     loss = nn.CrossEntropyLoss()  # noqa               this line, every code
+    return F.softmax(x, dim=1)  # noqa: LA101        the other half of a finding's mismatch works too
     # lossadvisor: noqa                                 the whole file
     # lossadvisor: noqa: LA501, LA502                   the whole file, these codes
 
@@ -66,8 +67,15 @@ def apply(findings: list[Finding], lines_by_cell: dict[int | None, list[str]]) -
             continue
         if everywhere and _covers(everywhere, f.code):
             continue
-        lines = lines_by_cell.get(f.cell, [])
-        if f.line is not None and 1 <= f.line <= len(lines) and _covers(line_level(lines[f.line - 1]), f.code):
+        if _noqa_at(lines_by_cell, f.cell, f.line, f.code):
             continue
+        other = f.related
+        if other is not None and other.path == f.path and _noqa_at(lines_by_cell, other.cell, other.line, f.code):
+            continue  # a mismatch has two halves, and either line may carry the comment
         kept.append(f)
     return kept
+
+
+def _noqa_at(lines_by_cell: dict[int | None, list[str]], cell: int | None, line: int | None, code: str) -> bool:
+    lines = lines_by_cell.get(cell, [])
+    return line is not None and 1 <= line <= len(lines) and _covers(line_level(lines[line - 1]), code)

@@ -22,6 +22,7 @@ class Hit(NamedTuple):
     code: str
     at: Position
     args: dict[str, Any] = {}  # message template arguments (never mutated)
+    also: Position | None = None  # the other half of the mismatch (the activation, the loss), when it has a place
 
 
 def rule(code: str) -> Callable[[CheckFunction], CheckFunction]:

@@ -18,7 +18,7 @@ def prefer_logits_form(c: Context) -> Iterator[Hit]:
     if instead := c.logits_form():
         yield Hit("LA501", c.loss_at, {
             "loss": c.loss_call(), "activation": c.activation.id, "where": c.activation_where, "instead": instead,
-        })  # fmt: skip
+        }, also=c.activation_at)  # fmt: skip
 
 
 @rule("LA502")

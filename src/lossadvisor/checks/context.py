@@ -127,6 +127,30 @@ class Context:
         assert head is not None and head.activation is not None
         return head.activation.where()
 
+    # Where each half of a setup is written: a finding sits on one and names the other (`Hit.also`).
+    @property
+    def activation_at(self) -> Position | None:
+        head = self.setup.head
+        return head.activation.at if head and head.activation else None
+
+    @property
+    def units_at(self) -> Position | None:
+        head = self.setup.head
+        return head.units.at if head and head.units else None
+
+    @property
+    def loss_place(self) -> Position | None:
+        return self.setup.loss.written.at if self.setup.loss else None
+
+    @property
+    def labels_declared_at(self) -> Position | None:
+        labels = self.setup.labels
+        return labels.format.at if labels and labels.format else None
+
+    @property
+    def task_at(self) -> Position | None:
+        return self.setup.task.at if self.setup.task else None
+
     @cached_property
     def units(self) -> int | None:
         head = self.setup.head

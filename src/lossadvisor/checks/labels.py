@@ -37,7 +37,7 @@ def _multiclass_ids(c: Context) -> bool:
 def class_ids_to_binary_loss(c: Context) -> Iterator[Hit]:
     """The classic: integer multi-class ids into binary crossentropy. Trains, learns nothing useful."""
     if c.loss and c.classification_link == "sigmoid" and _multiclass_ids(c):
-        yield Hit("LA301", c.labels_at, {**_base(c), "classes": _class_count(c), "instead": c.recommended_loss("multiclass")})
+        yield Hit("LA301", c.labels_at, {**_base(c), "classes": _class_count(c), "instead": c.recommended_loss("multiclass")}, also=c.labels_declared_at)
 
 
 @rule("LA302")
@@ -47,14 +47,14 @@ def class_ids_to_one_hot_loss(c: Context) -> Iterator[Hit]:
         sparse = c.sparse_form()
         one_hot = f"one-hot encode the labels ({c.one_hot_code()})"
         remedy = f"use the sparse form `{sparse}` (same arguments) or {one_hot}" if sparse else one_hot
-        yield Hit("LA302", c.labels_at, {**_base(c), "remedy": remedy})
+        yield Hit("LA302", c.labels_at, {**_base(c), "remedy": remedy}, also=c.labels_declared_at)
 
 
 @rule("LA303")
 def one_hot_to_sparse_loss(c: Context) -> Iterator[Hit]:
     targets = c.accepted_targets
     if c.loss and c.label_format == "one_hot" and "class_ids" in targets and not {"one_hot", "distribution"} & set(targets):
-        yield Hit("LA303", c.labels_at, _base(c))
+        yield Hit("LA303", c.labels_at, _base(c), also=c.labels_declared_at)
 
 
 @rule("LA304")
@@ -63,13 +63,13 @@ def multi_hot_to_single_label_loss(c: Context) -> Iterator[Hit]:
         return
     softmax_head = c.activation is not None and c.activation.output in {"distribution", "log_distribution"}
     if c.classification_link == "softmax" or softmax_head:
-        yield Hit("LA304", c.labels_at, _base(c))
+        yield Hit("LA304", c.labels_at, _base(c), also=c.labels_declared_at)
 
 
 @rule("LA305")
 def continuous_to_classification_loss(c: Context) -> Iterator[Hit]:
     if c.loss and c.classification_link and c.label_format in {"continuous", "nonnegative"}:
-        yield Hit("LA305", c.labels_at, _base(c))
+        yield Hit("LA305", c.labels_at, _base(c), also=c.labels_declared_at)
 
 
 @rule("LA306")
@@ -84,20 +84,20 @@ def class_ids_to_regression_loss(c: Context) -> Iterator[Hit]:
     if c.task and c.task.id not in {"multiclass", "segmentation"}:
         return
     if "regression" in c.loss.tasks:
-        yield Hit("LA306", c.labels_at, {**_base(c), "classes": _class_count(c)})
+        yield Hit("LA306", c.labels_at, {**_base(c), "classes": _class_count(c)}, also=c.labels_declared_at)
 
 
 @rule("LA307")
 def signed_labels_to_bce(c: Context) -> Iterator[Hit]:
     if c.loss and c.label_format == "signed_binary" and c.classification_link == "sigmoid":
-        yield Hit("LA307", c.labels_at, _base(c))
+        yield Hit("LA307", c.labels_at, _base(c), also=c.labels_declared_at)
 
 
 @rule("LA308")
 def binary_labels_to_margin_loss(c: Context) -> Iterator[Hit]:
     targets = c.accepted_targets
     if c.loss and c.label_format == "binary" and "signed_binary" in targets and "binary" not in targets:
-        yield Hit("LA308", c.labels_at, _base(c))
+        yield Hit("LA308", c.labels_at, _base(c), also=c.labels_declared_at)
 
 
 @rule("LA309")
@@ -108,7 +108,7 @@ def labels_not_accepted(c: Context) -> Iterator[Hit]:
         return
     # The specific LA30x rules supersede this one (rules/checks/): they say what to do instead.
     accepted = ", ".join(c.kb.label_formats[t].title.lower() for t in c.accepted_targets if t in c.kb.label_formats)
-    yield Hit("LA309", c.labels_at, {**_base(c), "accepted": accepted})
+    yield Hit("LA309", c.labels_at, {**_base(c), "accepted": accepted}, also=c.labels_declared_at)
 
 
 @rule("LA310")
@@ -126,7 +126,7 @@ def class_id_out_of_range(c: Context) -> Iterator[Hit]:
     if top >= limit:
         one_based = labels.minimum == 1 and top == limit
         hint = "they look 1-based: subtract 1" if one_based else f"use {top + 1} output units or remap the ids"
-        yield Hit("LA310", c.labels_at, {**_base(c), "top": top, "limit": limit, "hint": hint})
+        yield Hit("LA310", c.labels_at, {**_base(c), "top": top, "limit": limit, "hint": hint}, also=c.labels_declared_at)
 
 
 @rule("LA311")
@@ -146,7 +146,7 @@ def unhandled_ignore_label(c: Context) -> Iterator[Hit]:
         fix = "this loss has no ignore parameter: mask those positions out (sample weights) before the loss"
     values = ", ".join(str(v) for v in missing)
     contain = "`ignore_values` declares" if labels.ignore_declared else "they contain"  # seen in the labels, or only declared
-    yield Hit("LA311", c.labels_at, {**_base(c), "values": values, "fix": fix, "contain": contain})
+    yield Hit("LA311", c.labels_at, {**_base(c), "values": values, "fix": fix, "contain": contain}, also=c.labels_declared_at)
 
 
 @rule("LA312")
@@ -165,7 +165,7 @@ def targets_outside_output_range(c: Context) -> Iterator[Hit]:
             "activation": c.activation.id, "where": c.activation_where, "range": _range((lo, hi)),
             "low": f"{labels.minimum:g}", "high": f"{labels.maximum:g}",
             "origin": f"in {labels.source}" if labels.source else "as declared in `labels.range`",
-        })  # fmt: skip
+        }, also=c.labels_declared_at)  # fmt: skip
 
 
 @rule("LA313")

@@ -36,7 +36,7 @@ def metric_reads_logits(c: Context) -> Iterator[Hit]:
             fix = _with_args(metric.id, {**{k: f.value for k, f in metric.args.items()}, **wanted})
         else:
             continue
-        yield Hit("LA601", metric.written.at, {"metric": _shown(metric), "why": _why_logits(c), "fix": fix})
+        yield Hit("LA601", metric.written.at, {"metric": _shown(metric), "why": _why_logits(c), "fix": fix}, also=c.activation_at or c.loss_place)
 
 
 @rule("LA602")
@@ -48,7 +48,7 @@ def accuracy_on_regression(c: Context) -> Iterator[Hit]:
     for metric in c.setup.metrics:
         spec = c.kb.metric(metric.id, c.framework) if metric.id else {}
         if spec.get("counts") == "classes":
-            yield Hit("LA602", metric.written.at, {"metric": _shown(metric), "why": _why_regression(c)})
+            yield Hit("LA602", metric.written.at, {"metric": _shown(metric), "why": _why_regression(c)}, also=c.task_at or c.labels_declared_at or c.loss_place)
 
 
 def _outputs_logits(c: Context) -> bool:

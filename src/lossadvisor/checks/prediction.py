@@ -43,7 +43,7 @@ def probabilities_into_logits_loss(c: Context) -> Iterator[Hit]:
         return
     if c.activation.output in PROBABILITY_FORMS | LOG_FORMS:
         link = c.loss.link if c.loss and c.loss.link else "an activation"
-        yield Hit("LA101", c.loss_at, {**_pair(c), "link": link})
+        yield Hit("LA101", c.loss_at, {**_pair(c), "link": link}, also=c.activation_at)
 
 
 @rule("LA102")
@@ -56,7 +56,7 @@ def logits_into_probability_loss(c: Context) -> Iterator[Hit]:
         link = c.loss.link if c.loss and c.loss.link else "matching"
         instead = c.logits_form()
         fix = f"{instead}, or add a {link} activation" if instead else f"add a {link} activation to the model"
-        yield Hit("LA102", c.loss_at, {**_pair(c), "range": _range(c.activation.range), "fix": fix})
+        yield Hit("LA102", c.loss_at, {**_pair(c), "range": _range(c.activation.range), "fix": fix}, also=c.activation_at)
 
 
 @rule("LA103")
@@ -66,7 +66,7 @@ def not_log_probabilities_into_log_loss(c: Context) -> Iterator[Hit]:
         return
     if c.activation.output in PROBABILITY_FORMS | {"logits"}:
         instead = c.logits_form()
-        yield Hit("LA103", c.loss_at, {**_pair(c), "alternative": f" (or drop the {c.activation.id} and {instead})" if instead else ""})
+        yield Hit("LA103", c.loss_at, {**_pair(c), "alternative": f" (or drop the {c.activation.id} and {instead})" if instead else ""}, also=c.activation_at)
 
 
 @rule("LA104")
@@ -82,14 +82,14 @@ def bounded_activation_into_logits_loss(c: Context) -> Iterator[Hit]:
         link == "softmax" and lo > -math.inf and hi < math.inf
     )
     if starved:
-        yield Hit("LA104", c.loss_at, {**_pair(c), "range": _range((lo, hi))})
+        yield Hit("LA104", c.loss_at, {**_pair(c), "range": _range((lo, hi))}, also=c.activation_at)
 
 
 @rule("LA105")
 def sigmoid_into_categorical_loss(c: Context) -> Iterator[Hit]:
     """Independent sigmoid probabilities into a loss that wants one distribution over the classes."""
     if c.expected_input == "distribution" and c.activation and c.activation.output == "probabilities":
-        yield Hit("LA105", c.loss_at, _pair(c))
+        yield Hit("LA105", c.loss_at, _pair(c), also=c.activation_at)
 
 
 @rule("LA106")
@@ -99,9 +99,9 @@ def rate_form_mismatch(c: Context) -> Iterator[Hit]:
         return
     lo = c.activation.range[0]
     if c.expected_input == "positive" and lo < 0:
-        yield Hit("LA106", c.loss_at, {**_pair(c), "problem": "can be negative, and the log of a negative rate is NaN"})
+        yield Hit("LA106", c.loss_at, {**_pair(c), "problem": "can be negative, and the log of a negative rate is NaN"}, also=c.activation_at)
     elif c.expected_input == "log_rate" and c.activation.output == "positive":
-        yield Hit("LA106", c.loss_at, {**_pair(c), "problem": "is already a rate, so the loss exponentiates it a second time"})
+        yield Hit("LA106", c.loss_at, {**_pair(c), "problem": "is already a rate, so the loss exponentiates it a second time"}, also=c.activation_at)
 
 
 def _range(bounds: tuple[float, float]) -> str:

@@ -15,7 +15,7 @@ def loss_does_not_serve_task(c: Context) -> Iterator[Hit]:
         return
     if c.task.id in c.loss.scoring_rule_for and (not c.activation or c.activation.output == "probabilities"):
         return  # the Brier score, or a head we cannot see: LA504's advice at most
-    yield Hit("LA401", c.loss_at, {"loss": c.loss_call(), "task": c.task.id, "instead": c.recommended_loss(c.task.id)})
+    yield Hit("LA401", c.loss_at, {"loss": c.loss_call(), "task": c.task.id, "instead": c.recommended_loss(c.task.id)}, also=c.task_at)
 
 
 @rule("LA402")
@@ -35,5 +35,5 @@ def head_does_not_serve_task(c: Context) -> Iterator[Hit]:
     allowed = ", ".join(c.task.activations)
     yield Hit("LA402", c.setup.head.activation.at, {
         "activation": c.activation.id, "where": c.activation_where, "task": c.task.id, "reason": reason, "allowed": allowed,
-    })  # fmt: skip
+    }, also=c.task_at)  # fmt: skip
 

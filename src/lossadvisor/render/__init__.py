@@ -43,9 +43,9 @@ def render(fmt: str, findings, *, coverage, color: bool = False, **options) -> s
 
     shown = [_shown(f, path=fmt != "sarif") for f in findings]  # SARIF percent-encodes the path's own bytes
     if options.get("source_line") is not None:  # --show-source reopens the file under its real name
-        original = dict(zip(shown, findings))
+        original = {shown_text(f.path): f.path for f in findings} | {shown_text(f.related.path): f.related.path for f in findings if f.related}
         read_line = options["source_line"]
-        options["source_line"] = lambda f: read_line(original.get(f, f))
+        options["source_line"] = lambda path, cell, line: read_line(original.get(path, path), cell, line)
     module = importlib.import_module(f"lossadvisor.render.{fmt}")
     coverage = coverage._replace(not_checked=tuple((shown_text(path), why, named) for path, why, named in coverage.not_checked))
     return module.render(shown, coverage=coverage, color=color, **options)
@@ -68,7 +68,11 @@ def _escaped(match: re.Match[str]) -> str:
 
 
 def _shown(f, path: bool = True):
-    return f._replace(path=shown_text(f.path) if path else f.path, message=shown_text(f.message), fix=shown_text(f.fix) if f.fix else f.fix)
+    related = f.related._replace(path=shown_text(f.related.path)) if path and f.related else f.related
+    return f._replace(
+        path=shown_text(f.path) if path else f.path, message=shown_text(f.message),
+        fix=shown_text(f.fix) if f.fix else f.fix, related=related,
+    )  # fmt: skip
 
 
 def statistics(findings) -> list[tuple[int, str, str]]:

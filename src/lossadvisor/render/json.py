@@ -5,7 +5,9 @@
 its "checked"); `not_checked` lists each file with nothing to check as {"path", "reason"}.
 Each finding: code, name, severity, message, path, line, column (1-based; null where the input has
 no lines), end_line, end_column, cell (notebook cell, 1-based, or null), fix (what to use instead),
-url (the rule's documentation, or null until the project publishes it: render/__init__.py).
+url (the rule's documentation, or null until the project publishes it: render/__init__.py),
+related (where the other half of the mismatch is written, {"path", "line", "column", "cell"},
+or null).
 `statistics` counts findings per rule, most frequent first.
 """
 
@@ -22,8 +24,13 @@ def finding_dict(f: Finding) -> dict:
     return {
         "code": f.code, "name": f.name, "severity": f.severity, "message": f.message, "path": f.path,
         "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
-        "cell": f.cell, "fix": f.fix, "url": docs_url(f.code),
+        "cell": f.cell, "fix": f.fix, "url": docs_url(f.code), "related": _related(f),
     }  # fmt: skip
+
+
+def _related(f: Finding) -> dict | None:
+    other = f.related
+    return None if other is None else {"path": other.path, "line": other.line, "column": other.column, "cell": other.cell}
 
 
 def render(findings: list[Finding], *, coverage: Coverage, **_: object) -> str:

@@ -67,13 +67,21 @@ def result(f: Finding, rule_index: int) -> dict:
         region["endLine"] = f.end_line
         if f.end_column is not None:
             region["endColumn"] = f.end_column
-    return {
+    found = {
         "ruleId": f.code,
         "ruleIndex": rule_index,
         "level": LEVELS[f.severity],
         "message": {"text": flat_message(f)},
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.path)}, "region": region}}],
     }
+    other = f.related
+    if other is not None and other.cell is None and other.line is not None:  # a notebook cell has no file line
+        where = {"startLine": other.line, "startColumn": other.column or 1}
+        found["relatedLocations"] = [{
+            "id": 1, "message": {"text": "the other half of the mismatch"},
+            "physicalLocation": {"artifactLocation": {"uri": artifact_uri(other.path)}, "region": where},
+        }]  # fmt: skip
+    return found
 
 
 def render(findings: list[Finding], *, coverage: Coverage = Coverage(), **_: object) -> str:

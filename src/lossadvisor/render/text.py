@@ -63,18 +63,31 @@ def line(f: Finding, paint: Callable[[str, str], str] = _painter(False)) -> str:
 def source_excerpt(f: Finding, source: str, paint: Callable[[str, str], str] = _painter(False)) -> list[str]:
     """The offending line under a gutter with its number, and a caret under the column (tabs kept,
     so the caret lines up however the terminal expands them)."""
+    width = f.end_column - max(1, f.column or 1) if f.end_line == f.line and f.end_column else 1
+    return _excerpt(f.line, f.column, source, paint("^" * max(1, width), f.severity), paint)
+
+
+def related_excerpt(f: Finding, source: str, paint: Callable[[str, str], str] = _painter(False)) -> list[str]:
+    """The other half of the mismatch (the softmax a loss finding is about), marked with '-' and
+    headed by where it is, as it may be far from the finding's line."""
+    other = f.related
+    assert other is not None
+    title = f"{other.path}:{'' if other.cell is None else f'cell {other.cell}:'}{other.line}:{other.column or 1}"
+    note = paint("-", "gutter") + " the other half of the mismatch"
+    return [paint(f"  = {title}", "gutter"), *_excerpt(other.line, other.column, source, note, paint)]
+
+
+def _excerpt(line_number, column, source: str, marker: str, paint) -> list[str]:
     source = source.rstrip("\r\n")
-    number = str(f.line)
-    column = max(1, f.column or 1)
-    padding = "".join(ch if ch == "\t" else " " for ch in source[: column - 1])
-    width = f.end_column - column if f.end_line == f.line and f.end_column and f.end_column > column else 1
+    number = str(line_number)
+    padding = "".join(ch if ch == "\t" else " " for ch in source[: max(1, column or 1) - 1])
     gutter = paint(f"{' ' * len(number)} |", "gutter")
-    return [f"{paint(f'{number} |', 'gutter')} {source}", f"{gutter} {padding}{paint('^' * width, f.severity)}"]
+    return [f"{paint(f'{number} |', 'gutter')} {source}", f"{gutter} {padding}{marker}"]
 
 
 def render(
     findings: list[Finding], *, coverage: Coverage, color: bool = False, quiet: bool = False, statistics: bool = False,
-    source_line: Callable[[Finding], str | None] | None = None, verbose: bool = False, **_: object,
+    source_line: Callable[[str, int | None, int | None], str | None] | None = None, verbose: bool = False, **_: object,
 ) -> str:  # fmt: skip
     from lossadvisor.render import statistics as count_by_rule
 
@@ -85,9 +98,12 @@ def render(
     else:
         for f in findings:
             out.append(line(f, paint))
-            source = source_line(f) if source_line is not None and f.line is not None else None
-            if source is not None:
+            if source_line is None or f.line is None:
+                continue
+            if (source := source_line(f.path, f.cell, f.line)) is not None:
                 out += source_excerpt(f, source, paint)
+            if f.related is not None and (other := source_line(f.related.path, f.related.cell, f.related.line)) is not None:
+                out += related_excerpt(f, other, paint)
     if not quiet:
         out += not_checked_lines(coverage, verbose)
         out.append(paint(summary(findings, coverage, verbose), "summary"))

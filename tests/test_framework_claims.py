@@ -140,6 +140,56 @@ def test_softmax_over_one_unit_is_constant():  # LA201
     assert torch.all(F.softmax(torch.randn(5, 1) * 100, dim=1) == 1)
 
 
+def _mismatched_shape_spellings():
+    for loss in KB.losses.values():
+        behaviour = loss.mismatched_shapes.get("pytorch")
+        for s in loss.spellings("pytorch") if behaviour else ():
+            if hasattr(torch.nn, s.name):
+                yield pytest.param(s.name, behaviour, id=s.name)
+
+
+@pytest.mark.parametrize(("name", "behaviour"), list(_mismatched_shape_spellings()))
+def test_one_unit_predictions_against_flat_targets_as_losses_yaml_says(name, behaviour):  # LA205
+    import warnings
+
+    prediction, target = torch.rand(4, 1) * 0.8 + 0.1, torch.rand(4)
+    criterion = getattr(torch.nn, name)(reduction="none")
+    if behaviour == "raises":
+        with pytest.raises(ValueError):
+            criterion(prediction, target)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert criterion(prediction, target).shape == (4, 4)  # every prediction against every target
+        assert criterion(target, prediction.view(4, 1)).shape == (4, 4)  # and the reverse
+
+
+def test_keras_squeezes_a_flat_target_to_a_one_unit_prediction():  # LA205 is PyTorch's alone
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    x, y = np.random.rand(8, 3).astype("float32"), np.random.rand(8).astype("float32")
+    expected = float(np.mean((model.predict(x, verbose=0)[:, 0] - y) ** 2))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
+def test_softmax_over_dim_0_makes_a_sample_depend_on_its_batch():  # LA110
+    logits = torch.randn(4, 3)
+    alone, with_others = F.softmax(logits[:2], dim=0)[0], F.softmax(logits, dim=0)[0]
+    assert not torch.allclose(alone, with_others)  # the same sample, another batch: another "distribution"
+    assert torch.allclose(F.softmax(logits, dim=0).sum(0), torch.ones(3))  # sums to one over the samples
+
+
+def test_cross_entropy_reads_the_classes_on_axis_1():  # LA206, losses.yaml class_axis
+    for name in (n for loss in KB.losses.values() if loss.class_axis.get("pytorch") == 1 for n in (s.name for s in loss.spellings("pytorch")) if hasattr(torch.nn, n)):
+        criterion = getattr(torch.nn, name)()
+        channels_last, masks = torch.randn(2, 5, 6, 3), torch.randint(0, 3, (2, 5, 6))
+        with pytest.raises((RuntimeError, ValueError)):
+            criterion(channels_last, masks)  # (N, H, W, C) against (N, H, W)
+        criterion(channels_last.permute(0, 3, 1, 2), masks)  # channels first: fine
+        square = torch.randn(2, 3, 3, 3)  # W equals C: the wrong axis trains without a word
+        assert torch.isfinite(criterion(square, torch.randint(0, 3, (2, 3, 3))))
+
+
 def test_class_id_equal_to_units_is_out_of_bounds():  # LA310
     with pytest.raises(IndexError):
         F.cross_entropy(torch.randn(3, 10), torch.tensor([1, 10, 2]))

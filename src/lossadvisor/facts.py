@@ -56,6 +56,10 @@ class Head(NamedTuple):
     axis_guessed: Fact[str] | None = None  # the activation was written without its axis, which the framework then guesses
     units_axis: int = -1  # the output's axis that holds the units: -1 (Linear, Dense), 1 (PyTorch Conv: channels first)
     rank: int | None = None  # the output's number of axes, when known (2 after a Flatten)
+    # What the code shows of the shape's end, for (N, 1) vs (N,): "one" (the last axis has size 1:
+    # Linear(n, 1), y.view(-1, 1)), "flat" (one axis: y.view(-1), torch.ones(n)), None (not known).
+    trailing: str | None = None
+    over_batch: Fact[str] | None = None  # the activation was taken over the batch axis (softmax(dim=0) of (N, C)), here
 
 
 class LossUse(NamedTuple):
@@ -119,4 +123,5 @@ class TrainingSetup(NamedTuple):
     unused: str | None = None
     metrics: tuple[MetricUse, ...] = ()  # what training reports on this output
     class_weight: Fact[str] | None = None  # Keras fit(class_weight=...) was passed, here
-    target: Head | None = None  # a target that is itself a model's output (a teacher's): its head
+    target: Head | None = None  # what the code shows of the target: a teacher model's head, or its shape (`trailing`)
+    applied_at: Position | None = None  # where the loss meets its prediction and target (`criterion(out, y)`), in code

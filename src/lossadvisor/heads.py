@@ -51,15 +51,19 @@ def advance(head: Head, step: Step) -> Head:
     if role in ("identity", "passes"):
         return head
     if role == "reshapes":
-        shaped = head if step.keeps_units else head._replace(units=None)
+        shaped = head if step.keeps_units else head._replace(units=None, trailing=None)
         return shaped._replace(rank=step.rank) if step.rank is not None else shaped
     if role == "units":  # a layer on the unit axis keeps its input's number of axes
         units = step.units if step.over_units else None
-        return Head(units=units, activation=step.activation, activation_written=step.activation_written, units_axis=step.units_axis, rank=head.rank)
+        trailing = "one" if units is not None and units.value == 1 and step.units_axis == -1 else None
+        return Head(units=units, activation=step.activation, activation_written=step.activation_written, units_axis=step.units_axis, rank=head.rank, trailing=trailing)
     if role == "activation":
         units = head.units if (step.over_units if step.axis is None else over_units(head, step.axis, step.axis_guessed)) else None
         guessed = step.activation if step.axis_guessed and step.activation is not None else None
-        return head._replace(units=units, activation=step.activation, activation_written=step.activation_written, axis_guessed=guessed)
+        batch = step.activation if step.axis is not None and step.activation is not None and over_batch(head, step.axis, step.axis_guessed) else None
+        return head._replace(
+            units=units, activation=step.activation, activation_written=step.activation_written, axis_guessed=guessed, over_batch=batch,
+        )  # fmt: skip
     return Head()
 
 
@@ -149,15 +153,34 @@ def over_units(head: Head, axis: Any, guessed: bool = False) -> bool:
     axis that holds the head's units. Absent or None means the last axis, except where the
     framework guesses it from the rank (PyTorch: dim 0 for 0-, 1- and 3-D inputs, else 1). An axis
     counted from the other end is compared only when the rank is known (a Flatten made it 2)."""
+    axis = _one_axis(head, axis, guessed)
+    if axis is None:
+        return False  # OPAQUE, or several axes
+    if axis == head.units_axis:
+        return True
+    return head.rank is not None and head.rank > 0 and axis % head.rank == head.units_axis % head.rank
+
+
+def over_batch(head: Head, axis: Any, guessed: bool = False) -> bool:
+    """Whether a normalising activation over `axis` runs over the batch axis: axis 0 of an output
+    known to have one beside the units (rank 2 or more, as after a Flatten or `view(-1, n)`).
+    Without the rank, axis 0 may be the classes of one unbatched sample (RL code softmaxes a
+    single state's scores over dim 0), so nothing is said."""
+    axis = _one_axis(head, axis, guessed)
+    if axis is None or head.rank is None or head.rank < 2:
+        return False
+    return axis % head.rank == 0 and head.units_axis % head.rank != 0
+
+
+def _one_axis(head: Head, axis: Any, guessed: bool) -> int | None:
+    """The axis as an int (the framework's guess where it guesses and the rank is known), or None."""
     if isinstance(axis, (list, tuple)) and len(axis) == 1:
         axis = axis[0]
     if axis is MISSING or axis is None:
         axis = (0 if head.rank in (0, 1, 3) else 1) if guessed and head.rank is not None else -1
     if not isinstance(axis, int) or isinstance(axis, bool):
-        return False  # OPAQUE, or several axes
-    if axis == head.units_axis:
-        return True
-    return head.rank is not None and head.rank > 0 and axis % head.rank == head.units_axis % head.rank
+        return None
+    return axis
 
 
 def positive_int(value: Any) -> bool:

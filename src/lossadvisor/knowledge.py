@@ -57,6 +57,10 @@ class Loss(NamedTuple):
     target_input: str | None = None  # the form a target that is a model's output must have (KL: distribution)
     needs_one_of: tuple[str, ...] = ()  # arguments of which one must be passed (MONAI DiceCELoss: sigmoid / softmax)
     sparse_form: str | None = None  # the loss id of the same loss on integer class ids (LA302's fix)
+    # What each framework's spelling does with a prediction and a target of different shapes,
+    # (N, 1) against (N,): broadcasts (silently, or with a warning) or raises (LA205).
+    mismatched_shapes: dict[str, str] = {}
+    class_axis: dict[str, int] = {}  # where each framework's spelling reads the classes (PyTorch: axis 1 of (N, C, …)); LA206
 
     def spellings(self, framework: str) -> tuple[Spelling, ...]:
         return self.names.get(framework, ())  # a framework's inherited spellings are filled in at load
@@ -322,7 +326,8 @@ def _loss(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Loss:
     return Loss(
         key, v.get("title", key), v.get("input", "real"), v.get("link"), tuple(v.get("targets") or ()),
         tuple(v.get("tasks") or ()), params, names, v.get("note"), tuple(v.get("scoring_rule_for") or ()), v.get("target_input"),
-        tuple(v.get("needs_one_of") or ()), v.get("sparse_form"),
+        tuple(v.get("needs_one_of") or ()), v.get("sparse_form"), dict(v.get("mismatched_shapes") or {}),
+        dict(v.get("class_axis") or {}),
     )  # fmt: skip
 
 

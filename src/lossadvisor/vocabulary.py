@@ -83,6 +83,7 @@ class Framework(NamedTuple):
     family: str
     head_layer: str | None  # the layer `recommend` writes a head with (Dense, Linear)
     one_hot: str | None  # its code for one-hot rows from class ids y (fix texts)
+    axis_word: str  # what its activations call the axis argument: dim (PyTorch), axis (Keras, JAX)
     inherits: str | None
     imports: dict[str, str]
     loss_modules: tuple[LossModule, ...]
@@ -95,6 +96,7 @@ class Framework(NamedTuple):
     loaders: frozenset[str]
     layers: dict[str, LayerKind]
     tensor_methods: bool  # its tensors have activation methods (`x.softmax(1)`, `x.log()`)
+    tensor_factories: dict[str, Any]  # functions that make a tensor of a written shape: name -> where the sizes are
     gradients: dict[tuple[str, ...], str]
     saved_models: dict[str, Any]  # which saved Keras models it wrote: {keras_version: prefix, default: bool}
     training_methods: frozenset[str]  # model methods that run the compiled loss on labels
@@ -316,7 +318,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
     classes = inherited("model_classes", None)
     return Framework(
         id=key, title=v.get("title", key), names=tuple(str(n) for n in v.get("names") or ()), family=v.get("family", key),
-        head_layer=inherited("head_layer", None), one_hot=inherited("one_hot", None), inherits=v.get("inherits"), imports=dict(v.get("imports") or {}),
+        head_layer=inherited("head_layer", None), one_hot=inherited("one_hot", None), axis_word=inherited("axis_word", "axis"), inherits=v.get("inherits"), imports=dict(v.get("imports") or {}),
         loss_modules=tuple(_loss_module(m) for m in own_losses),
         activation_modules=tuple(_dotted(m) for m in own_activations),
         layer_modules=tuple(_dotted(m) for m in inherited("layer_modules", ()) or ()),
@@ -326,6 +328,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         model_zoos=tuple(_zoo(z) for z in inherited("model_zoos", ()) or ()),
         loaders=frozenset(inherited("loaders", ()) or ()),
         layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),
+        tensor_factories=dict(v.get("tensor_factories") or {}),
         saved_models=dict(v.get("saved_models") or {}),
         training_methods=frozenset(inherited("training_methods", ()) or ()),
         inference_methods=frozenset(inherited("inference_methods", ()) or ()),

@@ -101,6 +101,11 @@ class Context:
                 return candidates[0].name
         return None
 
+    def axis_word(self) -> str:
+        """What this framework's activations call their axis argument (dim, axis)."""
+        found = self.kb.vocabulary.frameworks.get(self.framework or "")
+        return found.axis_word if found else "axis"
+
     def one_hot_code(self) -> str:
         """This framework's code for one-hot rows (its family's, for a third-party library)."""
         frameworks = self.kb.vocabulary.frameworks

@@ -117,6 +117,21 @@ def guessed_softmax_axis(c: Context) -> Iterator[Hit]:
         yield Hit("LA107", head.axis_guessed.at, {"activation": head.axis_guessed.value})
 
 
+@rule("LA110")
+def softmax_over_batch_axis(c: Context) -> Iterator[Hit]:
+    """A softmax over dim 0 of an output known to be (N, C, ...), reaching a loss that reads a
+    distribution over classes (heads.over_batch decides the axis)."""
+    head = c.setup.head
+    if head is None or head.over_batch is None or not c.loss:
+        return
+    if c.classification_link != "softmax" and c.expected_input not in PROBABILITY_FORMS | LOG_FORMS:
+        return
+    rank = head.rank or 2
+    yield Hit("LA110", head.over_batch.at, {
+        "activation": head.over_batch.value, "axis_word": c.axis_word(), "loss": c.loss_call(), "class_axis": head.units_axis % rank,
+    }, also=c.loss_place)  # fmt: skip
+
+
 @rule("LA108")
 def target_form_mismatch(c: Context) -> Iterator[Hit]:
     """A target that is itself a model's output (a teacher's) in the wrong form: probabilities into

@@ -46,3 +46,42 @@ def two_sigmoid_units_for_binary_ids(c: Context) -> Iterator[Hit]:
         return
     if c.label_format in {"binary", "class_ids"}:
         yield Hit("LA204", c.loss_at, {"loss": c.loss_call(), "where": _units_at(c).describe(), "labels": c.labels_described()}, also=c.units_at)
+
+
+@rule("LA205")
+def prediction_and_target_shapes_differ(c: Context) -> Iterator[Hit]:
+    """(N, 1) predictions against (N,) targets, or (N,) against (N, 1), where the code shows both
+    (`Linear(h, 1)`, `view(-1)`, `squeeze(-1)`, `unsqueeze(1)`, `torch.ones(n)`), into a loss whose
+    framework broadcasts them to (N, N) or refuses them (losses.yaml `mismatched_shapes`)."""
+    head, target = c.setup.head, c.setup.target
+    if not c.loss or head is None or target is None or {head.trailing, target.trailing} != {"one", "flat"}:
+        return
+    behaviour = next((c.loss.mismatched_shapes[f] for f in c.kb.vocabulary.lookup_order(c.framework) if f in c.loss.mismatched_shapes), None)
+    if behaviour is None:
+        return
+    if head.trailing == "one":
+        shapes, fix = ("(N, 1)", "(N,)"), "squeeze the prediction's unit axis (`.squeeze(-1)`) or give the target one (`.view(-1, 1)`)"
+    else:
+        shapes, fix = ("(N,)", "(N, 1)"), "squeeze the target (`.squeeze(-1)`) or keep the prediction's unit axis"
+    what = {"broadcasts": "broadcasts to (N, N), comparing every prediction with every target", "raises": "refuses with a ValueError at the first batch"}[behaviour]
+    at = c.setup.applied_at or c.loss_at
+    yield Hit("LA205", at, {"loss": c.loss_call(), "prediction": shapes[0], "target": shapes[1], "what": what, "fix": fix}, also=c.units_at if head.trailing == "one" else c.loss_place)
+
+
+@rule("LA206")
+def units_not_on_the_class_axis(c: Context) -> Iterator[Hit]:
+    """Channels-last (N, H, W, C) scores into a loss that reads the classes on axis 1 (PyTorch's
+    CrossEntropyLoss, NLLLoss), where the code shows where the units went (`permute(0, 2, 3, 1)`)."""
+    head = c.setup.head
+    if not c.loss or head is None:
+        return
+    wanted = next((c.loss.class_axis[f] for f in c.kb.vocabulary.lookup_order(c.framework) if f in c.loss.class_axis), None)
+    if wanted is None:
+        return
+    rank = head.rank if head.rank is not None else (head.units_axis + 1 if head.units_axis >= 2 else None)
+    if rank is None or rank < 3 or head.units_axis % rank == wanted % rank:
+        return  # two axes: the last is axis 1; or the rank is not known
+    shown = "the last axis" if head.units_axis % rank == rank - 1 else f"axis {head.units_axis % rank}"
+    yield Hit("LA206", c.setup.applied_at or c.loss_at, {
+        "loss": c.loss_call(), "axis": wanted, "rank": rank, "where": shown,
+    }, also=c.units_at)  # fmt: skip

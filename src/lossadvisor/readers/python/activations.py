@@ -44,16 +44,18 @@ def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framewo
     `axis` is the literal axis argument of a normalising activation (None: an elementwise one).
     Applied over another axis than the units' (`softmax(dim=1)` of a (batch, time, 1) score), the
     activation is not known to be over the units: their number no longer describes it."""
-    from lossadvisor.heads import over_units
+    from lossadvisor.heads import over_batch, over_units
 
     head = value.head if isinstance(value, Tensor) else UNKNOWN_HEAD
+    batch = axis is not None and over_batch(head, axis, axis_guessed)
     if axis is not None and not over_units(head, axis, axis_guessed):
         head = head._replace(units=None)
     made = _compose(kb, head, activation)
     if made is None:
-        return Tensor(head._replace(activation=None, activation_written=None, axis_guessed=None), framework)
+        return Tensor(head._replace(activation=None, activation_written=None, axis_guessed=None, over_batch=None), framework)
     written = fact._replace(value=made)
-    return Tensor(head._replace(activation=written, activation_written=None, axis_guessed=written if axis_guessed else None), framework)
+    over = written if batch else head.over_batch if activation == "log" else None  # log keeps what it is the log of
+    return Tensor(head._replace(activation=written, activation_written=None, axis_guessed=written if axis_guessed else None, over_batch=over), framework)
 
 
 def _compose(kb: Knowledge, head: Head, activation: str) -> str | None:

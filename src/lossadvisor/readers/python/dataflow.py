@@ -89,7 +89,7 @@ MethodHandler = Callable[["Interpreter", Value, str, CallSite], "Value | None"]
 
 class Interpreter:
     def __init__(self, kb: Knowledge, path: str, locate: Callable[[int, int], Position], base_dir: Path | None, text: str | None = None):
-        from lossadvisor.readers.python import keras, labels, layers, prediction, stdlib, torch
+        from lossadvisor.readers.python import keras, labels, layers, prediction, shapes, stdlib, torch
 
         self.kb, self.path, self.locate, self.base_dir = kb, path, locate, base_dir
         self.main = Origin(path, locate, None, base_dir)
@@ -98,7 +98,7 @@ class Interpreter:
         self._line_starts = _line_starts(text) if text is not None else []
         self._lowered = text.lower() if text is not None else ""
         self.call_handlers: list[Handler] = [
-            prediction.loss_call, prediction.activation_call, layers.call, keras.call, torch.call, labels.call, stdlib.call,
+            prediction.loss_call, prediction.activation_call, layers.call, keras.call, torch.call, labels.call, stdlib.call, shapes.factory,
         ]  # fmt: skip
         self.method_handlers: list[MethodHandler] = [keras.method, torch.method, labels.method, stdlib.method]
         self.pairings: list[Pairing] = []
@@ -540,7 +540,7 @@ class Interpreter:
         if isinstance(container, Labels):
             return container if _selects_samples(node.slice) else UNKNOWN
         if isinstance(container, Tensor):
-            return Tensor(container.head._replace(units=None), container.framework)
+            return Tensor(container.head._replace(units=None, trailing=None), container.framework)
         from lossadvisor.readers.python import labels
 
         return labels.item(self, container, index, node, frame)

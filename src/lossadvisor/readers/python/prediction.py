@@ -11,7 +11,7 @@ import ast
 from typing import Any
 
 from lossadvisor.facts import Fact
-from lossadvisor.readers.python import activations, losses
+from lossadvisor.readers.python import activations, losses, shapes
 from lossadvisor.readers.python.imports import Api
 from lossadvisor.readers.python.values import (
     UNKNOWN, UNKNOWN_HEAD, Const, Function, Graph, Instance, Labels, Layer, LossFn, Module, Opaque, Pairing, Stack,
@@ -134,12 +134,21 @@ def _normalising(kb, activation: str) -> bool:
 
 def tensor_method(interp, obj: Value, name: str, call) -> Value:
     """`x.softmax(1)`, `x.log()`, `p.clamp(eps, 1 - eps)`, and shape methods that keep the form."""
+    if name in shapes.AXIS_MOVES and isinstance(obj, Tensor):
+        head = shapes.moved(obj.head, name, call)
+        return Tensor(head, obj.framework) if head is not None else UNKNOWN
     if name in SHAPE_METHODS:
-        if (isinstance(obj, Tensor) or obj is UNKNOWN) and _flattens_to_two_axes(name, call):
-            head = obj.head if isinstance(obj, Tensor) else UNKNOWN_HEAD  # the model's input, flattened
+        if not isinstance(obj, Tensor) and obj is not UNKNOWN:
+            return obj
+        head = obj.head if isinstance(obj, Tensor) else UNKNOWN_HEAD
+        framework = obj.framework if isinstance(obj, Tensor) else None
+        shaped = shapes.reshaped(head, name, call)
+        if _flattens_to_two_axes(name, call):  # the model's input, flattened, when obj is UNKNOWN
             units = head.units if head.rank == 2 and head.units_axis in (-1, 1) else None  # else merged away
-            return Tensor(head._replace(rank=2, units=units, units_axis=-1), obj.framework if isinstance(obj, Tensor) else None)
-        return obj
+            return Tensor(shaped._replace(rank=2, units=units, units_axis=-1), framework)
+        if obj is UNKNOWN:  # a target: `y.view(-1)` shows its shape and nothing else
+            return Tensor(shaped, framework) if shaped.trailing else UNKNOWN
+        return Tensor(shaped, framework)
     if isinstance(obj, Labels):
         return UNKNOWN
     if name in ("clamp", "clip", "clamp_min", "clamp_max"):
@@ -188,6 +197,6 @@ def apply_loss(interp, loss: LossFn, call) -> Value:
         prediction, target = call.value(0, PREDICTION_KEYWORDS), call.value(1, TARGET_KEYWORDS)
     head = prediction.head if isinstance(prediction, Tensor) else None
     label_facts = label_sources.facts_of(interp, target) if target is not None else None
-    target_head = target.head if isinstance(target, Tensor) and (target.head.activation or target.head.activation_written) else None
-    interp.pairings.append(Pairing(loss.use, head, label_facts, loss.framework, target_head))
+    target_head = target.head if isinstance(target, Tensor) and (target.head.activation or target.head.activation_written or target.head.trailing) else None
+    interp.pairings.append(Pairing(loss.use, head, label_facts, loss.framework, target_head, call.at))
     return UNKNOWN

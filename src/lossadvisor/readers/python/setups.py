@@ -23,7 +23,10 @@ from lossadvisor.readers.python.values import Const, Items, LossFn, Mapping, Mod
 
 def assemble(interp: Interpreter) -> list[TrainingSetup]:
     path = interp.path
-    setups = [TrainingSetup(path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels, target=p.target) for p in interp.pairings]
+    setups = [
+        TrainingSetup(path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels, target=p.target, applied_at=p.applied_at)
+        for p in interp.pairings
+    ]  # fmt: skip
     frame = Frame(None, None)
     for model in interp.modules:
         if isinstance(model, Stack):  # Sequential([generator, discriminator]): each is used inside it

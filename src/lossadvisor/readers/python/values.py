@@ -280,8 +280,12 @@ class Member(Value):
 class Pairing:
     """A loss that the dataflow ties to what reaches it: the prediction's head and the labels."""
 
-    __slots__ = ("loss", "head", "labels", "framework", "target")
+    __slots__ = ("loss", "head", "labels", "framework", "target", "applied_at")
 
-    def __init__(self, loss: LossUse, head: Head | None = None, labels: LabelFacts | None = None, framework: str | None = None, target: Head | None = None):
+    def __init__(
+        self, loss: LossUse, head: Head | None = None, labels: LabelFacts | None = None, framework: str | None = None,
+        target: Head | None = None, applied_at: Position | None = None,
+    ):  # fmt: skip
         self.loss, self.head, self.labels, self.framework = loss, head, labels, framework
-        self.target = target  # the head of a target that is itself a model's output (a teacher's)
+        self.target = target  # what the code shows of the target: a teacher's head, or its shape
+        self.applied_at = applied_at  # `criterion(out, y)`, where the prediction and the target meet

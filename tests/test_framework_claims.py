@@ -179,6 +179,16 @@ def test_softmax_over_dim_0_makes_a_sample_depend_on_its_batch():  # LA110
     assert torch.allclose(F.softmax(logits, dim=0).sum(0), torch.ones(3))  # sums to one over the samples
 
 
+def test_keras_binary_accuracy_on_a_softmax_reads_about_c_minus_one_over_c():  # LA603
+    rng = np.random.default_rng(0)
+    targets = keras.utils.to_categorical(rng.integers(0, 10, 2000), 10)
+    guesses = rng.dirichlet(np.ones(10), 2000).astype("float32")  # a model that knows nothing
+    binary, categorical = keras.metrics.BinaryAccuracy(), keras.metrics.CategoricalAccuracy()
+    binary.update_state(targets, guesses)
+    categorical.update_state(targets, guesses)
+    assert float(binary.result()) == pytest.approx(0.9, abs=0.02) and float(categorical.result()) < 0.15
+
+
 def test_cross_entropy_reads_the_classes_on_axis_1():  # LA206, losses.yaml class_axis
     for name in (n for loss in KB.losses.values() if loss.class_axis.get("pytorch") == 1 for n in (s.name for s in loss.spellings("pytorch")) if hasattr(torch.nn, n)):
         criterion = getattr(torch.nn, name)()

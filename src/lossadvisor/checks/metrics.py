@@ -51,6 +51,22 @@ def accuracy_on_regression(c: Context) -> Iterator[Hit]:
             yield Hit("LA602", metric.written.at, {"metric": _shown(metric), "why": _why_regression(c)}, also=c.task_at or c.labels_declared_at or c.loss_place)
 
 
+@rule("LA603")
+def per_output_accuracy_on_exclusive_classes(c: Context) -> Iterator[Hit]:
+    """Binary accuracy on a softmax over several classes: each of the C outputs is scored as its
+    own yes/no answer, so the C-1 right zeros of every sample make it start near (C-1)/C."""
+    if not c.setup.metrics or c.activation is None or c.activation.output != "distribution":
+        return
+    if not (c.units and c.units > 1):
+        return
+    for metric in c.setup.metrics:
+        spec = c.kb.metric(metric.id, c.framework) if metric.id else {}
+        if spec.get("per_output"):
+            yield Hit("LA603", metric.written.at, {
+                "metric": _shown(metric), "units": c.units, "where": c.activation_where, "floor": f"{(c.units - 1) / c.units:.0%}",
+            }, also=c.activation_at)  # fmt: skip
+
+
 def _outputs_logits(c: Context) -> bool:
     """The model's outputs are classification logits: a classification loss (a regression head has
     no activation either, and its outputs are values) with a head that has no activation, or,

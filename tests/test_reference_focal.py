@@ -16,6 +16,7 @@ import pytest
 from lossadvisor.reference import (
     binary_focal_crossentropy,
     categorical_focal_crossentropy,
+    keras_cv_focal,
     kornia_binary_focal,
     kornia_softmax_loss,
     monai_focal,
@@ -187,6 +188,38 @@ def test_torchvision_sigmoid_focal(reduction, alpha):
         close(torchvision_sigmoid_focal(y, LOGITS, alpha=alpha, reduction="none"), np.asarray(theirs))
     keras_loss = keras.losses.BinaryFocalCrossentropy(from_logits=True, apply_class_balancing=True, alpha=0.25)
     close(torchvision_sigmoid_focal(TARGETS[:-2], MODERATE), float(np_(keras_loss(TARGETS[:-2], MODERATE))), rtol=1e-4)
+
+
+# ----------------------------------------------------------------------------- keras_cv_focal
+
+
+def keras_cv_like(y, p, alpha, gamma, from_logits, label_smoothing):
+    """The loss as KerasCV's source computes it (FocalLoss.call), in Keras ops: it needs TensorFlow to
+    import, which does not install here."""
+    ops = keras.ops
+    p, y = ops.convert_to_tensor(p), ops.cast(ops.convert_to_tensor(y), "float32")
+    if label_smoothing:
+        y = y * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        p = ops.sigmoid(p)
+    bce = ops.binary_crossentropy(y, p)
+    alpha_t = ops.where(ops.equal(y, 1.0), alpha, 1.0 - alpha)
+    p_t = y * p + (1.0 - y) * (1.0 - p)
+    return np_(ops.sum(alpha_t * ops.power(1.0 - p_t, gamma) * bce, axis=-1))
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_keras_cv_focal(from_logits, label_smoothing):
+    x = MODERATE if from_logits else PROBS
+    y = TARGETS[:-2]
+    theirs = keras_cv_like(y, x, 0.25, 2.0, from_logits, label_smoothing)
+    ours = keras_cv_focal(y, x, from_logits=from_logits, label_smoothing=label_smoothing, reduction="none")
+    close(ours, theirs, rtol=1e-4)
+    close(keras_cv_focal(y, x, from_logits=from_logits, label_smoothing=label_smoothing), float(theirs.mean()), rtol=1e-4)
+    if label_smoothing == 0:  # KerasCV weighs a smoothed target (never exactly 1) by 1 − α, Keras by its value
+        keras_mean = keras.losses.BinaryFocalCrossentropy(from_logits=from_logits, apply_class_balancing=True, reduction=None)(y, x)
+        close(ours, np_(keras_mean) * y.shape[-1], rtol=1e-4)  # the same term, averaged over the outputs instead
 
 
 # ----------------------------------------------------------------------------- kornia_binary_focal
@@ -411,7 +444,7 @@ def test_explain_entries_name_these_references():
     from lossadvisor.reference import functions
 
     entries = yaml.safe_load((Path(__file__).resolve().parents[1] / "rules" / "explain" / "focal.yaml").read_text(encoding="utf-8"))
-    ids = {"binary_focal_crossentropy", "categorical_focal_crossentropy", "torchvision_sigmoid_focal", "kornia_binary_focal",
+    ids = {"binary_focal_crossentropy", "categorical_focal_crossentropy", "keras_cv_focal", "torchvision_sigmoid_focal", "kornia_binary_focal",
            "kornia_softmax_loss", "monai_focal", "smp_soft_bce", "smp_soft_ce", "timm_binary_ce", "timm_label_smoothing_ce",
            "timm_soft_target_ce"}  # fmt: skip
     assert set(entries) == ids

@@ -15,7 +15,7 @@ def prefer_logits_form(c: Context) -> Iterator[Hit]:
         return
     if c.activation.id != c.loss.link:
         return  # a different activation is LA102/LA105's business
-    if instead := c.logits_form():
+    if instead := c.logits_form(stabler=True):
         yield Hit("LA501", c.loss_at, {
             "loss": c.loss_call(), "activation": c.activation.id, "where": c.activation_where, "instead": instead,
         }, also=c.activation_at)  # fmt: skip

@@ -66,15 +66,17 @@ class Context:
             return self.loss_written
         return f"{self.loss_written}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
-    def logits_form(self) -> str | None:
+    def logits_form(self, stabler: bool = False) -> str | None:
         """How this loss takes logits, read from losses.yaml: an argument of the same loss (Keras'
-        from_logits) before another spelling (PyTorch's BCEWithLogitsLoss, tf.nn's *_with_logits)."""
+        from_logits) before another spelling (PyTorch's BCEWithLogitsLoss, tf.nn's *_with_logits).
+        With `stabler`, only a form that is: an argument marked `fused: false` (Keras focal losses:
+        the activation, then the clipped probability loss) takes logits but is no stabler."""
         assert self.loss is not None
         for param in self.loss.params.values():
             if param.frameworks and self.framework and self.framework not in param.frameworks:
                 continue
             for value, change in param.when.items():
-                if change.get("input") == "logits":
+                if change.get("input") == "logits" and (change.get("fused", True) or not stabler):
                     return f"pass {param.name}={python_literal(value)}"
         # F.binary_cross_entropy -> F.binary_cross_entropy_with_logits, BCELoss -> BCEWithLogitsLoss
         class_style = (self.spelling or "")[:1].isupper()

@@ -47,6 +47,20 @@ def binary_focal_crossentropy(y_true, y_pred, *, from_logits=False, apply_class_
     return reduce(values, reduction)
 
 
+def keras_cv_focal(y_true, y_pred, *, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, epsilon=1e-7,
+                   reduction="mean"):  # fmt: skip
+    """Keras's binary focal crossentropy with the α balance always on, summed over the last axis:
+    Σ_c α_t·(1 − p_t)^γ·bce(y, p) per sample, p = σ(x) first when from_logits (then clipped like
+    Keras). α_t is α where the smoothed target equals 1, else 1 − α: with label smoothing no target
+    does, and every entry gets 1 − α."""
+    values = binary_focal_crossentropy(
+        y_true, y_pred, from_logits=from_logits, alpha=alpha, gamma=gamma, label_smoothing=label_smoothing,
+        epsilon=epsilon, reduction="none",
+    )  # fmt: skip
+    smoothed = as_float(y_true) * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return reduce(np.sum(np.where(smoothed == 1.0, alpha, 1.0 - alpha) * values, axis=-1), reduction)
+
+
 def categorical_focal_crossentropy(y_true, y_pred, *, from_logits=False, alpha=0.25, gamma=2.0, label_smoothing=0.0,
                                    epsilon=None, reduction="mean"):  # fmt: skip
     """Σ_c α_c·(1 − q_c)^γ·(−y_c·log q_c) per sample, q = softmax(x) or p / Σp; y smoothed to y(1 − s) + s/C."""

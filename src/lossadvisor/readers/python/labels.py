@@ -63,7 +63,9 @@ def call(interp, api: Api, site) -> Value | None:
         return OneHotBasis(classes.value if isinstance(classes, Const) and isinstance(classes.value, int) else None)
     if dotted in sources["conversions"]:
         value = site.value(0)
-        return value if isinstance(value, Labels) else UNKNOWN
+        if isinstance(value, Labels):
+            return value
+        return _written(site) or UNKNOWN
     if dotted in sources["files"]:
         return _file(interp, site, name)
     if dotted in sources["splitters"]:
@@ -129,6 +131,39 @@ def _facts(fmt_fact: Fact[str], classes: int | None, lo, hi, source: str) -> Lab
         format=fmt_fact, num_classes=classes, minimum=None if lo is None else float(lo),
         maximum=None if hi is None else float(hi), source=source, evidence=evidence,
     )  # fmt: skip
+
+
+LITERAL_LIMIT = 10_000  # nodes: a literal table larger than this is data, not labels written by hand
+
+
+def _written(site) -> Labels | None:
+    """`torch.tensor([0, 2, 1])`, `np.array([[0., 1.], [1., 0.]])`: labels written out in the code (a
+    Q&A snippet, a test), profiled like a label file. Read with ast.literal_eval, never run."""
+    node = site.arg_node(0, ("data", "object", "value"))
+    if not isinstance(node, (ast.List, ast.Tuple)) or sum(1 for _ in ast.walk(node)) > LITERAL_LIMIT:
+        return None
+    import numpy as np
+
+    from lossadvisor.labels.infer import read_profile
+    from lossadvisor.labels.profile import profile
+    from lossadvisor.readers import InputError
+
+    try:
+        array = np.asarray(ast.literal_eval(node))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if array.dtype.kind not in "biuf" or array.ndim not in (1, 2) or array.size == 0:
+        return None
+    try:
+        reading = read_profile(profile(array))
+    except (InputError, TypeError, ValueError):
+        return None
+    facts = LabelFacts(
+        format=site.fact(reading.format, node), num_classes=reading.num_classes, minimum=reading.minimum,
+        maximum=reading.maximum, ignore_values=tuple(v for v, _ in reading.ignore), source=f"`{_text(node)}`",
+        evidence=reading.evidence,
+    )  # fmt: skip
+    return Labels(facts)
 
 
 def _kept(value: Value) -> Value:

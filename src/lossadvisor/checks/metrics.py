@@ -27,6 +27,8 @@ def metric_reads_logits(c: Context) -> Iterator[Hit]:
             resolved = spec["one_unit"]
             spec = c.kb.metric(resolved, c.framework)
             fix = _with_args(resolved, spec.get("on_logits") or {})
+        elif spec.get("reads") == "probabilities" and spec.get("instead"):
+            fix = spec["instead"]  # not an object with arguments: a comparison written in the code
         elif spec.get("reads") == "probabilities" and spec.get("on_logits"):
             wanted = spec["on_logits"]
             if all(name in metric.args and metric.args[name].value == value for name, value in wanted.items()):

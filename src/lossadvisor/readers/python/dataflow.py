@@ -20,7 +20,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from lossadvisor.facts import Fact, Position
+from lossadvisor.facts import Fact, Head, Position
 from lossadvisor.knowledge import Knowledge
 from lossadvisor.vocabulary import ModelClasses, Vocabulary
 from lossadvisor.readers.python import prediction, project, stdlib
@@ -102,6 +102,7 @@ class Interpreter:
         ]  # fmt: skip
         self.method_handlers: list[MethodHandler] = [keras.method, torch.method, labels.method, stdlib.method]
         self.pairings: list[Pairing] = []
+        self.thresholds: list[tuple[Head, Fact[str]]] = []  # `outputs > 0.5`, `torch.round(outputs)`: a cut at 0.5
         self.losses: list[LossFn] = []
         self.modules: list[Module] = []
         self.tensor_methods = False  # a framework whose tensors have activation methods (x.softmax(1)) is imported
@@ -581,6 +582,10 @@ class Interpreter:
     def eval_Compare(self, node: ast.Compare, frame: Frame) -> Value:
         left = self.eval(node.left, frame)
         rights = [self.eval(c, frame) for c in node.comparators]
+        if len(rights) == 1 and isinstance(node.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE)):
+            for tensor, cut in ((left, rights[0]), (rights[0], left)):
+                if isinstance(tensor, Tensor) and isinstance(cut, Const) and cut.value == 0.5 and not isinstance(cut.value, bool):
+                    self.thresholds.append((tensor.head, Fact(ast.unparse(node), self.at(node, frame), frame.context)))
         if len(rights) == 1 and isinstance(left, Const) and isinstance(rights[0], Const):
             a, b, op = left.value, rights[0].value, node.ops[0]
             assumed = left.assumed or rights[0].assumed

@@ -100,7 +100,7 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
         return UNKNOWN
     if kind == "inference":
         obj.uses["inference"] = interp.tick()
-        return UNKNOWN
+        return _predicted(interp, obj, site)
     if name == "add" and isinstance(obj, Stack):
         obj.layers.append(site.value(0, "layer") or UNKNOWN)
         return Const(None, site.at)
@@ -111,6 +111,17 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
     if name in MODEL_METHODS_RETURNING_SELF:
         return obj
     return None
+
+
+def _predicted(interp, model: Module, site) -> Value:
+    """`model.predict(x)` of a one-output model: its output, so that `model.predict(x) > 0.5` is
+    read as the cut it is (a threshold on what the compiled loss gets)."""
+    from lossadvisor.readers.python.values import Tensor
+
+    if not model.compiles:
+        return UNKNOWN
+    heads = outputs(interp, model, site.frame)
+    return Tensor(heads[0], model.framework) if len(heads) == 1 and heads[0] is not None else UNKNOWN
 
 
 def _fit_labels(interp, site) -> Labels | None:

@@ -95,6 +95,9 @@ def activation_call(interp, ref: Api, call) -> Value | None:
     kb = interp.kb
     activation = activations.function_activation(kb, ref)
     if activation is None:
+        if ref.name == "round" and ref.framework and isinstance(x := call.value(0, ("input", "x")), Tensor):
+            threshold(interp, x, call)
+            return UNKNOWN
         if ref.name in ("clamp", "clip", "clip_by_value") and ref.framework:
             x = call.value(0, ("input", "x", "t"))
             return activations.clamp(kb, x) if x is not None else UNKNOWN
@@ -126,6 +129,12 @@ def _flattens_to_two_axes(name: str, call) -> bool:
 MISSING_ARG = object()
 
 
+def threshold(interp, prediction: Tensor, call) -> None:
+    """`torch.round(outputs)`: a cut at 0.5, as accuracy code makes (so is `outputs > 0.5`)."""
+    text = ast.unparse(call.node) if call.node is not None else "round()"
+    interp.thresholds.append((prediction.head, call.fact(text)))
+
+
 def _normalising(kb, activation: str) -> bool:
     """softmax, log_softmax, softmin: activations whose result depends on the axis they run over."""
     found = kb.activations.get(activation)
@@ -153,6 +162,9 @@ def tensor_method(interp, obj: Value, name: str, call) -> Value:
         return UNKNOWN
     if name in ("clamp", "clip", "clamp_min", "clamp_max"):
         return activations.clamp(interp.kb, obj)
+    if name == "round" and isinstance(obj, Tensor) and not call.args and not call.kwargs:
+        threshold(interp, obj, call)
+        return UNKNOWN
     framework = obj.framework if isinstance(obj, Tensor) and obj.framework else interp.kb.vocabulary.tensor_methods_framework()
     activation = "log" if name == "log" else activations.spelled_in(interp.kb, name, framework)
     if activation is None:

@@ -14,7 +14,7 @@ must not report twice.
 
 from __future__ import annotations
 
-from lossadvisor.facts import Fact, Head, LossUse, TrainingSetup
+from lossadvisor.facts import Fact, Head, LossUse, MetricUse, TrainingSetup
 from lossadvisor.readers.python import keras, losses
 from lossadvisor.readers.python.dataflow import Frame, Interpreter
 from lossadvisor.readers.python.labels import facts_of
@@ -45,8 +45,22 @@ def assemble(interp: Interpreter) -> list[TrainingSetup]:
                 written = head and (head.activation or head.activation_written)
                 if written and interp.in_checked_file(written.at):
                     setups.append(TrainingSetup(path, model.framework, head=head))
+    setups = _with_thresholds(interp, setups)
     # A loss written in a project module is that module's finding, reported when it is checked.
     return _most_informative([s for s in setups if s.loss is None or interp.in_checked_file(s.loss.written.at)])
+
+
+def _with_thresholds(interp: Interpreter, setups: list[TrainingSetup]) -> list[TrainingSetup]:
+    """`preds = outputs > 0.5` / `torch.round(outputs)` is a metric on the prediction a loss gets,
+    when it is the same model output (the same head): LA601 then says whether the cut fits."""
+    if not interp.thresholds:
+        return setups
+    cuts = [(head, fact) for head, fact in interp.thresholds if head.activation is not None and interp.in_checked_file(fact.at)]
+    out = []
+    for setup in setups:
+        mine = dict.fromkeys(fact for head, fact in cuts if setup.loss is not None and setup.head == head)
+        out.append(setup._replace(metrics=setup.metrics + tuple(MetricUse(fact, "threshold") for fact in mine)) if mine else setup)
+    return out
 
 
 def _compiled(interp: Interpreter, model: Module, frame: Frame) -> list[TrainingSetup]:

@@ -27,8 +27,8 @@ KB = knowledge.load()
 
 
 # torchvision.ops does not install next to the CPU torch pin: its one loss spelling was checked
-# against torchvision's source (ops/focal_loss.py).
-FROM_TORCHVISION_SOURCE = {"sigmoid_focal_loss"}
+# against torchvision's source (ops/focal_loss.py, giou_loss.py, diou_loss.py, ciou_loss.py).
+FROM_TORCHVISION_SOURCE = {"sigmoid_focal_loss", "generalized_box_iou_loss", "distance_box_iou_loss", "complete_box_iou_loss"}
 
 
 def test_every_pytorch_spelling_exists_in_torch():
@@ -417,11 +417,20 @@ def test_every_keras_metric_in_the_table_exists_with_its_logits_arguments():
         if spec.get("one_unit"):
             assert spec["one_unit"] in KB.metrics["keras"]
             continue
+        if spec.get("instead"):  # a cut written in the code (`> 0.5`), not a metric class
+            continue
         cls = getattr(keras.metrics, name)
         params = inspect.signature(cls.__init__).parameters
         assert set(spec.get("on_logits") or {}) <= set(params), name
         for string in spec.get("strings") or ():
             assert keras.metrics.get(string) is not None, string
+
+
+def test_a_cut_at_0_on_logits_is_the_cut_at_one_half_on_probabilities():  # LA601 'threshold'
+    logits = torch.randn(1000) * 3
+    assert torch.equal(logits > 0, torch.sigmoid(logits) > 0.5)
+    assert not torch.equal(logits > 0.5, torch.sigmoid(logits) > 0.5)  # what `outputs > 0.5` on logits does
+    assert torch.equal(torch.round(torch.sigmoid(logits)), (torch.sigmoid(logits) > 0.5).float())
 
 
 def test_loss_arguments_table_matches_the_installed_frameworks():

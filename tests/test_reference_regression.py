@@ -436,3 +436,65 @@ def test_gaussian_nll_clamps_the_variance():
     # with unit variance it is half the squared error (plus ½·log 2π with full=True)
     close(R.gaussian_nll(Y, P, var=1.0), R.mean_squared_error(Y, P) / 2)
     close(float(F.gaussian_nll_loss(t(P), t(Y), 1.0, full=True)), R.mean_squared_error(Y, P) / 2 + 0.5 * math.log(2 * math.pi))
+
+
+# ---- box regression: torchvision.ops, which does not install next to the CPU torch pin ---------------
+
+
+def torchvision_like(kind, boxes1, boxes2, eps=1e-7):
+    """The box losses as torchvision's source computes them (ops/giou_loss.py, diou_loss.py,
+    ciou_loss.py), in torch ops: the intersection only where both overlaps are positive."""
+    x1, y1, x2, y2 = boxes1.unbind(-1)
+    gx1, gy1, gx2, gy2 = boxes2.unbind(-1)
+    left, top, right, bottom = torch.max(x1, gx1), torch.max(y1, gy1), torch.min(x2, gx2), torch.min(y2, gy2)
+    inter = torch.zeros_like(x1)
+    overlap = (bottom > top) & (right > left)
+    inter[overlap] = (right - left)[overlap] * (bottom - top)[overlap]
+    union = (x2 - x1) * (y2 - y1) + (gx2 - gx1) * (gy2 - gy1) - inter
+    iou = inter / (union + eps)
+    cx1, cy1, cx2, cy2 = torch.min(x1, gx1), torch.min(y1, gy1), torch.max(x2, gx2), torch.max(y2, gy2)
+    if kind == "generalized_box_iou":
+        area = (cx2 - cx1) * (cy2 - cy1)
+        return 1 - (iou - (area - union) / (area + eps))
+    diagonal = (cx2 - cx1) ** 2 + (cy2 - cy1) ** 2 + eps
+    centres = ((x1 + x2) / 2 - (gx1 + gx2) / 2) ** 2 + ((y1 + y2) / 2 - (gy1 + gy2) / 2) ** 2
+    diou = 1 - iou + centres / diagonal
+    if kind == "distance_box_iou":
+        return diou
+    v = (4 / torch.pi**2) * (torch.atan((gx2 - gx1) / (gy2 - gy1)) - torch.atan((x2 - x1) / (y2 - y1))) ** 2
+    return diou + v / (1 - iou + v + eps) * v
+
+
+def _boxes(n):
+    corner = RNG.uniform(0, 50, (n, 2))
+    size = RNG.uniform(1, 40, (n, 2))
+    return np.concatenate([corner, corner + size], axis=1)
+
+
+BOXES_PRED = np.concatenate([_boxes(12), [[0, 0, 10, 10], [0, 0, 10, 10], [0, 0, 10, 10], [100, 100, 101, 101]]])
+BOXES_TRUE = np.concatenate([_boxes(12), [[0, 0, 10, 10], [2, 2, 5, 5], [20, 0, 30, 10], [0, 0, 1, 1]]])  # same, inside, apart, far
+
+
+@pytest.mark.parametrize("kind", ["generalized_box_iou", "distance_box_iou", "complete_box_iou"])
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+def test_box_iou_losses_against_torchvision_source(kind, reduction):
+    ours = getattr(R, kind)(BOXES_TRUE, BOXES_PRED, reduction=reduction)
+    theirs = torchvision_like(kind, t(BOXES_PRED), t(BOXES_TRUE))
+    theirs = {"none": theirs, "mean": theirs.mean(), "sum": theirs.sum()}[reduction]
+    close(ours, theirs.detach().numpy())
+    close(getattr(R, kind)(BOXES_PRED, BOXES_TRUE, reduction="none"), getattr(R, kind)(BOXES_TRUE, BOXES_PRED, reduction="none"))  # symmetric
+    assert getattr(R, kind)(BOXES_TRUE[12:13], BOXES_PRED[12:13]) == pytest.approx(0.0, abs=1e-6)  # identical boxes
+
+
+def test_box_iou_claims_in_the_explain_entries():
+    inside = (BOXES_TRUE[13:14], BOXES_PRED[13:14])
+    iou = 9 / 100
+    assert R.generalized_box_iou(*inside) == pytest.approx(1 - iou, abs=1e-6)  # enclosed: GIoU = 1 − IoU
+    apart = [R.generalized_box_iou([[0, 0, 1, 1]], [[d, 0, d + 1, 1]]) for d in (2, 20, 2000)]
+    assert apart[0] < apart[1] < apart[2] < 2 and apart[2] > 1.99  # towards 2, where 1 − IoU stays 1
+    same_centre = ([[0, 0, 10, 10]], [[3, 3, 7, 7]])
+    assert R.distance_box_iou(*same_centre) == pytest.approx(1 - 16 / 100, abs=1e-6)
+    same_shape = ([[0, 0, 10, 20]], [[5, 5, 15, 25]])
+    assert R.complete_box_iou(*same_shape) == pytest.approx(R.distance_box_iou(*same_shape), abs=1e-9)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        assert math.isnan(R.complete_box_iou([[0, 0, 10, 10]], [[5, 5, 5, 5]]))

@@ -119,3 +119,43 @@ def gaussian_nll(y_true, y_pred, *, var, full=False, eps=1e-6, reduction="mean")
     if full:
         values = values + 0.5 * math.log(2 * math.pi)
     return reduce(values, reduction)
+
+
+# ---- box regression (torchvision.ops): boxes as corners (x1, y1, x2, y2), one value per box -----
+
+
+def _box_terms(y_true, y_pred, eps: float):
+    """IoU, the union, the enclosing box's area and squared diagonal, and the squared distance of the
+    centres, for boxes (…, 4) given as (x1, y1, x2, y2)."""
+    px1, py1, px2, py2 = np.moveaxis(as_float(y_pred), -1, 0)
+    tx1, ty1, tx2, ty2 = np.moveaxis(as_float(y_true), -1, 0)
+    overlap_w = np.clip(np.minimum(px2, tx2) - np.maximum(px1, tx1), 0.0, None)
+    overlap_h = np.clip(np.minimum(py2, ty2) - np.maximum(py1, ty1), 0.0, None)
+    inter = overlap_w * overlap_h
+    union = (px2 - px1) * (py2 - py1) + (tx2 - tx1) * (ty2 - ty1) - inter
+    iou = inter / (union + eps)
+    enclosing_w, enclosing_h = np.maximum(px2, tx2) - np.minimum(px1, tx1), np.maximum(py2, ty2) - np.minimum(py1, ty1)
+    centres = ((px1 + px2) - (tx1 + tx2)) ** 2 / 4 + ((py1 + py2) - (ty1 + ty2)) ** 2 / 4
+    return iou, union, enclosing_w * enclosing_h, enclosing_w**2 + enclosing_h**2, centres
+
+
+def generalized_box_iou(y_true, y_pred, *, eps=1e-7, reduction="mean"):
+    """1 − IoU + (|C| − |A ∪ B|) / |C|, C the smallest box enclosing both (torchvision: eps in both divisions)."""
+    iou, union, enclosing, _, _ = _box_terms(y_true, y_pred, eps)
+    return reduce(1.0 - iou + (enclosing - union) / (enclosing + eps), reduction)
+
+
+def distance_box_iou(y_true, y_pred, *, eps=1e-7, reduction="mean"):
+    """1 − IoU + ρ²(centres) / (c² + eps), c the diagonal of the smallest enclosing box."""
+    iou, _, _, diagonal, centres = _box_terms(y_true, y_pred, eps)
+    return reduce(1.0 - iou + centres / (diagonal + eps), reduction)
+
+
+def complete_box_iou(y_true, y_pred, *, eps=1e-7, reduction="mean"):
+    """DIoU loss + α·v, v = 4/π²·(atan(w_t/h_t) − atan(w_p/h_p))², α = v / (1 − IoU + v + eps)."""
+    iou, _, _, diagonal, centres = _box_terms(y_true, y_pred, eps)
+    px1, py1, px2, py2 = np.moveaxis(as_float(y_pred), -1, 0)
+    tx1, ty1, tx2, ty2 = np.moveaxis(as_float(y_true), -1, 0)
+    v = 4.0 / math.pi**2 * (np.arctan((tx2 - tx1) / (ty2 - ty1)) - np.arctan((px2 - px1) / (py2 - py1))) ** 2
+    alpha = v / (1.0 - iou + v + eps)
+    return reduce(1.0 - iou + centres / (diagonal + eps) + alpha * v, reduction)

@@ -68,8 +68,22 @@ def multi_hot_to_single_label_loss(c: Context) -> Iterator[Hit]:
 
 @rule("LA305")
 def continuous_to_classification_loss(c: Context) -> Iterator[Hit]:
-    if c.loss and c.classification_link and c.label_format in {"continuous", "nonnegative"}:
+    if c.loss and c.classification_link and c.label_format in {"continuous", "nonnegative"} and not _lowest_is_ignored(c):
         yield Hit("LA305", c.labels_at, _base(c), also=c.labels_declared_at)
+
+
+def _lowest_is_ignored(c: Context) -> bool:
+    """[-1, 2] with ignore_class=-1: ids with an ignore label, which a profile of two values reads as
+    integers from -1 (it tells an ignore label by how often it occurs)."""
+    labels = c.setup.labels
+    return labels is not None and labels.minimum is not None and labels.minimum < 0 and labels.minimum in _ignored_by_the_loss(c)
+
+
+def _ignored_by_the_loss(c: Context) -> set:
+    """The label values this loss is told (or defaults) to ignore: ignore_index=-100, ignore_class=-1."""
+    assert c.loss is not None
+    params = [p for p in c.loss.params.values() if p.ignores_label and (not p.frameworks or c.framework in p.frameworks)]
+    return {c.loss_args.get(p.name, p.default) for p in params}
 
 
 @rule("LA306")
@@ -104,7 +118,7 @@ def binary_labels_to_margin_loss(c: Context) -> Iterator[Hit]:
 def labels_not_accepted(c: Context) -> Iterator[Hit]:
     if not c.loss or not c.label_format or not c.accepted_targets:
         return
-    if c.label_formats & set(c.accepted_targets):
+    if c.label_formats & set(c.accepted_targets) or _lowest_is_ignored(c):
         return
     # The specific LA30x rules supersede this one (rules/checks/): they say what to do instead.
     accepted = ", ".join(c.kb.label_formats[t].title.lower() for t in c.accepted_targets if t in c.kb.label_formats)
@@ -136,7 +150,7 @@ def unhandled_ignore_label(c: Context) -> Iterator[Hit]:
     if not labels or not labels.ignore_values or not c.loss:
         return
     ignore_params = [p for p in c.loss.params.values() if p.ignores_label and (not p.frameworks or c.framework in p.frameworks)]
-    ignored = {c.loss_args.get(p.name, p.default) for p in ignore_params}
+    ignored = _ignored_by_the_loss(c)
     missing = [v for v in labels.ignore_values if v not in ignored]
     if not missing:
         return

@@ -138,7 +138,9 @@ LITERAL_LIMIT = 10_000  # nodes: a literal table larger than this is data, not l
 
 def _written(site) -> Labels | None:
     """`torch.tensor([0, 2, 1])`, `np.array([[0., 1.], [1., 0.]])`: labels written out in the code (a
-    Q&A snippet, a test), profiled like a label file. Read with ast.literal_eval, never run."""
+    Q&A snippet, a test), profiled like a label file. Read with ast.literal_eval, never run. A
+    table is read only as a column ([[0], [2]]) or as float rows that sum to 1: integer rows may
+    be multi-hot vectors or one sequence's class ids, and the literal does not say which."""
     node = site.arg_node(0, ("data", "object", "value"))
     if not isinstance(node, (ast.List, ast.Tuple)) or sum(1 for _ in ast.walk(node)) > LITERAL_LIMIT:
         return None
@@ -154,6 +156,8 @@ def _written(site) -> Labels | None:
         return None
     if array.dtype.kind not in "biuf" or array.ndim not in (1, 2) or array.size == 0:
         return None
+    if array.ndim == 2 and array.shape[1] > 1 and not _rows_of_distributions(array):
+        return None  # 0/1 or integer rows may be multi-hot vectors or a map of class ids: not known which
     try:
         reading = read_profile(profile(array))
     except (InputError, TypeError, ValueError):
@@ -164,6 +168,13 @@ def _written(site) -> Labels | None:
         evidence=reading.evidence,
     )  # fmt: skip
     return Labels(facts)
+
+
+def _rows_of_distributions(array) -> bool:
+    """Float rows that each sum to 1 (one-hot or soft targets): what a written (N, C) table means."""
+    import numpy as np
+
+    return array.dtype.kind == "f" and bool(np.all(array >= 0)) and bool(np.allclose(array.sum(axis=1), 1.0, atol=1e-6))
 
 
 def _kept(value: Value) -> Value:

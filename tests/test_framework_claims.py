@@ -433,6 +433,29 @@ def test_a_cut_at_0_on_logits_is_the_cut_at_one_half_on_probabilities():  # LA60
     assert torch.equal(torch.round(torch.sigmoid(logits)), (torch.sigmoid(logits) > 0.5).float())
 
 
+def test_torchmetrics_reads_logits_itself():  # why metrics.yaml lists no torchmetrics metric
+    classification = pytest.importorskip("torchmetrics.classification")
+    logits = torch.randn(500) * 3
+    targets = (torch.rand(500) < torch.sigmoid(logits)).long()
+    for metric in (classification.BinaryAccuracy, classification.BinaryAUROC, classification.BinaryF1Score):
+        assert torch.isclose(metric()(logits, targets), metric()(torch.sigmoid(logits), targets))
+    scores, ids = torch.randn(100, 5), torch.randint(0, 5, (100,))
+    accuracy = classification.MulticlassAccuracy(num_classes=5)
+    assert torch.isclose(accuracy(scores, ids), accuracy(scores.softmax(1), ids))
+
+
+def test_scikit_learn_refuses_logits_or_reads_them_by_rank():  # why metrics.yaml lists no sklearn metric
+    metrics = pytest.importorskip("sklearn.metrics")
+    y, logits = np.array([0, 1, 1, 0, 1]), np.array([-2.0, 3.0, 0.5, -0.2, 1.5])
+    for needs_probabilities in (metrics.log_loss, metrics.brier_score_loss, metrics.accuracy_score, metrics.f1_score):
+        with pytest.raises(ValueError):
+            needs_probabilities(y, logits)
+    probabilities = 1 / (1 + np.exp(-logits))
+    for by_rank in (metrics.roc_auc_score, metrics.average_precision_score):
+        assert by_rank(y, logits) == pytest.approx(by_rank(y, probabilities))
+    assert metrics.accuracy_score(y, logits > 0.5) != metrics.accuracy_score(y, logits > 0)  # the cut LA601 reports
+
+
 def test_loss_arguments_table_matches_the_installed_frameworks():
     """rules/loss_arguments.yaml (LA008) is generated from torch, keras and optax: it must say what
     they accept today."""

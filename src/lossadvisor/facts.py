@@ -59,6 +59,7 @@ class Head(NamedTuple):
     # What the code shows of the shape's end, for (N, 1) vs (N,): "one" (the last axis has size 1:
     # Linear(n, 1), y.view(-1, 1)), "flat" (one axis: y.view(-1), torch.ones(n)), None (not known).
     trailing: str | None = None
+    singleton_axis: int | None = None  # an axis of size 1 the code gave a target at this position: y.unsqueeze(1) is 1
     over_batch: Fact[str] | None = None  # the activation was taken over the batch axis (softmax(dim=0) of (N, C)), here
 
 

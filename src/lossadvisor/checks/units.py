@@ -85,3 +85,16 @@ def units_not_on_the_class_axis(c: Context) -> Iterator[Hit]:
     yield Hit("LA206", c.setup.applied_at or c.loss_at, {
         "loss": c.loss_call(), "axis": wanted, "rank": rank, "where": shown,
     }, also=c.units_at)  # fmt: skip
+
+
+@rule("LA207")
+def class_ids_with_a_channel_axis(c: Context) -> Iterator[Hit]:
+    """(N, 1, H, W) masks of class ids into a loss that reads (N, H, W) ids against (N, C, H, W)
+    scores, where the code gave the target that axis (`masks.unsqueeze(1)`)."""
+    head, target = c.setup.head, c.setup.target
+    if not c.loss or head is None or target is None or target.singleton_axis is None:
+        return
+    wanted = next((c.loss.class_axis[f] for f in c.kb.vocabulary.lookup_order(c.framework) if f in c.loss.class_axis), None)
+    if wanted is None or target.singleton_axis != wanted or head.units_axis != wanted or not (c.units and c.units > 1):
+        return  # one unit is LA202's; a head whose classes are elsewhere says nothing of the target
+    yield Hit("LA207", c.setup.applied_at or c.loss_at, {"loss": c.loss_call(), "units": c.units}, also=c.units_at)

@@ -156,7 +156,7 @@ def tensor_method(interp, obj: Value, name: str, call) -> Value:
             units = head.units if head.rank == 2 and head.units_axis in (-1, 1) else None  # else merged away
             return Tensor(shaped._replace(rank=2, units=units, units_axis=-1), framework)
         if obj is UNKNOWN:  # a target: `y.view(-1)` shows its shape and nothing else
-            return Tensor(shaped, framework) if shaped.trailing else UNKNOWN
+            return Tensor(shaped, framework) if shaped.trailing or shaped.singleton_axis is not None else UNKNOWN
         return Tensor(shaped, framework)
     if isinstance(obj, Labels):
         return UNKNOWN
@@ -209,6 +209,6 @@ def apply_loss(interp, loss: LossFn, call) -> Value:
         prediction, target = call.value(0, PREDICTION_KEYWORDS), call.value(1, TARGET_KEYWORDS)
     head = prediction.head if isinstance(prediction, Tensor) else None
     label_facts = label_sources.facts_of(interp, target) if target is not None else None
-    target_head = target.head if isinstance(target, Tensor) and (target.head.activation or target.head.activation_written or target.head.trailing) else None
+    target_head = target.head if isinstance(target, Tensor) and (target.head.activation or target.head.activation_written or target.head.trailing or target.head.singleton_axis is not None) else None
     interp.pairings.append(Pairing(loss.use, head, label_facts, loss.framework, target_head, call.at))
     return UNKNOWN

@@ -40,6 +40,7 @@ def reshaped(head, name: str, call) -> object:
     """The head after a shape method (`view`, `squeeze`, …): its trailing as far as the call shows it."""
     if name in KEEP_SHAPE:
         return head
+    head = _singleton(head, name, call)
     node = call.node
     if node is None or call.unexpanded or any(isinstance(a, ast.Starred) for a in node.args):
         return head._replace(trailing=None)
@@ -63,6 +64,20 @@ def reshaped(head, name: str, call) -> object:
 
 
 MISSING = object()
+
+
+def _singleton(head, name: str, call):
+    """`masks.unsqueeze(1)`, `y.view(n, 1, h, w)`: a size-1 axis at position 1, where a class axis
+    would be. Any other reshape leaves no such fact."""
+    node = call.node
+    if node is not None and not call.unexpanded and not call.kwargs:
+        args = node.args
+        if name in ("unsqueeze", "unsqueeze_") and len(args) == 1 and _literal_int(args[0]) == 1:
+            return head._replace(singleton_axis=1)
+        sizes = args[0].elts if name in ("view", "reshape") and len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)) else args
+        if name in ("view", "reshape") and len(sizes) >= 3 and _literal_int(sizes[1]) == 1:
+            return head._replace(singleton_axis=1)
+    return head._replace(singleton_axis=None)
 
 
 def _written_sizes(node: ast.Call, where: str) -> list[ast.expr] | None:

@@ -103,6 +103,11 @@ class Context:
                 return candidates[0].name
         return None
 
+    def for_framework(self, per_framework: dict[str, Any]) -> Any:
+        """This setup's value in a per-framework table of losses.yaml (class_axis, mismatched_shapes):
+        its framework's, else the one it inherits or its family's; None when none is listed."""
+        return next((per_framework[f] for f in self.kb.vocabulary.lookup_order(self.framework) if f in per_framework), None)
+
     def axis_word(self) -> str:
         """What this framework's activations call their axis argument (dim, axis)."""
         found = self.kb.vocabulary.frameworks.get(self.framework or "")

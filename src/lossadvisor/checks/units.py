@@ -56,7 +56,7 @@ def prediction_and_target_shapes_differ(c: Context) -> Iterator[Hit]:
     head, target = c.setup.head, c.setup.target
     if not c.loss or head is None or target is None or {head.trailing, target.trailing} != {"one", "flat"}:
         return
-    behaviour = next((c.loss.mismatched_shapes[f] for f in c.kb.vocabulary.lookup_order(c.framework) if f in c.loss.mismatched_shapes), None)
+    behaviour = c.for_framework(c.loss.mismatched_shapes)
     if behaviour is None:
         return
     if head.trailing == "one":
@@ -75,15 +75,21 @@ def units_not_on_the_class_axis(c: Context) -> Iterator[Hit]:
     head = c.setup.head
     if not c.loss or head is None:
         return
-    wanted = next((c.loss.class_axis[f] for f in c.kb.vocabulary.lookup_order(c.framework) if f in c.loss.class_axis), None)
+    wanted = c.for_framework(c.loss.class_axis)
     if wanted is None:
         return
-    rank = head.rank if head.rank is not None else (head.units_axis + 1 if head.units_axis >= 2 else None)
-    if rank is None or rank < 3 or head.units_axis % rank == wanted % rank:
-        return  # two axes: the last is axis 1; or the rank is not known
-    shown = "the last axis" if head.units_axis % rank == rank - 1 else f"axis {head.units_axis % rank}"
+    rank = head.rank
+    if rank is None:  # units counted from the front at axis 2 or later: three axes at least
+        if head.units_axis < 2:
+            return
+        prediction, where = "the prediction", f"axis {head.units_axis}"
+    else:
+        if rank < 3 or head.units_axis % rank == wanted % rank:
+            return  # two axes: the last is axis 1
+        units = head.units_axis % rank
+        prediction, where = f"the {rank}-axis prediction", "the last axis (channels last)" if units == rank - 1 else f"axis {units}"
     yield Hit("LA206", c.setup.applied_at or c.loss_at, {
-        "loss": c.loss_call(), "axis": wanted, "rank": rank, "where": shown,
+        "loss": c.loss_call(), "axis": wanted, "prediction": prediction, "where": where,
     }, also=c.units_at)  # fmt: skip
 
 
@@ -94,7 +100,7 @@ def class_ids_with_a_channel_axis(c: Context) -> Iterator[Hit]:
     head, target = c.setup.head, c.setup.target
     if not c.loss or head is None or target is None or target.singleton_axis is None:
         return
-    wanted = next((c.loss.class_axis[f] for f in c.kb.vocabulary.lookup_order(c.framework) if f in c.loss.class_axis), None)
+    wanted = c.for_framework(c.loss.class_axis)
     if wanted is None or target.singleton_axis != wanted or head.units_axis != wanted or not (c.units and c.units > 1):
         return  # one unit is LA202's; a head whose classes are elsewhere says nothing of the target
     yield Hit("LA207", c.setup.applied_at or c.loss_at, {"loss": c.loss_call(), "units": c.units}, also=c.units_at)

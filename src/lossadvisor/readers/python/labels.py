@@ -138,11 +138,29 @@ LITERAL_LIMIT = 10_000  # nodes: a literal table larger than this is data, not l
 
 def _written(site) -> Labels | None:
     """`torch.tensor([0, 2, 1])`, `np.array([[0., 1.], [1., 0.]])`: labels written out in the code (a
-    Q&A snippet, a test), profiled like a label file. Read with ast.literal_eval, never run. A
-    table is read only as a column ([[0], [2]]) or as float rows that sum to 1: integer rows may
-    be multi-hot vectors or one sequence's class ids, and the literal does not say which."""
+    Q&A snippet, a test), profiled like a label file when they reach a loss (numpy is not imported
+    for the constants every script writes). Read with ast.literal_eval, never run. A table is read
+    only as a column ([[0], [2]]) or as float rows that sum to 1: integer rows may be multi-hot
+    vectors or one sequence's class ids, and the literal does not say which."""
     node = site.arg_node(0, ("data", "object", "value"))
-    if not isinstance(node, (ast.List, ast.Tuple)) or sum(1 for _ in ast.walk(node)) > LITERAL_LIMIT:
+    if not isinstance(node, (ast.List, ast.Tuple)) or not node.elts:
+        return None
+    return WrittenLabels(node, site.fact("written", node))
+
+
+class WrittenLabels(Labels):
+    """Labels written as a literal, profiled on first use (`facts` stays None until then)."""
+
+    __slots__ = ("node", "where", "resolved")
+
+    def __init__(self, node: ast.expr, where: Fact[str]):
+        super().__init__(None)
+        self.node, self.where, self.resolved = node, where, False
+
+
+def _profile_written(labels: WrittenLabels) -> LabelFacts | None:
+    node = labels.node
+    if sum(1 for _ in ast.walk(node)) > LITERAL_LIMIT:
         return None
     import numpy as np
 
@@ -162,12 +180,11 @@ def _written(site) -> Labels | None:
         reading = read_profile(profile(array))
     except (InputError, TypeError, ValueError):
         return None
-    facts = LabelFacts(
-        format=site.fact(reading.format, node), num_classes=reading.num_classes, minimum=reading.minimum,
+    return LabelFacts(
+        format=labels.where._replace(value=reading.format), num_classes=reading.num_classes, minimum=reading.minimum,
         maximum=reading.maximum, ignore_values=tuple(v for v, _ in reading.ignore), source=f"`{_text(node)}`",
         evidence=reading.evidence,
     )  # fmt: skip
-    return Labels(facts)
 
 
 def _rows_of_distributions(array) -> bool:
@@ -227,6 +244,9 @@ def facts_of(interp, value: Value) -> LabelFacts | None:
     if isinstance(value, LabelFile) and not value.resolved:
         value.resolved = True
         value.facts = _profile(value)
+    if isinstance(value, WrittenLabels) and not value.resolved:
+        value.resolved = True
+        value.facts = _profile_written(value)
     return value.facts
 
 

@@ -200,12 +200,18 @@ def test_cross_entropy_reads_the_classes_on_axis_1():  # LA206, losses.yaml clas
         assert torch.isfinite(criterion(square, torch.randint(0, 3, (2, 3, 3))))
 
 
-def test_cross_entropy_refuses_class_id_masks_with_a_channel_axis():  # LA207
+def test_cross_entropy_refuses_class_ids_with_an_extra_axis():  # LA207
     scores, masks = torch.randn(2, 3, 4, 4), torch.randint(0, 3, (2, 4, 4))
     for target in (masks.unsqueeze(1), masks.unsqueeze(1).float()):
         with pytest.raises(RuntimeError, match="spatial targets"):
             torch.nn.CrossEntropyLoss()(scores, target)
     assert torch.isfinite(torch.nn.CrossEntropyLoss()(scores, masks.unsqueeze(1).squeeze(1)))
+    scores, ids = torch.randn(4, 3), torch.randint(0, 3, (4,))
+    for target in (ids.view(-1, 1), ids.view(-1, 1).float()):
+        with pytest.raises(RuntimeError, match="multi-target not supported"):
+            torch.nn.CrossEntropyLoss()(scores, target)
+    ones = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    assert float(ones(ids.numpy().reshape(-1, 1), scores.numpy())) == pytest.approx(float(ones(ids.numpy(), scores.numpy())))  # Keras takes (N, 1)
 
 
 def test_class_id_equal_to_units_is_out_of_bounds():  # LA310

@@ -94,13 +94,20 @@ def units_not_on_the_class_axis(c: Context) -> Iterator[Hit]:
 
 
 @rule("LA207")
-def class_ids_with_a_channel_axis(c: Context) -> Iterator[Hit]:
-    """(N, 1, H, W) masks of class ids into a loss that reads (N, H, W) ids against (N, C, H, W)
-    scores, where the code gave the target that axis (`masks.unsqueeze(1)`)."""
+def class_ids_with_an_extra_axis(c: Context) -> Iterator[Hit]:
+    """Class ids with an axis of size 1 the loss does not take: (N, 1) against (N, C) scores,
+    (N, 1, H, W) masks against (N, C, H, W), where the code gave the target that axis
+    (`y.view(-1, 1)`, `masks.unsqueeze(1)`), into a loss that reads the classes on axis 1."""
     head, target = c.setup.head, c.setup.target
-    if not c.loss or head is None or target is None or target.singleton_axis is None:
-        return
+    if not c.loss or head is None or target is None or not (c.units and c.units > 1):
+        return  # one unit is LA202's
     wanted = c.for_framework(c.loss.class_axis)
-    if wanted is None or target.singleton_axis != wanted or head.units_axis != wanted or not (c.units and c.units > 1):
-        return  # one unit is LA202's; a head whose classes are elsewhere says nothing of the target
-    yield Hit("LA207", c.setup.applied_at or c.loss_at, {"loss": c.loss_call(), "units": c.units}, also=c.units_at)
+    if wanted is None:
+        return
+    if target.singleton_axis == wanted and head.units_axis == wanted:
+        shapes = {"wanted": "(N, H, W)", "scores": "(N, C, H, W)", "given": "(N, 1, H, W)", "instead": "masks.squeeze(1).long()"}
+    elif target.trailing == "one" and head.units_axis == -1 and (head.rank in (None, 2)):
+        shapes = {"wanted": "(N,)", "scores": "(N, C)", "given": "(N, 1)", "instead": "y.view(-1).long()"}
+    else:
+        return  # a head whose classes are elsewhere says nothing of the target
+    yield Hit("LA207", c.setup.applied_at or c.loss_at, {"loss": c.loss_call(), "units": c.units, **shapes}, also=c.units_at)

@@ -1,10 +1,12 @@
-"""What the code shows of the end of a tensor's shape (`Head.trailing`), so that a loss can tell
-(N, 1) from (N,):
+"""What the code shows of a tensor's shape, so that a loss can tell (N, 1) from (N,) (`Head.trailing`),
+class ids from masks that kept a channel axis (`Head.singleton_axis`), and where permutes moved the
+units (`moved`):
 
     nn.Linear(h, 1)(x), y.view(-1, 1), torch.ones(n, 1)      "one"   the last axis has size 1
     y.view(-1), y.flatten(), torch.ones(n), torch.tensor([…])  "flat"  one axis
     out.squeeze(-1)   "one" → not "one" any more (and "flat" when the rank was known to be 2)
     y.unsqueeze(-1)   "one"; y.unsqueeze(1) of a "flat" y: "one"
+    masks.unsqueeze(1), y.view(n, 1, h, w)                   singleton_axis 1
     anything else that reshapes                              None    not known
 
 Only what the call writes counts: `y.squeeze()` of a target whose shape is not known may leave
@@ -16,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 
+from lossadvisor.facts import Head
 from lossadvisor.readers.python.imports import Api
 from lossadvisor.readers.python.values import UNKNOWN_HEAD, Const, Tensor, Value
 
@@ -36,7 +39,7 @@ def factory(interp, api: Api, site) -> Value | None:
     return Tensor(UNKNOWN_HEAD._replace(trailing=trailing), api.framework) if trailing else None
 
 
-def reshaped(head, name: str, call) -> object:
+def reshaped(head: Head, name: str, call) -> Head:
     """The head after a shape method (`view`, `squeeze`, …): its trailing as far as the call shows it."""
     if name in KEEP_SHAPE:
         return head
@@ -66,7 +69,7 @@ def reshaped(head, name: str, call) -> object:
 MISSING = object()
 
 
-def _singleton(head, name: str, call):
+def _singleton(head: Head, name: str, call) -> Head:
     """`masks.unsqueeze(1)`, `y.view(n, 1, h, w)`: a size-1 axis at position 1, where a class axis
     would be. Any other reshape leaves no such fact."""
     node = call.node
@@ -145,7 +148,7 @@ def _one_size(node: ast.expr, site) -> bool:
 AXIS_MOVES = {"permute", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis"}
 
 
-def moved(head, name: str, call):
+def moved(head: Head, name: str, call) -> Head | None:
     """The head after `permute(0, 2, 3, 1)`, `transpose(1, -1)`, `movedim(1, -1)`: where its units
     now are. None where the call does not show it (the caller then knows nothing of the result)."""
     node = call.node
@@ -183,7 +186,7 @@ def moved(head, name: str, call):
     return None
 
 
-def _placed(head, axis: int, rank: int):
+def _placed(head: Head, axis: int, rank: int) -> Head:
     return head._replace(units_axis=-1 if axis == rank - 1 else axis, rank=rank, trailing=None)
 
 

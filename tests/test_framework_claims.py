@@ -214,6 +214,19 @@ def test_cross_entropy_refuses_class_ids_with_an_extra_axis():  # LA207
     assert float(ones(ids.numpy().reshape(-1, 1), scores.numpy())) == pytest.approx(float(ones(ids.numpy(), scores.numpy())))  # Keras takes (N, 1)
 
 
+def test_bce_loss_is_refused_under_cuda_autocast_and_runs_under_cpu_autocast():  # LA111, losses.yaml under_autocast
+    import mmap
+    from pathlib import Path
+
+    probabilities, targets = torch.sigmoid(torch.randn(4, 1)), torch.rand(4, 1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert torch.isfinite(torch.nn.BCELoss()(probabilities, targets))  # CPU autocast: runs, not reported
+    # No GPU here: the CUDA refusal is read from this build (aten/src/ATen/autocast_mode.cpp bans the op).
+    library = next((Path(torch.__file__).parent / "lib").glob("libtorch_cpu.*"))
+    with library.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as image:
+        assert image.find(b"torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast") >= 0
+
+
 def test_class_id_equal_to_units_is_out_of_bounds():  # LA310
     with pytest.raises(IndexError):
         F.cross_entropy(torch.randn(3, 10), torch.tensor([1, 10, 2]))

@@ -126,3 +126,4 @@ class TrainingSetup(NamedTuple):
     class_weight: Fact[str] | None = None  # Keras fit(class_weight=...) was passed, here
     target: Head | None = None  # what the code shows of the target: a teacher model's head, or its shape (`trailing`)
     applied_at: Position | None = None  # where the loss meets its prediction and target (`criterion(out, y)`), in code
+    autocast: Position | None = None  # the loss is applied under CUDA mixed precision (`with torch.autocast("cuda")`), from here

@@ -98,6 +98,7 @@ class Framework(NamedTuple):
     tensor_methods: bool  # its tensors have activation methods (`x.softmax(1)`, `x.log()`)
     tensor_factories: dict[str, Any]  # functions that make a tensor of a written shape: name -> where the sizes are
     gradients: dict[tuple[str, ...], str]
+    autocast: dict[tuple[str, ...], str]  # mixed-precision contexts: path -> "cuda" | "device_type" (where it says the device)
     saved_models: dict[str, Any]  # which saved Keras models it wrote: {keras_version: prefix, default: bool}
     training_methods: frozenset[str]  # model methods that run the compiled loss on labels
     inference_methods: frozenset[str]  # model methods that only predict  # canonical path -> "off" (no_grad) | "switch" (set_grad_enabled(flag))
@@ -284,6 +285,11 @@ class Vocabulary:
         fw = self.frameworks.get(api.framework or "")
         return fw.gradients.get(api.path) if fw else None
 
+    def autocast_device(self, api: Api) -> str | None:
+        """How a mixed-precision context says its device ("cuda", "device_type"); None: not one."""
+        fw = self.frameworks.get(api.framework or "")
+        return fw.autocast.get(api.path) if fw else None
+
     def saved_by(self, keras_version: Any) -> str | None:
         """The framework that wrote a saved model with this `keras_version` (None: no framework saves models)."""
         saving = [fw for fw in self.frameworks.values() if fw.saved_models]
@@ -333,6 +339,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         training_methods=frozenset(inherited("training_methods", ()) or ()),
         inference_methods=frozenset(inherited("inference_methods", ()) or ()),
         gradients={**{_dotted(p): "off" for p in (v.get("gradients_off") or ())}, **{_dotted(p): "switch" for p in (v.get("gradients_switch") or ())}},
+        autocast={_dotted(p): where for p, where in (inherited("autocast", {}) or {}).items()},
     )  # fmt: skip
 
 

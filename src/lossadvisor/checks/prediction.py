@@ -132,6 +132,20 @@ def softmax_over_batch_axis(c: Context) -> Iterator[Hit]:
     }, also=c.loss_place)  # fmt: skip
 
 
+@rule("LA111")
+def probability_loss_under_autocast(c: Context) -> Iterator[Hit]:
+    """BCELoss / F.binary_cross_entropy applied inside `with torch.autocast("cuda")`: PyTorch refuses
+    the probability form there (losses.yaml `under_autocast`); the logits form is safe."""
+    if not c.loss or c.setup.autocast is None or c.expected_input not in PROBABILITY_FORMS:
+        return
+    if c.for_framework(c.loss.under_autocast) != "raises":
+        return
+    instead = c.logits_form()
+    yield Hit("LA111", c.setup.applied_at or c.loss_at, {
+        "loss": c.loss_call(), "instead": instead or "use the loss's logits form on the logits",
+    }, also=c.setup.autocast)  # fmt: skip
+
+
 @rule("LA108")
 def target_form_mismatch(c: Context) -> Iterator[Hit]:
     """A target that is itself a model's output (a teacher's) in the wrong form: probabilities into

@@ -108,6 +108,7 @@ class Interpreter:
         self.tensor_methods = False  # a framework whose tensors have activation methods (x.softmax(1)) is imported
         self._clock = 0
         self.inference = False
+        self.autocast: Position | None = None  # inside `with torch.autocast("cuda")`: where it starts
         self.budget = BUDGET
         self._depth = 0
         self._active: set[int] = set()
@@ -296,11 +297,13 @@ class Interpreter:
         return False
 
     def exec_With(self, stmt: ast.With | ast.AsyncWith, frame: Frame) -> bool:
-        inference = self.inference
+        inference, autocast = self.inference, self.autocast
         for item in stmt.items:
             expr = item.context_expr
             if isinstance(expr, ast.Call) and _stops_gradients(self.kb.vocabulary, self.eval(expr.func, frame), expr):
                 self.inference = True
+            elif isinstance(expr, ast.Call) and _on_cuda_autocast(self.kb.vocabulary, self.eval(expr.func, frame), expr):
+                self.autocast = self.at(expr, frame)
             else:
                 self.eval(expr, frame)
             if item.optional_vars is not None:
@@ -308,7 +311,7 @@ class Interpreter:
         try:
             return self.exec_block(stmt.body, frame)
         finally:
-            self.inference = inference
+            self.inference, self.autocast = inference, autocast
 
     exec_AsyncWith = exec_With
 
@@ -799,6 +802,20 @@ def _stops_gradients(vocabulary: Vocabulary, callee: Value, node: ast.Call) -> b
     if switch == "switch" and node.args and isinstance(node.args[0], ast.Constant):
         return node.args[0].value is False
     return False
+
+
+def _on_cuda_autocast(vocabulary: Vocabulary, callee: Value, node: ast.Call) -> bool:
+    """`torch.cuda.amp.autocast()`, `torch.autocast("cuda")`, `torch.autocast(device_type="cuda", …)`;
+    not a device the code does not write (it may be the CPU, whose autocast runs BCELoss)."""
+    if not isinstance(callee, Ref):
+        return False
+    where = vocabulary.autocast_device(callee.api)
+    if where == "cuda":
+        return True
+    if where != "device_type":
+        return False
+    device = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "device_type"), None)
+    return isinstance(device, ast.Constant) and device.value == "cuda"
 
 
 def _decorated_inference(node: ast.FunctionDef | ast.AsyncFunctionDef, interp: Interpreter, frame: Frame) -> bool:

@@ -24,7 +24,10 @@ from lossadvisor.readers.python.values import Const, Items, LossFn, Mapping, Mod
 def assemble(interp: Interpreter) -> list[TrainingSetup]:
     path = interp.path
     setups = [
-        TrainingSetup(path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels, target=p.target, applied_at=p.applied_at)
+        TrainingSetup(
+            path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels, target=p.target,
+            applied_at=p.applied_at, autocast=p.autocast,
+        )
         for p in interp.pairings
     ]  # fmt: skip
     frame = Frame(None, None)
@@ -146,7 +149,7 @@ def _most_informative(setups: list[TrainingSetup]) -> list[TrainingSetup]:
 
 
 def _shape(setup: TrainingSetup) -> tuple:
-    return tuple(None if getattr(setup, f) is None else repr(getattr(setup, f)) for f in ("head", "loss", "labels", "target"))
+    return tuple(None if getattr(setup, f) is None else repr(getattr(setup, f)) for f in ("head", "loss", "labels", "target", "autocast"))
 
 
 def _covers(big: tuple, small: tuple) -> bool:

@@ -139,7 +139,13 @@ def class_id_out_of_range(c: Context) -> Iterator[Hit]:
     top = int(labels.maximum)
     if top >= limit:
         one_based = labels.minimum == 1 and top == limit
-        hint = "they look 1-based: subtract 1" if one_based else f"use {top + 1} output units or remap the ids"
+        if one_based:
+            hint = "they look 1-based: subtract 1"
+        elif top >= 128 and top >= 4 * limit or (labels.num_classes and labels.num_classes <= limit):
+            # up to 128..255 for a few dozen classes, or a few values spread far apart: pixel values, not ids
+            hint = "they look like mask colours (0..255), not class ids: map each colour to its class id"
+        else:
+            hint = f"use {top + 1} output units or remap the ids"
         yield Hit("LA310", c.labels_at, {**_base(c), "top": top, "limit": limit, "hint": hint}, also=c.labels_declared_at)
 
 

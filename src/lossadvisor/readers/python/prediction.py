@@ -203,7 +203,10 @@ def apply_loss(interp, loss: LossFn, call) -> Value:
     if interp.inference or not loss.certain:
         interp.pairings.append(Pairing(loss.use, framework=loss.framework))
         return UNKNOWN
-    if loss.labels_first:
+    known = interp.kb.losses.get(loss.use.id or "")
+    if known is not None and known.target_position is not None:  # (input1, input2, target)
+        prediction, target = call.value(0, ("input1",) + PREDICTION_KEYWORDS), call.value(known.target_position, TARGET_KEYWORDS)
+    elif loss.labels_first:
         target, prediction = call.value(0, TARGET_KEYWORDS), call.value(1, PREDICTION_KEYWORDS)
     else:
         prediction, target = call.value(0, PREDICTION_KEYWORDS), call.value(1, TARGET_KEYWORDS)

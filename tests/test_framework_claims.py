@@ -227,6 +227,24 @@ def test_bce_loss_is_refused_under_cuda_autocast_and_runs_under_cpu_autocast(): 
         assert image.find(b"torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast") >= 0
 
 
+def test_target_dtypes_as_losses_yaml_says():  # LA315, losses.yaml target_dtype
+    logits, ids = torch.randn(4, 3), torch.tensor([0, 2, 1, 1])
+    for name in ("CrossEntropyLoss", "NLLLoss"):
+        criterion = getattr(torch.nn, name)()
+        for refused in (ids.float(), ids.int()):
+            with pytest.raises(RuntimeError, match="Long or Byte"):
+                criterion(logits, refused)
+        for taken in (ids, ids.byte()):
+            assert torch.isfinite(criterion(logits, taken))
+    assert torch.isfinite(torch.nn.CrossEntropyLoss()(logits, F.one_hot(ids, 3).float()))  # probabilities: float
+    scores, binary = torch.randn(4), torch.tensor([0, 1, 1, 0])
+    for criterion, prediction in ((torch.nn.BCEWithLogitsLoss(), scores), (torch.nn.BCELoss(), torch.sigmoid(scores))):
+        with pytest.raises(RuntimeError):
+            criterion(prediction, binary)
+        assert torch.isfinite(criterion(prediction, binary.float()))
+    assert torch.isfinite(torch.nn.MSELoss()(scores, binary))  # regression losses promote integers: not reported
+
+
 def test_class_id_equal_to_units_is_out_of_bounds():  # LA310
     with pytest.raises(IndexError):
         F.cross_entropy(torch.randn(3, 10), torch.tensor([1, 10, 2]))

@@ -141,7 +141,7 @@ def class_id_out_of_range(c: Context) -> Iterator[Hit]:
         one_based = labels.minimum == 1 and top == limit
         if one_based:
             hint = "they look 1-based: subtract 1"
-        elif top >= 128 and top >= 4 * limit or (labels.num_classes and labels.num_classes <= limit):
+        elif top >= 128 and (top >= 4 * limit or bool(labels.num_classes and labels.num_classes <= limit)):
             # up to 128..255 for a few dozen classes, or a few values spread far apart: pixel values, not ids
             hint = "they look like mask colours (0..255), not class ids: map each colour to its class id"
         else:
@@ -211,3 +211,25 @@ def class_weight_on_multi_hot(c: Context) -> Iterator[Hit]:
     else:
         return
     yield Hit("LA314", weighted.at, {"why": why})
+
+
+DTYPE_WORDS = {"float": "float", "int64": "int64 (long)", "int32": "int32", "uint8": "uint8"}
+CONVERSIONS = {"float": ".float()", "int64": ".long()", "uint8": ".byte()"}
+
+
+@rule("LA315")
+def target_dtype_refused(c: Context) -> Iterator[Hit]:
+    """A target dtype the loss refuses, where the code shows it: float class ids into
+    CrossEntropyLoss, `.long()` targets into BCEWithLogitsLoss (losses.yaml `target_dtype`)."""
+    labels = c.setup.labels
+    if not c.loss or labels is None or labels.dtype is None or not c.label_format:
+        return
+    by_format = c.for_framework(c.loss.target_dtype) or {}
+    wanted = next((dtypes for fmt, dtypes in by_format.items() if fmt == "any" or fmt in c.label_formats), None)
+    dtype = labels.dtype.value
+    if wanted is None or dtype in wanted:
+        return
+    yield Hit("LA315", c.setup.applied_at or c.labels_at, {  # where this target meets the loss
+        **_base(c), "dtype": DTYPE_WORDS.get(dtype, dtype), "wanted": " or ".join(DTYPE_WORDS.get(d, d) for d in wanted),
+        "fix": CONVERSIONS.get(wanted[0], wanted[0]),
+    }, also=labels.dtype.at)  # fmt: skip

@@ -64,7 +64,8 @@ def call(interp, api: Api, site) -> Value | None:
     if dotted in sources["conversions"]:
         value = site.value(0)
         if isinstance(value, Labels):
-            return value
+            dtype = _given_dtype(site)
+            return Converted(value.inner if isinstance(value, Converted) else value, site.fact(dtype)) if dtype else value
         return _written(site) or UNKNOWN
     if dotted in sources["files"]:
         return _file(interp, site, name)
@@ -145,7 +146,19 @@ def _written(site) -> Labels | None:
     node = site.arg_node(0, ("data", "object", "value"))
     if not isinstance(node, (ast.List, ast.Tuple)) or not node.elts:
         return None
-    return WrittenLabels(node, site.fact("written", node))
+    written = WrittenLabels(node, site.fact("written", node))
+    dtype = _written_dtype(site, node)
+    return Converted(written, site.fact(dtype)) if dtype else written
+
+
+class Converted(Labels):
+    """Labels given a dtype by the code (`y.float()`, `y.long()`, `torch.tensor(y, dtype=…)`)."""
+
+    __slots__ = ("inner", "dtype")
+
+    def __init__(self, inner: Labels, dtype: Fact[str]):
+        super().__init__(None)
+        self.inner, self.dtype = inner, dtype
 
 
 class WrittenLabels(Labels):
@@ -185,6 +198,62 @@ def _profile_written(labels: WrittenLabels) -> LabelFacts | None:
         maximum=reading.maximum, ignore_values=tuple(v for v, _ in reading.ignore), source=f"`{_text(node)}`",
         evidence=reading.evidence,
     )  # fmt: skip
+
+
+def _given_dtype(site) -> str | None:
+    """`torch.tensor(y, dtype=torch.float32)`, `torch.LongTensor(y)`: the dtype a conversion gives."""
+    if site.node is None:
+        return None
+    name = site.node.func.attr if isinstance(site.node.func, ast.Attribute) else getattr(site.node.func, "id", "")
+    if name in TENSOR_TYPES:
+        return TENSOR_TYPES[name]
+    given = next((k.value for k in site.node.keywords if k.arg == "dtype"), None)
+    return dtype_named(given) if given is not None else None
+
+
+def _written_dtype(site, node: ast.expr) -> str | None:
+    """The dtype PyTorch gives a literal: `dtype=` when written, else float if any number has a
+    point, int64 if none does (`torch.tensor([0, 1])`); FloatTensor / LongTensor say it themselves."""
+    if site.node is None:
+        return None
+    if (given := _given_dtype(site)) is not None:
+        return given
+    name = site.node.func.attr if isinstance(site.node.func, ast.Attribute) else getattr(site.node.func, "id", "")
+    if name not in ("tensor", "as_tensor"):
+        return None  # numpy / TensorFlow arrays: their dtype reaches a PyTorch loss only through a conversion
+    numbers = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)]
+    return "float" if any(isinstance(v, float) for v in numbers) else "int64" if numbers else None
+
+
+TENSOR_TYPES = {"FloatTensor": "float", "DoubleTensor": "float", "HalfTensor": "float", "LongTensor": "int64", "IntTensor": "int32", "ByteTensor": "uint8"}
+DTYPES = {
+    "float": "float", "float32": "float", "float64": "float", "float16": "float", "bfloat16": "float", "double": "float",
+    "half": "float", "long": "int64", "int64": "int64", "int": "int32", "int32": "int32", "uint8": "uint8",
+}  # fmt: skip
+
+
+def dtype_named(node: ast.expr) -> str | None:
+    """`torch.float32`, `torch.long`, `np.int64`, `"float32"`: the dtype a conversion names."""
+    if isinstance(node, ast.Attribute):
+        return TENSOR_TYPES.get(node.attr) or DTYPES.get(node.attr)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return DTYPES.get(node.value)
+    if isinstance(node, ast.Name) and node.id in ("float", "int"):
+        return "float" if node.id == "float" else "int64"  # numpy's astype(int) is int64 on Linux and macOS
+    return None
+
+
+def converted(obj: Labels, name: str, call) -> Labels:
+    """`y.float()`, `y.long()`, `y.to(torch.float32)`, `y.type(torch.LongTensor)`, `y.astype("int64")`."""
+    method_dtypes = {"float": "float", "double": "float", "half": "float", "long": "int64", "int": "int32", "byte": "uint8"}
+    dtype = method_dtypes.get(name)
+    if dtype is None and name in ("to", "type", "astype") and call.node is not None:
+        given = call.node.args[0] if call.node.args else next((k.value for k in call.node.keywords if k.arg == "dtype"), None)
+        dtype = dtype_named(given) if given is not None else None
+    if dtype is None:
+        return obj  # `.to(device)`, `.cuda()`: the dtype stays what it was
+    inner = obj.inner if isinstance(obj, Converted) else obj
+    return Converted(inner, call.fact(dtype))
 
 
 def _rows_of_distributions(array) -> bool:
@@ -239,6 +308,9 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
 
 def facts_of(interp, value: Value) -> LabelFacts | None:
     """What is known about labels that reach a loss or `fit()`; a label file is profiled now."""
+    if isinstance(value, Converted):
+        inner = facts_of(interp, value.inner)
+        return inner._replace(dtype=value.dtype) if inner is not None else None
     if not isinstance(value, Labels):
         return None
     if isinstance(value, LabelFile) and not value.resolved:

@@ -24,7 +24,7 @@ TARGET_KEYWORDS = ("target", "labels", "y_true", "targets", "label", "y")
 SHAPE_METHODS = {
     "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "view", "reshape", "squeeze",
     "unsqueeze", "flatten", "contiguous", "clone", "detach", "type", "type_as", "view_as", "reshape_as", "numpy",
-    "astype", "ravel", "copy", "to_numpy", "squeeze_", "unsqueeze_",
+    "astype", "ravel", "copy", "to_numpy", "squeeze_", "unsqueeze_", "byte",
 }  # fmt: skip
 
 
@@ -147,6 +147,10 @@ def tensor_method(interp, obj: Value, name: str, call) -> Value:
         head = shapes.moved(obj.head, name, call)
         return Tensor(head, obj.framework) if head is not None else UNKNOWN
     if name in SHAPE_METHODS:
+        if isinstance(obj, Labels):
+            from lossadvisor.readers.python.labels import converted
+
+            return converted(obj, name, call)
         if not isinstance(obj, Tensor) and obj is not UNKNOWN:
             return obj
         head = obj.head if isinstance(obj, Tensor) else UNKNOWN_HEAD

@@ -24,7 +24,7 @@ from lossadvisor.readers.python.values import UNKNOWN_HEAD, Const, Tensor, Value
 
 KEEP_SHAPE = {
     "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "contiguous", "clone", "detach", "type",
-    "type_as", "numpy", "astype", "copy", "to_numpy",
+    "type_as", "numpy", "astype", "copy", "to_numpy", "byte",
 }  # fmt: skip
 
 

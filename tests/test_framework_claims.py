@@ -245,6 +245,19 @@ def test_target_dtypes_as_losses_yaml_says():  # LA315, losses.yaml target_dtype
     assert torch.isfinite(torch.nn.MSELoss()(scores, binary))  # regression losses promote integers: not reported
 
 
+def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
+    log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
+    targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7
+    input_lengths = torch.tensor([3, 3])
+    loss = torch.nn.CTCLoss()(log_probs, targets, input_lengths, target_lengths)
+    loss.backward()
+    assert math.isinf(loss.item()) and torch.isnan(log_probs.grad).any()
+    log_probs.grad = None
+    safe = torch.nn.CTCLoss(zero_infinity=True)(log_probs, targets, input_lengths, target_lengths)
+    safe.backward()
+    assert math.isfinite(safe.item()) and torch.isfinite(log_probs.grad).all()
+
+
 def test_class_id_equal_to_units_is_out_of_bounds():  # LA310
     with pytest.raises(IndexError):
         F.cross_entropy(torch.randn(3, 10), torch.tensor([1, 10, 2]))

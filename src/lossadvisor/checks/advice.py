@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from lossadvisor.checks import Hit, rule
 from lossadvisor.checks.context import Context
+from lossadvisor.knowledge import python_literal
 
 
 @rule("LA501")
@@ -49,3 +50,17 @@ def slow_scoring_rule(c: Context) -> Iterator[Hit]:
         yield Hit("LA504", c.loss_at, {
             "loss": c.loss_call(), "activation": c.activation.id, "task": c.task.id, "instead": c.recommended_loss(c.task.id),
         })  # fmt: skip
+
+
+@rule("LA505")
+def advised_argument_missing(c: Context) -> Iterator[Hit]:
+    """An argument worth passing whatever the data (losses.yaml `advised`): CTCLoss(zero_infinity=True)."""
+    if not c.loss or c.setup.loss is None or c.setup.loss.unseen_arguments:
+        return  # positional or **kwargs arguments may pass it
+    for param in c.loss.params.values():
+        if not param.advised or (param.frameworks and c.framework not in param.frameworks):
+            continue
+        value = param.advised["value"]
+        if param.name in c.setup.loss.args:
+            continue  # passed: the user chose (a literal of another value is a choice too)
+        yield Hit("LA505", c.loss_at, {"loss": c.loss_call(), "argument": f"{param.name}={python_literal(value)}", "why": param.advised["why"]})

@@ -99,6 +99,8 @@ class Framework(NamedTuple):
     tensor_factories: dict[str, Any]  # functions that make a tensor of a written shape: name -> where the sizes are
     gradients: dict[tuple[str, ...], str]
     autocast: dict[tuple[str, ...], str]  # mixed-precision contexts: path -> "cuda" | "device_type" (where it says the device)
+    mixed_precision_trainers: dict[tuple[str, ...], dict[str, list[Any]]]  # trainer path -> {argument: values meaning CUDA autocast}
+    training_steps: frozenset[str]  # model methods such a trainer runs under its precision
     saved_models: dict[str, Any]  # which saved Keras models it wrote: {keras_version: prefix, default: bool}
     training_methods: frozenset[str]  # model methods that run the compiled loss on labels
     inference_methods: frozenset[str]  # model methods that only predict  # canonical path -> "off" (no_grad) | "switch" (set_grad_enabled(flag))
@@ -290,6 +292,11 @@ class Vocabulary:
         fw = self.frameworks.get(api.framework or "")
         return fw.autocast.get(api.path) if fw else None
 
+    def mixed_precision(self, api: Api) -> dict[str, list[Any]] | None:
+        """For a trainer that runs its steps under CUDA autocast: {argument: values that mean it}."""
+        fw = self.frameworks.get(api.framework or "")
+        return fw.mixed_precision_trainers.get(api.path) if fw else None
+
     def saved_by(self, keras_version: Any) -> str | None:
         """The framework that wrote a saved model with this `keras_version` (None: no framework saves models)."""
         saving = [fw for fw in self.frameworks.values() if fw.saved_models]
@@ -340,6 +347,8 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         inference_methods=frozenset(inherited("inference_methods", ()) or ()),
         gradients={**{_dotted(p): "off" for p in (v.get("gradients_off") or ())}, **{_dotted(p): "switch" for p in (v.get("gradients_switch") or ())}},
         autocast={_dotted(p): where for p, where in (inherited("autocast", {}) or {}).items()},
+        mixed_precision_trainers={_dotted(p): dict(spec) for p, spec in (inherited("mixed_precision_trainers", {}) or {}).items()},
+        training_steps=frozenset(inherited("training_steps", ()) or ()),
     )  # fmt: skip
 
 

@@ -109,6 +109,8 @@ class Interpreter:
         self._clock = 0
         self.inference = False
         self.autocast: Position | None = None  # inside `with torch.autocast("cuda")`: where it starts
+        self.in_training_step = False  # inside a LightningModule's training_step (the trainer's precision applies)
+        self.mixed_trainer: Position | None = None  # a Trainer(precision="16-mixed") in the file
         self.budget = BUDGET
         self._depth = 0
         self._active: set[int] = set()
@@ -658,9 +660,11 @@ class Interpreter:
         frame = Frame(fn.frame, fn.qualname)
         frame.forward = fn.owner is not None and fn.owner.kind is not None and fn.node.name in (fn.owner.kind.runs, "__call__")
         self._bind_parameters(fn, call, frame, overrides or {})
-        inference = self.inference
+        inference, in_step = self.inference, self.in_training_step
         if _decorated_inference(fn.node, self, fn.frame) or (fn.owner is not None and fn.owner.kind and fn.node.name in INFERENCE_METHODS):
             self.inference = True
+        if fn.owner is not None and fn.owner.kind is not None and fn.node.name in self._training_steps():
+            self.in_training_step = True
         self._active.add(key)
         self._depth += 1
         try:
@@ -668,10 +672,13 @@ class Interpreter:
         finally:
             self._depth -= 1
             self._active.discard(key)
-            self.inference = inference
+            self.inference, self.in_training_step = inference, in_step
         if frame.generator:
             return UNKNOWN
         return merge_results(frame.returns) if frame.returns else Const(None, self.at(fn.node, frame))
+
+    def _training_steps(self) -> frozenset[str]:
+        return frozenset(step for fw in self.kb.vocabulary.frameworks.values() for step in fw.training_steps)
 
     def _bind_parameters(self, fn: Function, call: CallSite, frame: Frame, overrides: dict[str, Value]) -> None:
         spec = fn.node.args

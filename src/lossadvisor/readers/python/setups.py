@@ -26,7 +26,7 @@ def assemble(interp: Interpreter) -> list[TrainingSetup]:
     setups = [
         TrainingSetup(
             path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels, target=p.target,
-            applied_at=p.applied_at, autocast=p.autocast,
+            applied_at=p.applied_at, autocast=p.autocast or (interp.mixed_trainer if p.in_training_step else None),
         )
         for p in interp.pairings
     ]  # fmt: skip

@@ -280,13 +280,15 @@ class Member(Value):
 class Pairing:
     """A loss that the dataflow ties to what reaches it: the prediction's head and the labels."""
 
-    __slots__ = ("loss", "head", "labels", "framework", "target", "applied_at", "autocast")
+    __slots__ = ("loss", "head", "labels", "framework", "target", "applied_at", "autocast", "in_training_step")
 
     def __init__(
         self, loss: LossUse, head: Head | None = None, labels: LabelFacts | None = None, framework: str | None = None,
         target: Head | None = None, applied_at: Position | None = None, autocast: Position | None = None,
+        in_training_step: bool = False,
     ):  # fmt: skip
         self.loss, self.head, self.labels, self.framework = loss, head, labels, framework
         self.target = target  # what the code shows of the target: a teacher's head, or its shape
         self.applied_at = applied_at  # `criterion(out, y)`, where the prediction and the target meet
         self.autocast = autocast  # the CUDA autocast context the loss is applied in, if any
+        self.in_training_step = in_training_step  # applied in a training_step: a mixed-precision Trainer's autocast applies

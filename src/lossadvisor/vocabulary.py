@@ -101,6 +101,7 @@ class Framework(NamedTuple):
     autocast: dict[tuple[str, ...], str]  # mixed-precision contexts: path -> "cuda" | "device_type" (where it says the device)
     mixed_precision_trainers: dict[tuple[str, ...], dict[str, list[Any]]]  # trainer path -> {argument: values meaning CUDA autocast}
     training_steps: frozenset[str]  # model methods such a trainer runs under its precision
+    dtypes: dict[str, dict[str, str]]  # names / tensor_types / methods -> float|int64|int32|uint8; convert; words
     saved_models: dict[str, Any]  # which saved Keras models it wrote: {keras_version: prefix, default: bool}
     training_methods: frozenset[str]  # model methods that run the compiled loss on labels
     inference_methods: frozenset[str]  # model methods that only predict  # canonical path -> "off" (no_grad) | "switch" (set_grad_enabled(flag))
@@ -349,6 +350,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         autocast={_dotted(p): where for p, where in (inherited("autocast", {}) or {}).items()},
         mixed_precision_trainers={_dotted(p): dict(spec) for p, spec in (inherited("mixed_precision_trainers", {}) or {}).items()},
         training_steps=frozenset(inherited("training_steps", ()) or ()),
+        dtypes={part: dict(table) for part, table in (inherited("dtypes", {}) or {}).items()},
     )  # fmt: skip
 
 

@@ -213,10 +213,6 @@ def class_weight_on_multi_hot(c: Context) -> Iterator[Hit]:
     yield Hit("LA314", weighted.at, {"why": why})
 
 
-DTYPE_WORDS = {"float": "float", "int64": "int64 (long)", "int32": "int32", "uint8": "uint8"}
-CONVERSIONS = {"float": ".float()", "int64": ".long()", "uint8": ".byte()"}
-
-
 @rule("LA315")
 def target_dtype_refused(c: Context) -> Iterator[Hit]:
     """A target dtype the loss refuses, where the code shows it: float class ids into
@@ -229,7 +225,9 @@ def target_dtype_refused(c: Context) -> Iterator[Hit]:
     dtype = labels.dtype.value
     if wanted is None or dtype in wanted:
         return
+    tables = c.kb.vocabulary.frameworks[c.framework].dtypes if c.framework in c.kb.vocabulary.frameworks else {}
+    words, convert = tables.get("words", {}), tables.get("convert", {})
     yield Hit("LA315", c.setup.applied_at or c.labels_at, {  # where this target meets the loss
-        **_base(c), "dtype": DTYPE_WORDS.get(dtype, dtype), "wanted": " or ".join(DTYPE_WORDS.get(d, d) for d in wanted),
-        "fix": CONVERSIONS.get(wanted[0], wanted[0]),
+        **_base(c), "dtype": words.get(dtype, dtype), "wanted": " or ".join(words.get(d, d) for d in wanted),
+        "fix": convert.get(wanted[0], wanted[0]),
     }, also=labels.dtype.at)  # fmt: skip

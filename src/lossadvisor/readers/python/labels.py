@@ -200,15 +200,22 @@ def _profile_written(labels: WrittenLabels) -> LabelFacts | None:
     )  # fmt: skip
 
 
+def _dtypes(interp) -> dict[str, dict[str, str]]:
+    """PyTorch's dtype vocabulary (frameworks.yaml `dtypes`): the labels' dtype matters to its losses."""
+    fw = interp.kb.vocabulary.frameworks.get("pytorch")
+    return fw.dtypes if fw else {}
+
+
 def _given_dtype(site) -> str | None:
     """`torch.tensor(y, dtype=torch.float32)`, `torch.LongTensor(y)`: the dtype a conversion gives."""
     if site.node is None:
         return None
+    tables = _dtypes(site.interp)
     name = site.node.func.attr if isinstance(site.node.func, ast.Attribute) else getattr(site.node.func, "id", "")
-    if name in TENSOR_TYPES:
-        return TENSOR_TYPES[name]
+    if name in tables.get("tensor_types", {}):
+        return tables["tensor_types"][name]
     given = next((k.value for k in site.node.keywords if k.arg == "dtype"), None)
-    return dtype_named(given) if given is not None else None
+    return dtype_named(tables, given) if given is not None else None
 
 
 def _written_dtype(site, node: ast.expr) -> str | None:
@@ -225,31 +232,25 @@ def _written_dtype(site, node: ast.expr) -> str | None:
     return "float" if any(isinstance(v, float) for v in numbers) else "int64" if numbers else None
 
 
-TENSOR_TYPES = {"FloatTensor": "float", "DoubleTensor": "float", "HalfTensor": "float", "LongTensor": "int64", "IntTensor": "int32", "ByteTensor": "uint8"}
-DTYPES = {
-    "float": "float", "float32": "float", "float64": "float", "float16": "float", "bfloat16": "float", "double": "float",
-    "half": "float", "long": "int64", "int64": "int64", "int": "int32", "int32": "int32", "uint8": "uint8",
-}  # fmt: skip
-
-
-def dtype_named(node: ast.expr) -> str | None:
-    """`torch.float32`, `torch.long`, `np.int64`, `"float32"`: the dtype a conversion names."""
+def dtype_named(tables: dict[str, dict[str, str]], node: ast.expr) -> str | None:
+    """`torch.float32`, `torch.long`, `np.int64`, `"float32"`, `int`: the dtype a conversion names."""
+    names, types = tables.get("names", {}), tables.get("tensor_types", {})
     if isinstance(node, ast.Attribute):
-        return TENSOR_TYPES.get(node.attr) or DTYPES.get(node.attr)
+        return types.get(node.attr) or names.get(node.attr)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return DTYPES.get(node.value)
+        return names.get(node.value)
     if isinstance(node, ast.Name) and node.id in ("float", "int"):
-        return "float" if node.id == "float" else "int64"  # numpy's astype(int) is int64 on Linux and macOS
+        return names.get(node.id)
     return None
 
 
 def converted(obj: Labels, name: str, call) -> Labels:
     """`y.float()`, `y.long()`, `y.to(torch.float32)`, `y.type(torch.LongTensor)`, `y.astype("int64")`."""
-    method_dtypes = {"float": "float", "double": "float", "half": "float", "long": "int64", "int": "int32", "byte": "uint8"}
-    dtype = method_dtypes.get(name)
+    tables = _dtypes(call.interp)
+    dtype = tables.get("methods", {}).get(name)
     if dtype is None and name in ("to", "type", "astype") and call.node is not None:
         given = call.node.args[0] if call.node.args else next((k.value for k in call.node.keywords if k.arg == "dtype"), None)
-        dtype = dtype_named(given) if given is not None else None
+        dtype = dtype_named(tables, given) if given is not None else None
     if dtype is None:
         return obj  # `.to(device)`, `.cuda()`: the dtype stays what it was
     inner = obj.inner if isinstance(obj, Converted) else obj

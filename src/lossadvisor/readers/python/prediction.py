@@ -21,11 +21,7 @@ from lossadvisor.readers.python.values import (
 PREDICTION_KEYWORDS = ("input", "logits", "y_pred", "predictions", "preds", "output", "outputs")
 TARGET_KEYWORDS = ("target", "labels", "y_true", "targets", "label", "y")
 # Tensor methods that change a prediction's shape or type, not what it is.
-SHAPE_METHODS = {
-    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "view", "reshape", "squeeze",
-    "unsqueeze", "flatten", "contiguous", "clone", "detach", "type", "type_as", "view_as", "reshape_as", "numpy",
-    "astype", "ravel", "copy", "to_numpy", "squeeze_", "unsqueeze_", "byte",
-}  # fmt: skip
+SHAPE_METHODS = shapes.KEEP_SHAPE | shapes.RESHAPING
 
 
 # --------------------------------------------------------------------------- models

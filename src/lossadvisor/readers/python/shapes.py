@@ -22,10 +22,12 @@ from lossadvisor.facts import Head
 from lossadvisor.readers.python.imports import Api
 from lossadvisor.readers.python.values import UNKNOWN_HEAD, Const, Tensor, Value
 
+# Tensor methods that keep a prediction what it is: they move or convert it, or change its shape.
 KEEP_SHAPE = {
     "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "contiguous", "clone", "detach", "type",
     "type_as", "numpy", "astype", "copy", "to_numpy", "byte",
 }  # fmt: skip
+RESHAPING = {"view", "reshape", "squeeze", "unsqueeze", "flatten", "view_as", "reshape_as", "ravel", "squeeze_", "unsqueeze_"}
 
 
 def factory(interp, api: Api, site) -> Value | None:

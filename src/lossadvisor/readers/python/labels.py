@@ -84,10 +84,13 @@ def _keras_dataset(known: dict | None, name: str, site) -> Value:
     return Items([Items([UNKNOWN, Labels(facts)]), Items([UNKNOWN, Labels(facts)])])
 
 
-def _torchvision_dataset(name: str, classes: int | None, site) -> Value:
-    if site.passed(None, "target_transform"):
-        return Data(None)  # a target transform may turn the ids into anything
-    return Data(Labels(_facts(site.fact("class_ids"), classes, 0, classes - 1 if classes else None, f"`torchvision.datasets.{name}`")))
+def _torchvision_dataset(name: str, known: int | dict | None, site) -> Value:
+    if site.passed(None, "target_transform") or site.passed(None, "transforms"):
+        return Data(None)  # a target (or joint) transform may turn the ids into anything
+    spec = known if isinstance(known, dict) else {"classes": known}
+    classes = spec.get("classes")
+    facts = _facts(site.fact("class_ids"), classes, 0, classes - 1 if classes else None, f"`torchvision.datasets.{name}`")
+    return Data(Labels(facts._replace(ignore_values=tuple(spec.get("ignore") or ()))))
 
 
 def _torch_data(name: str, site) -> Value | None:

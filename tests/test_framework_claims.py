@@ -258,6 +258,13 @@ def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  
     assert math.isfinite(safe.item()) and torch.isfinite(log_probs.grad).all()
 
 
+def test_a_negative_class_id_raises_unless_it_is_the_ignore_index():  # LA310 (ids below 0)
+    logits = torch.randn(3, 4)
+    with pytest.raises(IndexError):
+        F.cross_entropy(logits, torch.tensor([0, -1, 2]))
+    assert torch.isfinite(F.cross_entropy(logits, torch.tensor([0, -1, 2]), ignore_index=-1))
+
+
 def test_class_id_equal_to_units_is_out_of_bounds():  # LA310
     with pytest.raises(IndexError):
         F.cross_entropy(torch.randn(3, 10), torch.tensor([1, 10, 2]))

@@ -133,6 +133,14 @@ def class_id_out_of_range(c: Context) -> Iterator[Hit]:
         return
     if c.classification_link != "softmax":
         return
+    low = labels.minimum
+    if low is not None and low < 0 and low not in labels.ignore_values and low not in _ignored_by_the_loss(c):
+        problem = f"ids go down to {int(low)}, below 0"
+        params = [p.name for p in c.loss.params.values() if p.ignores_label and (not p.frameworks or c.framework in p.frameworks)]
+        skip = f"pass {params[0]}={int(low)}" if params else "mask those samples out (this loss has no ignore argument)"
+        hint = f"if {int(low)} marks samples to skip, {skip}; else shift the ids to start at 0"
+        yield Hit("LA310", c.labels_at, {**_base(c), "problem": problem, "hint": hint}, also=c.labels_declared_at)
+        return
     limit = c.units if c.units and c.units > 1 else c.declared_classes
     if not limit:
         return
@@ -146,7 +154,8 @@ def class_id_out_of_range(c: Context) -> Iterator[Hit]:
             hint = "they look like mask colours (0..255), not class ids: map each colour to its class id"
         else:
             hint = f"use {top + 1} output units or remap the ids"
-        yield Hit("LA310", c.labels_at, {**_base(c), "top": top, "limit": limit, "hint": hint}, also=c.labels_declared_at)
+        problem = f"the largest id is {top} and the output has only {limit} classes"
+        yield Hit("LA310", c.labels_at, {**_base(c), "problem": problem, "hint": hint}, also=c.labels_declared_at)
 
 
 @rule("LA311")

@@ -265,6 +265,22 @@ def test_a_negative_class_id_raises_unless_it_is_the_ignore_index():  # LA310 (i
     assert torch.isfinite(F.cross_entropy(logits, torch.tensor([0, -1, 2]), ignore_index=-1))
 
 
+def test_keras_ctc_is_a_class_that_takes_logits():  # losses.yaml ctc (kind: class, input: logits)
+    import inspect
+
+    assert inspect.isclass(keras.losses.CTC)
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 2, (2, 12, 5)).astype("float32")
+    labels = np.array([[1, 2, 0], [3, 0, 0]], dtype="int32")  # 0 pads and is the blank
+    ctc = keras.losses.CTC()
+    on_logits = float(ctc(labels, logits))
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    assert float(ctc(labels, log_probs)) == pytest.approx(on_logits, rel=1e-4)  # it takes log_softmax itself
+    probabilities = np.exp(log_probs)
+    assert float(ctc(labels, probabilities)) != pytest.approx(on_logits, rel=1e-2)  # a softmax first changes it
+
+
 def test_class_id_equal_to_units_is_out_of_bounds():  # LA310
     with pytest.raises(IndexError):
         F.cross_entropy(torch.randn(3, 10), torch.tensor([1, 10, 2]))

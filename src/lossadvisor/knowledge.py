@@ -33,6 +33,7 @@ class Spelling(NamedTuple):
     targets: tuple[str, ...] | None = None  # overrides the loss's accepted label formats
     strings_only: bool = False
     target_input: str | None = None  # overrides the form the loss expects of a target that is a model's output
+    kind: str | None = None  # "class" or "function", where the name's case misleads (Keras' class `CTC`)
 
 
 class Param(NamedTuple):
@@ -310,6 +311,7 @@ def _spelling(entry: Any) -> Spelling:
     targets = entry.get("targets")
     return Spelling(
         entry["name"], entry.get("input"), tuple(targets) if targets is not None else None, bool(entry.get("strings_only")), entry.get("target_input"),
+        entry.get("kind"),
     )  # fmt: skip
 
 

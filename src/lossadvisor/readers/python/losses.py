@@ -25,8 +25,12 @@ from lossadvisor.knowledge import Knowledge, Loss
 from lossadvisor.readers.python.values import Const, LossFn, Value
 from lossadvisor.vocabulary import Api, LossModule
 
-def is_class(api: Api) -> bool:
-    """`CrossEntropyLoss`, `BinaryCrossentropy` are classes; `mse`, `MSE`, `cross_entropy` functions."""
+def is_class(kb: Knowledge, api: Api) -> bool:
+    """`CrossEntropyLoss`, `BinaryCrossentropy` are classes; `mse`, `MSE`, `cross_entropy` functions;
+    losses.yaml says so where the case misleads (`kind: class` for Keras' `CTC`)."""
+    match = kb.find_loss(api.name, api.framework)
+    if match is not None and match.spelling.kind:
+        return match.spelling.kind == "class"
     return api.name[:1].isupper() and not api.name.isupper()
 
 
@@ -64,7 +68,7 @@ def from_api(kb: Knowledge, api: Api, written: Fact[str]) -> LossFn | None:
         return None
     text = written.value if written.value.rsplit(".", 1)[-1] == api.name else api.name
     use = LossUse(Fact(text, written.at), match.loss.id if match else None, match.framework if match else framework, namespace=".".join(api.path[:-1]))
-    return LossFn(use, module.target_first, function=not is_class(api), framework=framework)
+    return LossFn(use, module.target_first, function=not is_class(kb, api), framework=framework)
 
 
 def from_string(kb: Knowledge, const: Const, framework: str | None) -> LossFn | None:

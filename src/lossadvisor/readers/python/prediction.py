@@ -183,7 +183,7 @@ def loss_call(interp, ref: Api, call) -> Value | None:
     made = losses.from_api(interp.kb, ref, Fact(text or ref.name, call.at))
     if made is None:
         return None
-    if losses.is_class(ref):
+    if losses.is_class(interp.kb, ref):
         made = losses.with_arguments(interp.kb, made, call.keyword_facts(), bool(call.args), call.unexpanded)
         if interp.in_checked_file(made.use.written.at):
             interp.losses.append(made)

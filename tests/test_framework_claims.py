@@ -281,6 +281,14 @@ def test_keras_ctc_is_a_class_that_takes_logits():  # losses.yaml ctc (kind: cla
     assert float(ctc(labels, probabilities)) != pytest.approx(on_logits, rel=1e-2)  # a softmax first changes it
 
 
+def test_a_softmax_cannot_fit_two_labels_under_binary_crossentropy():  # LA112
+    logits = torch.randn(20000, 3) * 6
+    probabilities = torch.softmax(logits, dim=1).numpy()
+    two_labels = np.tile(np.array([[1.0, 1.0, 0.0]], dtype="float32"), (len(probabilities), 1))
+    losses = keras.losses.BinaryCrossentropy(reduction=None)(two_labels, probabilities)
+    assert float(np.min(keras.ops.convert_to_numpy(losses))) >= 2 * math.log(2) / 3 - 1e-3  # p1 + p2 <= 1
+
+
 def test_class_id_equal_to_units_is_out_of_bounds():  # LA310
     with pytest.raises(IndexError):
         F.cross_entropy(torch.randn(3, 10), torch.tensor([1, 10, 2]))

@@ -92,6 +92,16 @@ def sigmoid_into_categorical_loss(c: Context) -> Iterator[Hit]:
         yield Hit("LA105", c.loss_at, _pair(c), also=c.activation_at)
 
 
+@rule("LA112")
+def softmax_into_binary_loss(c: Context) -> Iterator[Hit]:
+    """A softmax over several outputs into a binary crossentropy that scores each output on its own:
+    one of the two halves is wrong, whether there is one class per sample or several."""
+    if c.classification_link != "sigmoid" or c.expected_input != "probabilities" or not (c.units and c.units > 1):
+        return
+    if c.activation is not None and c.activation.output == "distribution":
+        yield Hit("LA112", c.loss_at, {**_pair(c), "units": c.units, "instead": c.recommended_loss("multiclass")}, also=c.activation_at)
+
+
 @rule("LA106")
 def rate_form_mismatch(c: Context) -> Iterator[Hit]:
     """Poisson: Keras wants a positive rate, PyTorch's default wants the log-rate."""

@@ -39,7 +39,6 @@ keras = pytest.importorskip("keras")
 optax = pytest.importorskip("optax")
 jnp = pytest.importorskip("jax.numpy")
 
-RTOL, ATOL = 1e-5, 1e-6
 RNG = np.random.default_rng(0)
 
 

@@ -38,7 +38,6 @@ kornia = pytest.importorskip("kornia")
 monai_losses = pytest.importorskip("monai.losses")
 F = torch.nn.functional
 
-RTOL, ATOL = 1e-5, 1e-6
 RNG = np.random.default_rng(0)
 EDGE_LOGITS = np.array([30.0, -30.0, 0.0, 80.0, -80.0])
 

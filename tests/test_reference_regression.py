@@ -20,7 +20,7 @@ import yaml
 
 from lossadvisor.reference import regression as R
 
-from reference_helpers import close, t
+from reference_helpers import RTOL, close, t
 
 pytestmark = pytest.mark.frameworks
 torch = pytest.importorskip("torch")
@@ -29,7 +29,6 @@ optax = pytest.importorskip("optax")
 jnp = pytest.importorskip("jax.numpy")
 F = torch.nn.functional
 
-RTOL, ATOL = 1e-5, 1e-6
 RNG = np.random.default_rng(0)
 LOSSES = yaml.safe_load((Path(__file__).resolve().parents[1] / "rules" / "losses.yaml").read_text(encoding="utf-8"))
 TORCH_REDUCTIONS = ("mean", "sum", "none")

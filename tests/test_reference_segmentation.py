@@ -31,7 +31,6 @@ monai = pytest.importorskip("monai")
 kornia = pytest.importorskip("kornia")
 from monai.losses import DiceCELoss, DiceFocalLoss, DiceLoss, GeneralizedDiceLoss, MaskedDiceLoss, TverskyLoss  # noqa: E402
 
-RTOL, ATOL = 1e-5, 1e-6
 RNG = np.random.default_rng(0)
 N, C, H, W = 3, 4, 5, 6
 

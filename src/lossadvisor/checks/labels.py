@@ -79,11 +79,15 @@ def _lowest_is_ignored(c: Context) -> bool:
     return labels is not None and labels.minimum is not None and labels.minimum < 0 and labels.minimum in _ignored_by_the_loss(c)
 
 
+def _ignore_params(c: Context) -> list:
+    """This loss's parameters that name a label to ignore, in this framework (ignore_index, ignore_class)."""
+    assert c.loss is not None
+    return [p for p in c.loss.params.values() if p.ignores_label and (not p.frameworks or c.framework in p.frameworks)]
+
+
 def _ignored_by_the_loss(c: Context) -> set:
     """The label values this loss is told (or defaults) to ignore: ignore_index=-100, ignore_class=-1."""
-    assert c.loss is not None
-    params = [p for p in c.loss.params.values() if p.ignores_label and (not p.frameworks or c.framework in p.frameworks)]
-    return {c.loss_args.get(p.name, p.default) for p in params}
+    return {c.loss_args.get(p.name, p.default) for p in _ignore_params(c)}
 
 
 @rule("LA306")
@@ -136,8 +140,8 @@ def class_id_out_of_range(c: Context) -> Iterator[Hit]:
     low = labels.minimum
     if low is not None and low < 0 and low not in labels.ignore_values and low not in _ignored_by_the_loss(c):
         problem = f"ids go down to {int(low)}, below 0"
-        params = [p.name for p in c.loss.params.values() if p.ignores_label and (not p.frameworks or c.framework in p.frameworks)]
-        skip = f"pass {params[0]}={int(low)}" if params else "mask those samples out (this loss has no ignore argument)"
+        params = _ignore_params(c)
+        skip = f"pass {params[0].name}={int(low)}" if params else "mask those samples out (this loss has no ignore argument)"
         hint = f"if {int(low)} marks samples to skip, {skip}; else shift the ids to start at 0"
         yield Hit("LA310", c.labels_at, {**_base(c), "problem": problem, "hint": hint}, also=c.labels_declared_at)
         return
@@ -164,7 +168,7 @@ def unhandled_ignore_label(c: Context) -> Iterator[Hit]:
     labels = c.setup.labels
     if not labels or not labels.ignore_values or not c.loss:
         return
-    ignore_params = [p for p in c.loss.params.values() if p.ignores_label and (not p.frameworks or c.framework in p.frameworks)]
+    ignore_params = _ignore_params(c)
     ignored = _ignored_by_the_loss(c)
     missing = [v for v in labels.ignore_values if v not in ignored]
     if not missing:

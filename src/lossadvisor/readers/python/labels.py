@@ -209,12 +209,17 @@ def _dtypes(interp) -> dict[str, dict[str, str]]:
     return fw.dtypes if fw else {}
 
 
+def _called(site) -> str:
+    """The name a call is made by: `tensor` for `torch.tensor(...)`, `FloatTensor` for `FloatTensor(...)`."""
+    return site.node.func.attr if isinstance(site.node.func, ast.Attribute) else getattr(site.node.func, "id", "")
+
+
 def _given_dtype(site) -> str | None:
     """`torch.tensor(y, dtype=torch.float32)`, `torch.LongTensor(y)`: the dtype a conversion gives."""
     if site.node is None:
         return None
     tables = _dtypes(site.interp)
-    name = site.node.func.attr if isinstance(site.node.func, ast.Attribute) else getattr(site.node.func, "id", "")
+    name = _called(site)
     if name in tables.get("tensor_types", {}):
         return tables["tensor_types"][name]
     given = next((k.value for k in site.node.keywords if k.arg == "dtype"), None)
@@ -228,7 +233,7 @@ def _written_dtype(site, node: ast.expr) -> str | None:
         return None
     if (given := _given_dtype(site)) is not None:
         return given
-    name = site.node.func.attr if isinstance(site.node.func, ast.Attribute) else getattr(site.node.func, "id", "")
+    name = _called(site)
     if name not in ("tensor", "as_tensor"):
         return None  # numpy / TensorFlow arrays: their dtype reaches a PyTorch loss only through a conversion
     numbers = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) and not isinstance(n.value, bool)]

@@ -197,7 +197,7 @@ def test_json_cache_round_trip_gives_the_same_knowledge(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------------------- frameworks.yaml
 
-ROLES = {"units", "activation", "identity", "passes", "reshapes", "wraps", "contains"}
+ROLES = {"units", "activation", "identity", "passes", "reshapes", "wraps", "differentiates", "contains"}
 
 
 def test_framework_vocabulary_is_consistent():
@@ -219,7 +219,7 @@ def test_framework_vocabulary_is_consistent():
                 problems.append(f"{fw.id} {kind.name}: a unit layer without its units argument")
             if kind.role == "activation" and kind.activation is None and KB.activation_in(kind.name, fw.id) is None:
                 problems.append(f"{fw.id} {kind.name}: an activation layer that activations.yaml does not name")
-            if kind.role == "wraps" and kind.layer is None:
+            if kind.role in ("wraps", "differentiates") and kind.layer is None:
                 problems.append(f"{fw.id} {kind.name}: a wrapper without its `layer` argument")
             if kind.role == "contains" and kind.layers is None and kind.outputs is None:
                 problems.append(f"{fw.id} {kind.name}: a container without `layers` or `outputs`")

@@ -74,6 +74,9 @@ class ModelClasses(NamedTuple):
     bases: frozenset[str]
     runs: str  # the method that calling an instance runs
     training: str | None = None  # "argument" (call(training=True)) | "attribute" (self.training)
+    setup: str | None = None  # a method that builds the layers before the model runs (Flax linen's setup)
+    fields: bool = False  # a dataclass: annotated class attributes are constructor arguments
+    applied_by: dict[str, Any] | None = None  # a method that runs the model on (variables, *inputs): linen's apply
 
 
 class Framework(NamedTuple):
@@ -94,6 +97,7 @@ class Framework(NamedTuple):
     model_classes: ModelClasses | None
     model_zoos: tuple[ModelZoo, ...]
     loaders: frozenset[str]
+    holders: dict[tuple[str, ...], tuple[str, ...]]  # calls whose result keeps these keyword arguments as attributes
     layers: dict[str, LayerKind]
     tensor_methods: bool  # its tensors have activation methods (`x.softmax(1)`, `x.log()`)
     tensor_factories: dict[str, Any]  # functions that make a tensor of a written shape: name -> where the sizes are
@@ -215,7 +219,7 @@ class Vocabulary:
             for cut in range(len(parts), 0, -1):
                 root = self._roots.get(".".join(parts[:cut]))
                 if root is not None:
-                    found = Api(qualified, root[0], (root[1], *parts[cut:]), self)
+                    found = Api(qualified, root[0], (*root[1].split("."), *parts[cut:]), self)
                     break
             if len(self._apis) >= 8192:  # a bounded cache: a large heap makes every GC pass (and parse) slower
                 self._apis.clear()
@@ -270,6 +274,11 @@ class Vocabulary:
         if fw is not None and fw.model_classes is not None and api.name in fw.model_classes.bases:
             return fw.id, fw.model_classes
         return None
+
+    def holder(self, api: Api) -> tuple[str, ...] | None:
+        """The keyword arguments a call keeps as attributes of its result (TrainState.create's apply_fn)."""
+        fw = self.frameworks.get(api.framework or "")
+        return fw.holders.get(api.path) if fw else None
 
     def model_zoo(self, api: Api) -> ModelZoo | None:
         fw = self.frameworks.get(api.framework or "")
@@ -338,9 +347,10 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         layer_modules=tuple(_dotted(m) for m in inherited("layer_modules", ()) or ()),
         metric_modules=tuple(_dotted(m) for m in inherited("metric_modules", ()) or ()),
         guessed_axis_functions=frozenset(_dotted(m) for m in inherited("guessed_axis_functions", ()) or ()),
-        model_classes=ModelClasses(frozenset(classes["bases"]), classes["runs"], classes.get("training")) if classes else None,
+        model_classes=_model_classes(classes) if classes else None,
         model_zoos=tuple(_zoo(z) for z in inherited("model_zoos", ()) or ()),
         loaders=frozenset(inherited("loaders", ()) or ()),
+        holders={_dotted(p): tuple(kept) for p, kept in (v.get("holders") or {}).items()},
         layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),
         tensor_factories=dict(v.get("tensor_factories") or {}),
         saved_models=dict(v.get("saved_models") or {}),
@@ -352,6 +362,10 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         training_steps=frozenset(inherited("training_steps", ()) or ()),
         dtypes={part: dict(table) for part, table in (inherited("dtypes", {}) or {}).items()},
     )  # fmt: skip
+
+
+def _model_classes(c: dict[str, Any]) -> ModelClasses:
+    return ModelClasses(frozenset(c["bases"]), c["runs"], c.get("training"), c.get("setup"), bool(c.get("fields")), c.get("applied_by"))
 
 
 def _layer(name: str, spec: dict[str, Any], framework: str) -> LayerKind:

@@ -27,8 +27,8 @@ from lossadvisor.readers.python import prediction, project, stdlib
 from lossadvisor.readers.python.frames import Frame, Origin
 from lossadvisor.readers.python.imports import Api, api, binding, names_training
 from lossadvisor.readers.python.values import (
-    UNKNOWN, Class, Const, Data, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
-    Module, Pairing, Ref, Super, Tensor, Value,
+    UNKNOWN, Class, Const, Data, Differentiated, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
+    Module, Pairing, Record, Ref, Super, Tensor, Value,
 )  # fmt: skip
 
 MAX_DEPTH = 6  # nested calls into user functions
@@ -79,6 +79,12 @@ class CallSite:
         where = node if node is not None else self.node
         return Fact(value, self.interp.at(where, self.frame) if where is not None else self.at, self.frame.context)
 
+    def shifted(self, skip: int, dropped: set[str]) -> CallSite:
+        """The same call without its first `skip` arguments and the keywords `dropped`: what
+        `model.apply(variables, x, rngs=…)` passes on to the model."""
+        kwargs = {k: v for k, v in self.kwargs.items() if k not in dropped}
+        return CallSite(self.node, self.args[skip:], kwargs, self.unexpanded, self.interp, self.frame)
+
     def keyword_facts(self) -> dict[str, tuple[Value, Position, ast.expr]]:
         return {k: (v, self.interp.at(n, self.frame), n) for k, (v, n) in self.kwargs.items()}
 
@@ -89,7 +95,7 @@ MethodHandler = Callable[["Interpreter", Value, str, CallSite], "Value | None"]
 
 class Interpreter:
     def __init__(self, kb: Knowledge, path: str, locate: Callable[[int, int], Position], base_dir: Path | None, text: str | None = None):
-        from lossadvisor.readers.python import keras, labels, layers, prediction, shapes, stdlib, torch
+        from lossadvisor.readers.python import jax, keras, labels, layers, prediction, shapes, stdlib, torch
 
         self.kb, self.path, self.locate, self.base_dir = kb, path, locate, base_dir
         self.main = Origin(path, locate, None, base_dir)
@@ -98,9 +104,10 @@ class Interpreter:
         self._line_starts = _line_starts(text) if text is not None else []
         self._lowered = text.lower() if text is not None else ""
         self.call_handlers: list[Handler] = [
-            prediction.loss_call, prediction.activation_call, layers.call, keras.call, torch.call, labels.call, stdlib.call, shapes.factory,
+            prediction.loss_call, prediction.activation_call, layers.call, keras.call, torch.call, jax.call, labels.call, stdlib.call,
+            shapes.factory,
         ]  # fmt: skip
-        self.method_handlers: list[MethodHandler] = [keras.method, torch.method, labels.method, stdlib.method]
+        self.method_handlers: list[MethodHandler] = [keras.method, torch.method, jax.method, labels.method, stdlib.method]
         self.pairings: list[Pairing] = []
         self.thresholds: list[tuple[Head, Fact[str]]] = []  # `outputs > 0.5`, `torch.round(outputs)`: a cut at 0.5
         self.losses: list[LossFn] = []
@@ -465,8 +472,13 @@ class Interpreter:
             return Member(obj, name)
         if isinstance(obj, Module) and name in obj.attrs:
             return obj.attrs[name]
+        if isinstance(obj, Record):
+            return obj.attrs.get(name, UNKNOWN)
         if isinstance(obj, (Labels, Tensor)) and name in ("data", "values"):
             return obj
+        if isinstance(obj, Class) and obj.method(name) is None and (library := _library_base(obj)) is not None:
+            # class TrainState(train_state.TrainState): TrainState.create is the library's
+            return Ref(library.api.child(name), self.at(node, frame) if node is not None else library.at, f"{obj.node.name}.{name}")
         if obj is UNKNOWN or isinstance(obj, (Const, Class)):
             return Member(UNKNOWN, name) if obj is UNKNOWN else UNKNOWN
         return Member(obj, name)
@@ -522,6 +534,9 @@ class Interpreter:
             return prediction.apply_module(self, callee, call)
         if isinstance(callee, LossFn):
             return prediction.apply_loss(self, callee, call)
+        if isinstance(callee, Differentiated):
+            self.invoke(callee.fn, call)  # the losses inside run; what comes back is gradients
+            return UNKNOWN
         if isinstance(callee, Member):
             return self.call_method(callee.obj, callee.name, call)
         return UNKNOWN
@@ -702,11 +717,22 @@ class Interpreter:
                     value = Const(value.value, value.at, assumed=True)
             else:
                 value = UNKNOWN
+            if value is UNKNOWN and call.node is None and param.annotation is not None:
+                value = self._annotated_model(param.annotation, fn.frame)
             frame.vars[name] = value
         if spec.vararg:
             frame.vars[spec.vararg.arg] = Items(positional[len(params):]) if not call.unexpanded else UNKNOWN
         if spec.kwarg:
             frame.vars[spec.kwarg.arg] = UNKNOWN
+
+    def _annotated_model(self, annotation: ast.expr, frame: Frame) -> Value:
+        """`def loss_fn(model: CNN, batch)` read without a caller: the model is a CNN of the file."""
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str) and annotation.value.isidentifier():
+            annotation = ast.Name(annotation.value)  # a forward reference, "CNN"
+        if not isinstance(annotation, (ast.Name, ast.Attribute)):
+            return UNKNOWN
+        cls = self.resolve(self.eval(annotation, frame))
+        return self.standalone(cls) if isinstance(cls, Class) and cls.kind is not None else UNKNOWN
 
     def instantiate(self, cls: Class, call: CallSite) -> Value:
         instance = Instance(cls)
@@ -715,9 +741,33 @@ class Interpreter:
         if found := cls.method("__init__"):
             owner, init = found
             self.run_function(Function(init, owner.frame, f"{owner.node.name}.__init__", owner, instance), call)
+        elif cls.kind and cls.kind.fields:
+            self._bind_fields(cls, instance, call)
+        if cls.kind and cls.kind.setup and (found := cls.method(cls.kind.setup)):
+            owner, setup = found  # Flax linen builds its layers in setup(), before the model runs
+            self.run_function(Function(setup, owner.frame, f"{owner.node.name}.{setup.name}", owner, instance), self.empty_call(call.frame))
         if cls.kind:
             self.modules.append(instance)
         return instance
+
+    def _bind_fields(self, cls: Class, instance: Instance, call: CallSite) -> None:
+        """A dataclass model (Flax linen, Equinox): `Model(10)` / `Model(classes=10)` sets the
+        annotated class attribute `classes: int = 1`, in the order the classes declare them."""
+        fields = _dataclass_fields(cls)
+        for i, (name, (default, frame)) in enumerate(fields.items()):
+            if call.unexpanded:
+                value: Value = UNKNOWN
+            elif i < len(call.args):
+                value = call.args[i]
+            elif name in call.kwargs:
+                value = call.kwargs[name][0]
+            elif default is not None:
+                value = self.eval(default, frame)
+                if call.node is None and isinstance(value, Const):  # built without a caller: a default, not a fact
+                    value = Const(value.value, value.at, assumed=True)
+            else:
+                continue
+            instance.attrs[name] = value
 
     def standalone(self, cls: Class) -> Instance:
         """One instance per class for reading methods nobody called, built with default arguments."""
@@ -793,6 +843,28 @@ def _class_kind(kb: Knowledge, bases: list[Value]) -> tuple[ModelClasses | None,
             framework, classes = found
             return classes, base.api.framework or framework
     return None, None
+
+
+def _dataclass_fields(cls: Class) -> dict[str, tuple[ast.expr | None, Frame]]:
+    """A dataclass's fields in order (its bases' first): name -> (default, the frame to read it in)."""
+    fields: dict[str, tuple[ast.expr | None, Frame]] = {}
+    for base in cls.bases:
+        if isinstance(base, Class):
+            fields.update(_dataclass_fields(base))
+    for stmt in cls.node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and "ClassVar" not in ast.unparse(stmt.annotation):
+            fields[stmt.target.id] = (stmt.value, cls.frame)
+    return fields
+
+
+def _library_base(cls: Class) -> Ref | None:
+    """The first library class among a user class's bases (through its user-defined bases)."""
+    for base in cls.bases:
+        if isinstance(base, Ref):
+            return base
+        if isinstance(base, Class) and (found := _library_base(base)) is not None:
+            return found
+    return None
 
 
 def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

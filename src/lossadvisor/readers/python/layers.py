@@ -17,7 +17,9 @@ from typing import Any
 from lossadvisor import heads
 from lossadvisor.facts import Fact
 from lossadvisor.readers.python import activations
-from lossadvisor.readers.python.values import UNKNOWN, UNKNOWN_HEAD, Const, Graph, Items, Layer, Module, Opaque, Ref, Stack, Value
+from lossadvisor.readers.python.values import (
+    UNKNOWN, UNKNOWN_HEAD, Const, Differentiated, Function, Graph, Items, Layer, Module, Opaque, Ref, Stack, Value,
+)  # fmt: skip
 from lossadvisor.vocabulary import Api, Arg, LayerKind
 
 
@@ -27,9 +29,11 @@ def call(interp, api: Api, site) -> Value | None:
     kind = interp.kb.layer(api)
     if kind is None:
         return UNKNOWN if api.name[:1].isupper() and interp.kb.vocabulary.in_layer_module(api) else None
-    if kind.role == "wraps":
+    if kind.role in ("wraps", "differentiates"):
         inner = site.value(*argument_place(kind.layer))
-        return inner if isinstance(inner, Module) else UNKNOWN
+        if kind.role == "differentiates":
+            return Differentiated(inner) if isinstance(inner, (Function, Module)) else UNKNOWN
+        return inner if isinstance(inner, (Function, Module)) else UNKNOWN  # jax.vmap(model), jax.jit(train_step)
     if kind.role == "contains":
         return _container(interp, kind, api, site)
     linear = activations.spelled_in(interp.kb, None, api.framework)

@@ -277,6 +277,26 @@ class Member(Value):
         self.obj, self.name = obj, name
 
 
+class Differentiated(Value):
+    """`jax.value_and_grad(loss_fn)`: calling it runs `fn` (and the losses inside) and returns
+    gradients, not what `fn` returns."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Value):
+        self.fn = fn
+
+
+class Record(Value):
+    """An object that keeps some of its constructor's arguments as attributes (a Flax TrainState's
+    `apply_fn`); every other attribute is unknown."""
+
+    __slots__ = ("attrs",)
+
+    def __init__(self, attrs: dict[str, Value]):
+        self.attrs = attrs
+
+
 class Pairing:
     """A loss that the dataflow ties to what reaches it: the prediction's head and the labels."""
 

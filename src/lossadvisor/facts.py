@@ -70,6 +70,7 @@ class LossUse(NamedTuple):
     args: dict[str, Fact[Any]] = {}  # keyword arguments as written (never mutated)
     namespace: str | None = None  # the canonical module code named it in ('torch.nn'); None in configs
     unseen_arguments: bool = False  # positional or **kwargs arguments: `args` may not be all it was given
+    spelling: str | None = None  # the framework's name of a loss written out by hand (-sum(t * log_softmax(x)))
 
 
 class LabelFacts(NamedTuple):

@@ -52,6 +52,15 @@ class LayerKind(NamedTuple):
     rank: int | None = None  # reshapes: the number of axes of its output, when fixed (Flatten: 2)
 
 
+class WrittenLoss(NamedTuple):
+    """A loss written out by hand: `activation`'s output meets the targets `by` ("*" or a
+    function's qualified name), and that computes `loss` (a qualified loss name)."""
+
+    activation: str
+    by: str
+    loss: str
+
+
 class LossModule(NamedTuple):
     module: tuple[str, ...]
     target_first: bool
@@ -98,6 +107,7 @@ class Framework(NamedTuple):
     model_zoos: tuple[ModelZoo, ...]
     loaders: frozenset[str]
     holders: dict[tuple[str, ...], tuple[str, ...]]  # calls whose result keeps these keyword arguments as attributes
+    written_losses: tuple[WrittenLoss, ...]  # losses written out by hand (-sum(t * log_softmax(x)))
     layers: dict[str, LayerKind]
     tensor_methods: bool  # its tensors have activation methods (`x.softmax(1)`, `x.log()`)
     tensor_factories: dict[str, Any]  # functions that make a tensor of a written shape: name -> where the sizes are
@@ -280,6 +290,11 @@ class Vocabulary:
         fw = self.frameworks.get(api.framework or "")
         return fw.holders.get(api.path) if fw else None
 
+    def written_loss(self, framework: str | None, activation: str, by: str) -> WrittenLoss | None:
+        """The loss that `activation`'s output meeting the targets `by` computes in `framework`."""
+        fw = self.frameworks.get(framework or "")
+        return next((w for w in fw.written_losses if w.activation == activation and w.by == by), None) if fw else None
+
     def model_zoo(self, api: Api) -> ModelZoo | None:
         fw = self.frameworks.get(api.framework or "")
         return next((z for z in fw.model_zoos if api.under(*z.module)), None) if fw else None
@@ -351,6 +366,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         model_zoos=tuple(_zoo(z) for z in inherited("model_zoos", ()) or ()),
         loaders=frozenset(inherited("loaders", ()) or ()),
         holders={_dotted(p): tuple(kept) for p, kept in (v.get("holders") or {}).items()},
+        written_losses=tuple(WrittenLoss(w["activation"], w["by"], w["loss"]) for w in inherited("written_losses", ()) or ()),
         layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),
         tensor_factories=dict(v.get("tensor_factories") or {}),
         saved_models=dict(v.get("saved_models") or {}),

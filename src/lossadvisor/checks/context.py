@@ -35,7 +35,9 @@ class Context:
     @cached_property
     def spelling(self) -> str | None:
         use = self.setup.loss
-        return use.written.value.rsplit(".", 1)[-1] if use else None
+        if use is None:
+            return None
+        return use.spelling or use.written.value.rsplit(".", 1)[-1]
 
     @cached_property
     def expected_input(self) -> str | None:

@@ -104,7 +104,7 @@ class Interpreter:
         self._line_starts = _line_starts(text) if text is not None else []
         self._lowered = text.lower() if text is not None else ""
         self.call_handlers: list[Handler] = [
-            prediction.loss_call, prediction.activation_call, layers.call, keras.call, torch.call, jax.call, labels.call, stdlib.call,
+            prediction.gathered_loss, prediction.loss_call, prediction.activation_call, layers.call, keras.call, torch.call, jax.call, labels.call, stdlib.call,
             shapes.factory,
         ]  # fmt: skip
         self.method_handlers: list[MethodHandler] = [keras.method, torch.method, jax.method, labels.method, stdlib.method]
@@ -599,6 +599,13 @@ class Interpreter:
                 return UNKNOWN
         return UNKNOWN
 
+    def eval_BinOp(self, node: ast.BinOp, frame: Frame) -> Value:
+        self.eval(node.left, frame)
+        self.eval(node.right, frame)
+        if isinstance(node.op, ast.Mult):  # targets * log_softmax(logits): a crossentropy written out
+            prediction.written_loss(self, node, "*", [node.left, node.right], frame)
+        return UNKNOWN
+
     def eval_Compare(self, node: ast.Compare, frame: Frame) -> Value:
         left = self.eval(node.left, frame)
         rights = [self.eval(c, frame) for c in node.comparators]
@@ -717,7 +724,7 @@ class Interpreter:
                     value = Const(value.value, value.at, assumed=True)
             else:
                 value = UNKNOWN
-            if value is UNKNOWN and call.node is None and param.annotation is not None:
+            if value is UNKNOWN and param.annotation is not None:
                 value = self._annotated_model(param.annotation, fn.frame)
             frame.vars[name] = value
         if spec.vararg:
@@ -726,7 +733,8 @@ class Interpreter:
             frame.vars[spec.kwarg.arg] = UNKNOWN
 
     def _annotated_model(self, annotation: ast.expr, frame: Frame) -> Value:
-        """`def loss_fn(model: CNN, batch)` read without a caller: the model is a CNN of the file."""
+        """`def loss_fn(model: CNN, batch)` read without a caller, or given a model the reader cannot
+        follow: the model is a CNN of the file."""
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str) and annotation.value.isidentifier():
             annotation = ast.Name(annotation.value)  # a forward reference, "CNN"
         if not isinstance(annotation, (ast.Name, ast.Attribute)):
@@ -932,7 +940,7 @@ _STATEMENTS = (
 if hasattr(ast, "TryStar"):
     _STATEMENTS += (ast.TryStar,)
 _EXPRESSIONS = (
-    ast.Constant, ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Tuple, ast.List, ast.Dict, ast.UnaryOp,
+    ast.Constant, ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Tuple, ast.List, ast.Dict, ast.UnaryOp, ast.BinOp,
     ast.Compare, ast.BoolOp, ast.IfExp, ast.NamedExpr, ast.Await, ast.Lambda, ast.ListComp, ast.SetComp,
     ast.GeneratorExp, ast.DictComp, ast.Yield, ast.YieldFrom,
 )  # fmt: skip

@@ -14,7 +14,7 @@ from lossadvisor.facts import Fact
 from lossadvisor.readers.python import activations, losses, shapes
 from lossadvisor.readers.python.imports import Api
 from lossadvisor.readers.python.values import (
-    UNKNOWN, UNKNOWN_HEAD, Const, Function, Graph, Instance, Labels, Layer, LossFn, Module, Opaque, Pairing, Stack,
+    UNKNOWN, UNKNOWN_HEAD, Const, Function, Graph, Instance, Labels, Layer, LossFn, Module, Opaque, Pairing, Ref, Stack,
     Tensor, Value,
 )  # fmt: skip
 
@@ -174,6 +174,44 @@ def tensor_method(interp, obj: Value, name: str, call) -> Value:
 
 
 # --------------------------------------------------------------------------- losses
+
+
+def gathered_loss(interp, ref: Api, call) -> None:
+    """`jnp.take_along_axis(jax.nn.log_softmax(x), y[:, None], axis=-1)`: a loss written out whose
+    log-probabilities meet the targets through a function (returns None: the call's value is
+    the other handlers')."""
+    fw = interp.kb.vocabulary.frameworks.get(ref.framework or "")
+    if fw is not None and fw.written_losses and call.node is not None and not call.unexpanded:
+        by = ".".join(ref.path)
+        if any(w.by == by for w in fw.written_losses):
+            written_loss(interp, call.node, by, call.node.args, call.frame)
+    return None
+
+
+def written_loss(interp, node: ast.expr, by: str, operands: list[ast.expr], frame) -> None:
+    """A loss written out by hand, read as the loss it computes (rules/frameworks.yaml
+    `written_losses`): `-jnp.sum(t * jax.nn.log_softmax(x), axis=-1)` is
+    `optax.softmax_cross_entropy(x, t)`, so what reaches `x` and what `t` is are checked alike."""
+    for i, operand in enumerate(operands[:2]):
+        if not isinstance(operand, ast.Call) or not operand.args or isinstance(operand.args[0], ast.Starred):
+            continue
+        ref = interp.eval(operand.func, frame)
+        if not isinstance(ref, Ref) or (activation := activations.function_activation(interp.kb, ref.api)) is None:
+            continue
+        written = interp.kb.vocabulary.written_loss(ref.api.framework, activation, by)
+        other = operands[1 - i] if len(operands) > 1 else None
+        if written is None or other is None:
+            continue
+        at = interp.at(node, frame)
+        loss = losses.from_api(interp.kb, interp.kb.vocabulary.api(written.loss), Fact(written.loss, at))
+        if loss is None:
+            return
+        use = loss.use._replace(written=Fact(ast.unparse(node), at, frame.context), spelling=loss.use.written.value.rsplit(".", 1)[-1])
+        loss = LossFn(use, loss.labels_first, function=True, framework=loss.framework)
+        # The loss's own arguments, as if it had been called: (logits, targets) at their places.
+        call = ast.copy_location(ast.Call(func=node, args=[operand.args[0], other], keywords=[]), node)
+        apply_loss(interp, loss, interp.call_site(call, frame))
+        return
 
 
 def loss_call(interp, ref: Api, call) -> Value | None:

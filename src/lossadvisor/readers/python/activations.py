@@ -30,6 +30,13 @@ def spelled_in(kb: Knowledge, name: str | None, framework: str | None) -> str | 
     return act.id if act else None
 
 
+def normalising(kb: Knowledge, activation: str) -> bool:
+    """softmax, log_softmax, softmin: activations over several outputs at once, whose result
+    depends on the axis they run over."""
+    found = kb.activations.get(activation)
+    return found is not None and found.output in ("distribution", "log_distribution")
+
+
 def function_activation(kb: Knowledge, api: Api) -> str | None:
     """`F.softmax` → 'softmax'; `torch.log` → 'log'; anything else → None."""
     if not kb.vocabulary.in_activation_module(api) or not api.name[:1].islower():
@@ -55,7 +62,8 @@ def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framewo
         return Tensor(head._replace(activation=None, activation_written=None, axis_guessed=None, over_batch=None), framework)
     written = fact._replace(value=made)
     over = written if batch else head.over_batch if activation == "log" else None  # log keeps what it is the log of
-    return Tensor(head._replace(activation=written, activation_written=None, axis_guessed=written if axis_guessed else None, over_batch=over), framework)
+    made_head = head._replace(activation=written, activation_written=None, axis_guessed=written if axis_guessed else None, over_batch=over)
+    return Tensor(made_head, framework, applied_to=value if activation != "log" else None)
 
 
 def _compose(kb: Knowledge, head: Head, activation: str) -> str | None:

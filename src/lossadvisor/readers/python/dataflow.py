@@ -600,10 +600,9 @@ class Interpreter:
         return UNKNOWN
 
     def eval_BinOp(self, node: ast.BinOp, frame: Frame) -> Value:
-        self.eval(node.left, frame)
-        self.eval(node.right, frame)
+        left, right = self.eval(node.left, frame), self.eval(node.right, frame)
         if isinstance(node.op, ast.Mult):  # targets * log_softmax(logits): a crossentropy written out
-            prediction.written_loss(self, node, "*", [node.left, node.right], frame)
+            prediction.written_loss(self, node, "*", [left, right], [node.left, node.right], frame)
         return UNKNOWN
 
     def eval_Compare(self, node: ast.Compare, frame: Frame) -> Value:

@@ -41,6 +41,8 @@ def call(interp, api: Api, site) -> Value | None:
     step = heads.step(kind, CallArguments(interp, site, api.framework), linear, own)
     if step is None:
         return UNKNOWN
+    if kind.elementwise and step.activation is not None and activations.normalising(interp.kb, step.activation.value):
+        return UNKNOWN  # eqx.nn.MLP(final_activation=jax.nn.softmax) softmaxes each output alone
     implicit = step.role == "units" and (kind.activation is None or site.value(*argument_place(kind.activation)) is None)
     layer = Layer(step, implicit=implicit)
     layer.framework = api.framework
@@ -111,3 +113,4 @@ def activation_argument(interp, site, arg: Arg, framework: str | None) -> tuple[
     if isinstance(value, Layer) and value.step.role == "activation":
         return value.step.activation, value.step.activation_written
     return None, None
+

@@ -103,7 +103,7 @@ def activation_call(interp, ref: Api, call) -> Value | None:
     if activation == "log" and node is not None and (inner := activations.log_argument(node)) is not node:
         x = interp.eval(inner, call.frame)
     given = call.value(1, ("dim", "axis"))
-    axis = activations.axis_literal(given) if _normalising(kb, activation) else None
+    axis = activations.axis_literal(given) if activations.normalising(kb, activation) else None
     guessed = given is None and not call.unexpanded and kb.vocabulary.guesses_axis(ref)
     return activations.apply(kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework, axis, guessed)
 
@@ -129,12 +129,6 @@ def threshold(interp, prediction: Tensor, call) -> None:
     """`torch.round(outputs)`: a cut at 0.5, as accuracy code makes (so is `outputs > 0.5`)."""
     text = ast.unparse(call.node) if call.node is not None else "round()"
     interp.thresholds.append((prediction.head, call.fact(text)))
-
-
-def _normalising(kb, activation: str) -> bool:
-    """softmax, log_softmax, softmin: activations whose result depends on the axis they run over."""
-    found = kb.activations.get(activation)
-    return found is not None and found.output in ("distribution", "log_distribution")
 
 
 def tensor_method(interp, obj: Value, name: str, call) -> Value:
@@ -169,7 +163,7 @@ def tensor_method(interp, obj: Value, name: str, call) -> Value:
     activation = "log" if name == "log" else activations.spelled_in(interp.kb, name, framework)
     if activation is None:
         return UNKNOWN
-    axis = activations.axis_literal(call.value(0, ("dim", "axis"))) if _normalising(interp.kb, activation) else None
+    axis = activations.axis_literal(call.value(0, ("dim", "axis"))) if activations.normalising(interp.kb, activation) else None
     return activations.apply(interp.kb, obj, activation, call.fact(activation), framework, axis)
 
 
@@ -181,36 +175,32 @@ def gathered_loss(interp, ref: Api, call) -> None:
     log-probabilities meet the targets through a function (returns None: the call's value is
     the other handlers')."""
     fw = interp.kb.vocabulary.frameworks.get(ref.framework or "")
-    if fw is not None and fw.written_losses and call.node is not None and not call.unexpanded:
+    if fw is not None and fw.written_losses and call.node is not None and not call.unexpanded and len(call.args) >= 2:
         by = ".".join(ref.path)
         if any(w.by == by for w in fw.written_losses):
-            written_loss(interp, call.node, by, call.node.args, call.frame)
+            written_loss(interp, call.node, by, call.args[:2], call.node.args[:2], call.frame)
     return None
 
 
-def written_loss(interp, node: ast.expr, by: str, operands: list[ast.expr], frame) -> None:
+def written_loss(interp, node: ast.expr, by: str, values: list[Value], nodes: list[ast.expr], frame) -> None:
     """A loss written out by hand, read as the loss it computes (rules/frameworks.yaml
     `written_losses`): `-jnp.sum(t * jax.nn.log_softmax(x), axis=-1)` is
     `optax.softmax_cross_entropy(x, t)`, so what reaches `x` and what `t` is are checked alike."""
-    for i, operand in enumerate(operands[:2]):
-        if not isinstance(operand, ast.Call) or not operand.args or isinstance(operand.args[0], ast.Starred):
+    for i, value in enumerate(values[:2]):
+        if not isinstance(value, Tensor) or value.applied_to is None or value.head.activation is None:
             continue
-        ref = interp.eval(operand.func, frame)
-        if not isinstance(ref, Ref) or (activation := activations.function_activation(interp.kb, ref.api)) is None:
-            continue
-        written = interp.kb.vocabulary.written_loss(ref.api.framework, activation, by)
-        other = operands[1 - i] if len(operands) > 1 else None
-        if written is None or other is None:
+        written = interp.kb.vocabulary.written_loss(value.framework, value.head.activation.value, by)
+        if written is None:
             continue
         at = interp.at(node, frame)
         loss = losses.from_api(interp.kb, interp.kb.vocabulary.api(written.loss), Fact(written.loss, at))
         if loss is None:
             return
         use = loss.use._replace(written=Fact(ast.unparse(node), at, frame.context), spelling=loss.use.written.value.rsplit(".", 1)[-1])
-        loss = LossFn(use, loss.labels_first, function=True, framework=loss.framework)
-        # The loss's own arguments, as if it had been called: (logits, targets) at their places.
-        call = ast.copy_location(ast.Call(func=node, args=[operand.args[0], other], keywords=[]), node)
-        apply_loss(interp, loss, interp.call_site(call, frame))
+        # The loss as if it had been called with (what reached the activation, the targets).
+        call = interp.empty_call(frame, [value.applied_to, values[1 - i]])
+        call.node = ast.copy_location(ast.Call(func=node, args=[nodes[i], nodes[1 - i]], keywords=[]), node)
+        apply_loss(interp, LossFn(use, loss.labels_first, function=True, framework=loss.framework), call)
         return
 
 

@@ -62,12 +62,14 @@ class Ref(Value):
 
 
 class Tensor(Value):
-    """A prediction: what a model, a layer or an activation outputs, with the head that made it."""
+    """A prediction: what a model, a layer or an activation outputs, with the head that made it.
+    `applied_to`: what the activation that made it was applied to, when one just did (a loss
+    written out as `-sum(t * log_softmax(x))` is checked on what reached `x`)."""
 
-    __slots__ = ("head", "framework")
+    __slots__ = ("head", "framework", "applied_to")
 
-    def __init__(self, head: Head, framework: str | None = None):
-        self.head, self.framework = head, framework
+    def __init__(self, head: Head, framework: str | None = None, applied_to: Value | None = None):
+        self.head, self.framework, self.applied_to = head, framework, applied_to
 
 
 class Labels(Value):

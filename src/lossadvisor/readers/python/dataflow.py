@@ -421,7 +421,7 @@ class Interpreter:
         if isinstance(value, Each):
             return value.item
         if isinstance(value, Data):
-            return Items([UNKNOWN, value.labels or UNKNOWN])
+            return Mapping(dict(value.fields)) if value.fields is not None else Items([UNKNOWN, value.labels or UNKNOWN])
         if isinstance(value, Items) and len(value.items) == 1:
             return value.items[0]
         return UNKNOWN

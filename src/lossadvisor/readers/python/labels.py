@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lossadvisor.facts import Fact, LabelFacts
 from lossadvisor.vocabulary import Api
-from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Table, Value
+from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Mapping, Table, Value
 
 DATA_METHODS = {"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "padded_batch"}
 
@@ -52,6 +52,12 @@ def call(interp, api: Api, site) -> Value | None:
         return _keras_dataset(keras_sets["sets"].get(path[-2]), path[-2], site)
     if dotted.startswith(sources["torchvision_datasets"]["module"] + ".") and name in sources["torchvision_datasets"]["classes"]:
         return _torchvision_dataset(name, sources["torchvision_datasets"]["classes"][name], site)
+    tfds = sources["tfds_datasets"]
+    if dotted == f"{tfds['module']}.{tfds['function']}":
+        return _tfds_dataset(tfds, site)
+    if dotted == f"{tfds['module']}.{tfds['as_arrays']}":
+        first = site.value(0, "dataset")
+        return first if isinstance(first, (Data, Mapping, Items)) else UNKNOWN
     if dotted.startswith(sources["torch_data"] + "."):
         return _torch_data(name, site)
     if dotted == sources["tf_data"] + ".from_tensor_slices":
@@ -91,6 +97,33 @@ def _torchvision_dataset(name: str, known: int | dict | None, site) -> Value:
     classes = spec.get("classes")
     facts = _facts(site.fact("class_ids"), classes, 0, classes - 1 if classes else None, f"`torchvision.datasets.{name}`")
     return Data(Labels(facts._replace(ignore_values=tuple(spec.get("ignore") or ()))))
+
+
+def _tfds_dataset(tfds: dict, site) -> Value:
+    """`tfds.load("mnist", split="train")`: a dataset of feature dicts whose label features are
+    class ids (a split list gives one per split, no split a dict of them)."""
+    name = site.const(0, "name")
+    known = tfds["sets"].get(name.split(":")[0]) if isinstance(name, str) else None
+    if known is None or site.unexpanded:
+        return UNKNOWN
+    fields: dict[str, Value] = {}
+    for feature, classes in known.items():
+        fmt = "binary" if classes == 2 else "class_ids"
+        fields[feature] = Labels(_facts(site.fact(fmt), classes, 0, classes - 1, f"`{name}` feature {feature!r}"))
+    supervised = site.const(None, "as_supervised") is True
+    label = fields.get(tfds["supervised_key"])
+    if site.const(None, "batch_size") == -1:  # the whole split as arrays
+        one: Value = Items([UNKNOWN, label or UNKNOWN]) if supervised else Mapping(dict(fields))
+    else:
+        one = Data(label if isinstance(label, Labels) else None) if supervised else Data(None, fields)
+    split = site.value(1, "split")
+    if split is None:
+        result: Value = Mapping({"train": one, "test": one, "validation": one})
+    elif isinstance(split, Items):
+        result = Items([one] * len(split.items))
+    else:
+        result = one
+    return Items([result, UNKNOWN]) if site.const(None, "with_info") is True else result
 
 
 def _torch_data(name: str, site) -> Value | None:

@@ -109,12 +109,13 @@ class Mapping(Value):
 
 
 class Data(Value):
-    """A dataset or loader that yields (inputs, labels) batches."""
+    """A dataset or loader that yields (inputs, labels) batches, or dicts of features (`fields`:
+    the label features it is known to hold, tensorflow_datasets' `batch["label"]`)."""
 
-    __slots__ = ("labels",)
+    __slots__ = ("labels", "fields")
 
-    def __init__(self, labels: Labels | None):
-        self.labels = labels
+    def __init__(self, labels: Labels | None, fields: dict[str, Value] | None = None):
+        self.labels, self.fields = labels, fields
 
 
 class Table(Value):

@@ -11,7 +11,7 @@ the interpreter runs.
 
 from __future__ import annotations
 
-from lossadvisor.readers.python.values import UNKNOWN, Const, Instance, Items, Record, Value
+from lossadvisor.readers.python.values import UNKNOWN, Const, Instance, Items, Module, Record, Value
 from lossadvisor.vocabulary import Api
 
 
@@ -24,11 +24,16 @@ def call(interp, api: Api, site) -> Value | None:
 
 
 def method(interp, obj: Value, name: str, site) -> Value | None:
-    """`model.apply(variables, x, …)` of a module class whose framework runs it that way."""
-    if not isinstance(obj, Instance) or obj.cls.kind is None or obj.cls.kind.applied_by is None:
+    """`model.apply(variables, x, …)` of a module class whose framework runs it that way, or of one
+    of its layers (`nn.Sequential([...]).apply(variables, x)`)."""
+    if isinstance(obj, Instance):
+        classes = obj.cls.kind
+    elif isinstance(obj, Module) and (fw := interp.kb.vocabulary.frameworks.get(obj.framework or "")) is not None:
+        classes = fw.model_classes
+    else:
         return None
-    applied = obj.cls.kind.applied_by
-    if name != applied["method"]:
+    applied = classes.applied_by if classes is not None else None
+    if applied is None or name != applied["method"]:
         return None
     if site.passed(None, applied["other_method"]):
         return UNKNOWN  # apply(v, x, method=Model.encode): another method than __call__

@@ -53,6 +53,12 @@ def through(interp, module: Value, incoming: Value, frame, site=None) -> Value:
         for layer in module.layers:
             value = through(interp, layer, value, frame, site)
         return value
+    if isinstance(module, Ref) and (activation := activations.function_activation(interp.kb, module.api)) is not None:
+        # a function in a JAX Sequential: nn.Sequential([nn.Dense(10), nn.softmax])
+        fact = Fact(activation, module.at) if module.at is not None else Fact(activation, interp.at(site.node, frame))  # where it was named
+        return activations.apply(interp.kb, incoming, activation, fact, module.api.framework)
+    if isinstance(module, Function):
+        return interp.run_function(module, interp.empty_call(frame, [incoming]))
     if isinstance(module, Graph):
         return module.outputs
     if isinstance(module, Opaque):

@@ -21,7 +21,9 @@ from lossadvisor.facts import Fact, LabelFacts
 from lossadvisor.vocabulary import Api
 from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Mapping, Table, Value
 
-DATA_METHODS = {"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "padded_batch"}
+# Dataset methods that keep what the examples' labels are (tf.data, Hugging Face datasets); not `filter`
+# or `map`, which may keep only some classes or change them.
+DATA_METHODS = {"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "padded_batch", "select", "with_format", "iter"}
 
 
 class LabelFile(Labels):
@@ -52,12 +54,12 @@ def call(interp, api: Api, site) -> Value | None:
         return _keras_dataset(keras_sets["sets"].get(path[-2]), path[-2], site)
     if dotted.startswith(sources["torchvision_datasets"]["module"] + ".") and name in sources["torchvision_datasets"]["classes"]:
         return _torchvision_dataset(name, sources["torchvision_datasets"]["classes"][name], site)
-    tfds = sources["tfds_datasets"]
-    if dotted == f"{tfds['module']}.{tfds['function']}":
-        return _tfds_dataset(tfds, site)
-    if dotted == f"{tfds['module']}.{tfds['as_arrays']}":
-        first = site.value(0, "dataset")
-        return first if isinstance(first, (Data, Mapping, Items)) else UNKNOWN
+    for catalog in sources["catalogs"]:
+        if dotted == f"{catalog['module']}.{catalog['load']}":
+            return _catalog_dataset(catalog, site)
+        if path[:-1] == (catalog["module"],) and name in (catalog.get("keep") or ()):
+            first = site.value(0)
+            return first if isinstance(first, (Data, Mapping, Items)) else UNKNOWN
     if dotted.startswith(sources["torch_data"] + "."):
         return _torch_data(name, site)
     if dotted == sources["tf_data"] + ".from_tensor_slices":
@@ -99,31 +101,33 @@ def _torchvision_dataset(name: str, known: int | dict | None, site) -> Value:
     return Data(Labels(facts._replace(ignore_values=tuple(spec.get("ignore") or ()))))
 
 
-def _tfds_dataset(tfds: dict, site) -> Value:
-    """`tfds.load("mnist", split="train")`: a dataset of feature dicts whose label features are
-    class ids (a split list gives one per split, no split a dict of them)."""
-    name = site.const(0, "name")
-    known = tfds["sets"].get(name.split(":")[0]) if isinstance(name, str) else None
+def _catalog_dataset(catalog: dict, site) -> Value:
+    """`tfds.load("mnist", split="train")`, `load_dataset("cifar10", split="train")`: a dataset
+    whose label features are class ids (rules/label_sources.yaml `catalogs`)."""
+    name = site.const(*catalog["name"])
+    known = catalog["sets"].get(name.split(":")[0]) if isinstance(name, str) else None
     if known is None or site.unexpanded:
         return UNKNOWN
     fields: dict[str, Value] = {}
     for feature, classes in known.items():
         fmt = "binary" if classes == 2 else "class_ids"
         fields[feature] = Labels(_facts(site.fact(fmt), classes, 0, classes - 1, f"`{name}` feature {feature!r}"))
-    supervised = site.const(None, "as_supervised") is True
-    label = fields.get(tfds["supervised_key"])
-    if site.const(None, "batch_size") == -1:  # the whole split as arrays
-        one: Value = Items([UNKNOWN, label or UNKNOWN]) if supervised else Mapping(dict(fields))
+    supervised = catalog.get("supervised")
+    paired = fields.get(supervised["feature"]) if supervised and site.const(None, supervised["keyword"]) is True else None
+    arrays = catalog.get("arrays")
+    if arrays and site.const(None, arrays["keyword"]) == arrays["value"]:  # whole splits as arrays
+        one: Value = Items([UNKNOWN, paired]) if paired else Mapping(dict(fields))
     else:
-        one = Data(label if isinstance(label, Labels) else None) if supervised else Data(None, fields)
-    split = site.value(1, "split")
+        one = Data(paired) if paired else Data(None, fields)
+    split = site.value(*catalog["split"])
     if split is None:
         result: Value = Mapping({"train": one, "test": one, "validation": one})
     elif isinstance(split, Items):
         result = Items([one] * len(split.items))
     else:
         result = one
-    return Items([result, UNKNOWN]) if site.const(None, "with_info") is True else result
+    info = catalog.get("info")
+    return Items([result, UNKNOWN]) if info and site.const(None, info) is True else result
 
 
 def _torch_data(name: str, site) -> Value | None:
@@ -325,7 +329,9 @@ def _file(interp, site, reader: str) -> Value:
 
 
 def item(interp, container: Value, index: Value, node: ast.Subscript, frame) -> Value:
-    """`df["label"]`, `archive["y"]`, `np.eye(10)[y]`."""
+    """`df["label"]`, `archive["y"]`, `np.eye(10)[y]`, a dataset's column `ds["label"]`."""
+    if isinstance(container, Data) and container.fields is not None and isinstance(index, Const):
+        return container.fields.get(index.value, UNKNOWN)
     if isinstance(container, Table) and isinstance(index, Const) and isinstance(index.value, str):
         return _column(container, index.value)
     if isinstance(container, OneHotBasis):

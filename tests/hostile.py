@@ -112,6 +112,9 @@ HOSTILE = [
     Hostile("python of 5 MiB", _write("big.py", "import torch\nloss = torch.nn.CrossEntropyLoss()\n" + "x = 1\n" * (900 * 1024)), "LA001"),
     Hostile("python of 1.4 MiB, dense", _write("dense.py", "import torch\nfrom torch import nn\n" + "".join(
         f"def f{i}(x):\n    y = nn.Linear(3, {i % 7 + 1})(x) + x * 2 - (x ** 2) / 3\n    return torch.softmax(y, dim=-1)\n" for i in range(14_000)
+    ) + "loss = nn.CrossEntropyLoss()\n"), "LA001"),  # 616,000 tokens: 354 MiB of syntax tree
+    Hostile("python of 600 KiB, dense, under the token bound", _write("dense_ok.py", "import torch\nfrom torch import nn\n" + "".join(
+        f"def f{i}(x):\n    y = nn.Linear(3, {i % 7 + 1})(x) + x * 2 - (x ** 2) / 3\n    return torch.softmax(y, dim=-1)\n" for i in range(6_000)
     ) + "loss = nn.CrossEntropyLoss()\n"), "read"),
     Hostile("a 600-term expression", _write("chain.py", "import torch\nloss = torch.nn.CrossEntropyLoss()\nx = " + " + ".join(["a"] * 600) + "\ny = z" + ".f()" * 600 + "\n"), "read"),
     Hostile("10,000 helper functions with a loss", _write("helpers.py", "import torch\nfrom torch import nn\n" + "".join(

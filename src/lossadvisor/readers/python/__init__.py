@@ -11,6 +11,7 @@ tree.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,13 +20,20 @@ from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
 from lossadvisor.readers.python.imports import imports_a_framework, names_training
 
-RECURSION_LIMIT = 12_000  # Python frames while reading one file (pure-Python recursion: no C stack)
-# Reading costs about 90 times the source in memory for real code (torch's 1.3 MiB
-# common_methods_invocations.py: 120 MiB, 1.3 s) and up to 250 times for dense generated code: past
-# this bound a file is one clear LA001 rather than a run that blows up.
-MAX_PYTHON_BYTES = 1536 * 1024
 from lossadvisor.readers.ipython import split_lines
 from lossadvisor.readers.python.source import decode, syntax_error
+
+RECURSION_LIMIT = 12_000  # Python frames while reading one file (pure-Python recursion: no C stack)
+# What parsing costs is the number of tokens, about 0.56 KiB of syntax tree each (torch's 1.3 MiB
+# common_methods_invocations.py: 203,000 tokens, 120 MiB; 1.4 MiB of dense generated code: 616,000
+# tokens, 354 MiB). Past these bounds a file is one clear LA001 rather than a run that blows up; the
+# byte bound keeps the count cheap.
+MAX_PYTHON_BYTES = 1536 * 1024
+MAX_PYTHON_TOKENS = 300_000
+# Tokens as the bound counts them: a string or a comment is one, a name or a number one, any other
+# non-space character one (Python's own tokenizer is six times slower and counts within 15 %).
+_STRING = r"""[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
+_TOKEN = re.compile(_STRING + r"|#[^\n]*|\w+|[^\w\s]")
 
 
 
@@ -55,6 +63,13 @@ def check_size(code: str) -> None:
     size = len(code.encode("utf-8", "surrogatepass"))
     if size > MAX_PYTHON_BYTES:
         raise InputError(f"{size // 1024:,} KiB of Python is more than lossadvisor reads ({MAX_PYTHON_BYTES // 1024} KiB): exclude a generated file")
+    if size > MAX_PYTHON_TOKENS and (tokens := count_tokens(code)) > MAX_PYTHON_TOKENS:  # a token is at least one byte
+        raise InputError(f"{tokens:,} tokens of Python are more than lossadvisor reads ({MAX_PYTHON_TOKENS:,}): exclude a generated file")
+
+
+def count_tokens(code: str) -> int:
+    """About as many tokens as Python's tokenizer finds, counted with one regular expression."""
+    return sum(1 for _ in _TOKEN.finditer(code))
 
 
 def parse(text: str) -> ast.Module:

@@ -38,12 +38,26 @@ def test_nbformat_3_worksheets_are_read(tmp_path):
     assert [(f.code, f.cell, f.line) for f in check_paths([str(path)]).findings] == [("LA101", 1, 3)]
 
 
-def test_a_syntax_error_is_reported_in_its_own_cell_at_its_column(tmp_path):
-    cells = ["%matplotlib inline\n" + DOUBLE_SOFTMAX, "  x = 1\n  y = (x\n  % 2)", "  model = # TODO: your code here\n"]
+def test_a_syntax_error_is_reported_in_its_own_cell_and_the_other_cells_are_checked(tmp_path):
+    """An exercise blank makes the notebook an error (exit 2), in its cell at its column; the cells
+    that can be read are still checked (a course notebook with one blank still gets its findings)."""
+    cells = ["%matplotlib inline\n" + DOUBLE_SOFTMAX, "  x = 1\n  y = (x\n  % 2)", "  model = # TODO: your code here\n", "print 'done'\n"]
     path = tmp_path / "exercise.ipynb"
     path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c} for c in cells]}))
-    [finding] = check_paths([str(path)]).findings
-    assert (finding.code, finding.cell, finding.line, finding.column) == ("LA001", 3, 1, 11)
+    report = check_paths([str(path)])
+    double_softmax, blank = report.findings  # in the order of the cells
+    assert (blank.code, blank.cell, blank.line, blank.column) == ("LA001", 3, 1, 11)
+    assert blank.message.endswith("; 1 more cell cannot be read; the other cells were checked")
+    assert (double_softmax.code, double_softmax.cell, double_softmax.line) == ("LA101", 1, 4)
+    assert report.exit_code() == 2 and report.coverage.unreadable == 1
+
+
+def test_names_from_a_broken_cell_are_unknown_not_guessed(tmp_path):
+    """The cell that would have built the model cannot be read: nothing is said of the loss."""
+    cells = ["import torch\nfrom torch import nn\n", "model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1)\n", "loss = nn.CrossEntropyLoss()(model(x), y)\n"]
+    path = tmp_path / "blank.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c} for c in cells]}))
+    assert [f.code for f in check_paths([str(path)]).findings] == ["LA001"]
 
 
 def test_a_finding_keeps_the_cells_own_column_after_a_dedent(tmp_path):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from lossadvisor.facts import Fact, LossUse, Position, TrainingSetup, merge_labels
 from lossadvisor.findings import Coverage, Finding, severity_rank
-from lossadvisor.readers import InputError, NewerSyntax, NothingToCheck, Source
+from lossadvisor.readers import InputError, NewerSyntax, NothingToCheck, PartlyRead, Source
 from lossadvisor.settings import Settings
 
 # suffix -> "module:function"; the function takes a Source and returns a list of TrainingSetup.
@@ -283,6 +283,9 @@ def check_source(source: Source, settings: Settings, pairing: Pairing = Pairing(
         setups = read_setups(source, spec)
     except NothingToCheck as exc:
         return Checked([], str(exc))
+    except PartlyRead as exc:  # one LA001 for what cannot be read, and the findings of the rest
+        checked = _check_setups(source, spec, exc.setups, settings, pairing, paired_labels)
+        return Checked([_input_error(source.display, exc), *checked.findings], unreadable=True)
     except InputError as exc:
         return Checked([_input_error(source.display, exc)], unreadable=True)
     except NewerSyntax as exc:  # valid code for a newer Python: not checked, and not an error
@@ -290,6 +293,10 @@ def check_source(source: Source, settings: Settings, pairing: Pairing = Pairing(
         args = {"version": exc.version, "construct": exc.construct, "running": running}
         finding = to_finding("LA007", Position(source.display, exc.line, None, exc.cell), args, settings)
         return Checked([finding], f"Python {exc.version} syntax, and this is Python {running}")
+    return _check_setups(source, spec, setups, settings, pairing, paired_labels)
+
+
+def _check_setups(source: Source, spec: str, setups: list[TrainingSetup], settings: Settings, pairing: Pairing, paired_labels) -> Checked:
     findings: list[Finding] = []
     setups = [_pair(setup, pairing, paired_labels) for setup in setups]
     for setup in setups:

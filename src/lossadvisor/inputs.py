@@ -22,6 +22,15 @@ class InputError(Exception):
         self.cell = cell
 
 
+class PartlyRead(InputError):
+    """A file read in part: the error is reported, and `setups` (from what could be read) are still
+    checked. A notebook with a broken cell, an exercise blank: its other cells are checked."""
+
+    def __init__(self, error: InputError, setups: list):
+        super().__init__(error.message, error.line, error.column, error.cell)
+        self.setups = setups
+
+
 class NothingToCheck(Exception):
     """A file that holds nothing lossadvisor checks (not ours, or not a training input): not an
     error. The message says why, for the summary and `check -v`."""

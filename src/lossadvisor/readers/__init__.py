@@ -3,6 +3,6 @@ recorded as written, and a file that cannot be read raises `InputError` (one cle
 
 from __future__ import annotations
 
-from lossadvisor.inputs import MAX_DOCUMENT_BYTES, InputError, NewerSyntax, NothingToCheck, Source
+from lossadvisor.inputs import MAX_DOCUMENT_BYTES, InputError, NewerSyntax, NothingToCheck, PartlyRead, Source
 
 __all__ = ["MAX_DOCUMENT_BYTES", "InputError", "NewerSyntax", "NothingToCheck", "Source"]

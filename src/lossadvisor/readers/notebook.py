@@ -3,7 +3,8 @@
 Each cell is first converted the way IPython converts it before running it (`readers.ipython`:
 magics, shell escapes, help, automagic, a uniform indent, cell magics), so a cell that IPython runs
 is never a syntax error here; a cell that is invalid even for IPython (Python 2 `print x`, an
-exercise blank) is one `InputError` in that cell. Positions are the cell (1-based, counting every
+exercise blank) is one `InputError` in that cell, raised as `PartlyRead` with what the other cells
+hold, so that they are still checked. Positions are the cell (1-based, counting every
 cell, as in the notebook) and the line and column within it. Broken JSON, or JSON that is not a
 notebook, is one `InputError`.
 """
@@ -15,7 +16,7 @@ import bisect
 import json
 
 from lossadvisor.facts import Position, TrainingSetup
-from lossadvisor.readers import InputError, Source
+from lossadvisor.readers import InputError, PartlyRead, Source
 from lossadvisor.readers.ipython import Cell, split_lines, to_python
 
 
@@ -77,8 +78,13 @@ def read(source: Source) -> list[TrainingSetup]:
     numbers: list[int] = []
     columns: list[int] = []  # per global line: characters the conversion removed from its start
     offset = 0
+    broken: list[InputError] = []
     for number, cell in code_cells:
-        tree = _parse_cell(cell, number)
+        try:
+            tree = _parse_cell(cell, number)
+        except InputError as exc:  # the notebook is still read, without this cell
+            broken.append(exc)
+            tree = ast.Module(body=[], type_ignores=[])
         ast.increment_lineno(tree, offset)
         module.body.extend(tree.body)
         starts.append(offset)
@@ -92,7 +98,12 @@ def read(source: Source) -> list[TrainingSetup]:
         return Position(source.display, line - starts[index], column + shift, numbers[index])
 
     text = "".join("\n".join(cell.lines) + "\n\n" for _, cell in code_cells)  # the lines `module` numbers
-    return python.analyze(module, source.display, locate, source.path.parent, text)
+    setups = python.analyze(module, source.display, locate, source.path.parent, text)
+    if broken:
+        first = broken[0]
+        others = f"; {len(broken) - 1} more cell{'s' if len(broken) > 2 else ''} cannot be read" if len(broken) > 1 else ""
+        raise PartlyRead(InputError(f"{first.message}{others}; the other cells were checked", first.line, first.column, first.cell), setups)
+    return setups
 
 
 def _parse_cell(cell: Cell, number: int) -> ast.Module:

@@ -29,9 +29,10 @@ def _label_arrays() -> st.SearchStrategy[np.ndarray]:
     )
     soft = n.flatmap(lambda k: hnp.arrays(np.float32, (k, 3), elements=st.floats(0, 1, width=32)))
     masks = n.flatmap(lambda k: hnp.arrays(np.uint8, (k, 3, 2), elements=st.integers(0, 4)))
+    huge = n.flatmap(lambda k: hnp.arrays(np.uint64, k, elements=st.sampled_from([0, 1, 2**63 + 1, 2**64 - 1])))
     flags = n.flatmap(lambda k: hnp.arrays(np.bool_, k))
     text = st.lists(st.sampled_from(["cat", "dog", "", "bird"]), min_size=1, max_size=30).map(lambda v: np.array(v, dtype=str))
-    return st.one_of(ids, zero_one, one_hot, reals, soft, masks, flags, text)
+    return st.one_of(ids, zero_one, one_hot, reals, soft, masks, flags, text, huge)
 
 
 @st.composite
@@ -78,6 +79,16 @@ def test_profile_facts_of_class_ids() -> None:
     assert isinstance(p, LabelProfile)
     assert (p.count, p.minimum, p.maximum, p.distinct, p.integral) == (6, 0, 7, 4, True)
     assert p.value_counts()[0] == (3, 3)
+
+
+def test_large_integer_labels_stay_exact() -> None:
+    """Ids past 2**53 are counted and shown as the integers they are, merged or not."""
+    near = np.array([0, 2**62 + 1, 2**62 + 3, 0], dtype=np.int64)
+    assert [v for v, _ in profile(near).value_counts()] == [0, 2**62 + 1, 2**62 + 3]
+    top = np.array([2**64 - 1, 1, 2**64 - 1], dtype=np.uint64)
+    whole = profile(top)
+    assert whole.value_counts() == [(2**64 - 1, 2), (1, 1)] and whole.maximum == 2**64 - 1
+    assert profile_batches([top[:1], top[1:2], top[2:]]).value_counts() == whole.value_counts()
 
 
 def test_profile_counts_non_finite_values_apart() -> None:

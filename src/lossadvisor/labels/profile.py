@@ -69,7 +69,7 @@ class LabelProfile:
     minimum: float | None = None  # finite values only; None for text or when nothing is finite
     maximum: float | None = None
     integral: bool = True  # every finite value is a whole number
-    values: np.ndarray | None = None  # sorted distinct finite values; None past MAX_DISTINCT
+    values: np.ndarray | None = None  # sorted distinct finite values (integers as int64/uint64); None past MAX_DISTINCT
     counts: np.ndarray | None = None
     histogram: np.ndarray | None = None  # only when values is None (numeric labels)
     vectors: Vectors | None = None
@@ -268,13 +268,21 @@ def _int_stats(values: np.ndarray, track_values: bool) -> dict[str, Any]:
         else:
             present = np.flatnonzero(dense)
             if len(present) <= MAX_DISTINCT:
-                return _int_result(present[0], hi, present.astype(np.float64), dense[present].astype(np.int64))
+                return _int_result(present[0], hi, present.astype(np.int64), dense[present].astype(np.int64))
     lo = values.min()
     if track_values:
         distinct, counts = np.unique(values, return_counts=True)
         if len(distinct) <= MAX_DISTINCT:
-            return _int_result(lo, hi, distinct.astype(np.float64), counts.astype(np.int64))
+            return _int_result(lo, hi, _exact_ints(distinct), counts.astype(np.int64))
     return {**_int_result(lo, hi, None, None), "histogram": _bucket_histogram(values)}
+
+
+def _exact_ints(values: np.ndarray) -> np.ndarray:
+    """Distinct integer labels kept as integers (float64 would merge 2**62 + 1 with 2**62 + 3 and
+    show 2**64 - 1 as 1.8e+19): int64, or uint64 for unsigned values past int64's range."""
+    if values.dtype.kind == "u" and values.dtype.itemsize == 8 and len(values) and values[-1] > np.iinfo(np.int64).max:
+        return values.astype(np.uint64)
+    return values.astype(np.int64)
 
 
 def _int_result(lo: Any, hi: Any, values: np.ndarray | None, counts: np.ndarray | None) -> dict[str, Any]:
@@ -317,9 +325,12 @@ def _merge_counts(values: list[np.ndarray], counts: list[np.ndarray]) -> tuple[n
     kept = [(v, c) for v, c in zip(values, counts) if len(v)]
     if len(kept) <= 1:
         return kept[0] if kept else (values[0], counts[0])
-    if len({v.dtype.kind for v, _ in kept}) > 1:
+    if len({v.dtype.kind in "US" for v, _ in kept}) > 1:  # integer and float values merge as numbers
         raise ValueError("cannot merge text labels with numeric labels")
-    distinct, where = np.unique(np.concatenate([v for v, _ in kept]), return_inverse=True)
+    arrays = [v for v, _ in kept]
+    if any(v.dtype == np.uint64 for v in arrays) and all(v.dtype.kind in "iu" and v[0] >= 0 for v in arrays):
+        arrays = [v.astype(np.uint64) for v in arrays]  # uint64 with int64 would concatenate as float64
+    distinct, where = np.unique(np.concatenate(arrays), return_inverse=True)
     total = np.zeros(len(distinct), dtype=np.int64)
     np.add.at(total, where, np.concatenate([c for _, c in kept]))
     return distinct, total

@@ -34,6 +34,20 @@ def _npy(shape: str, descr: str = "<i8") -> bytes:
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + b"\0" * 64
 
 
+def _encrypted_keras() -> bytes:
+    """A .keras zip whose config.json is flagged encrypted (zipfile's error carries a ZipInfo repr)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("config.json", '{"class_name": "Sequential", "config": {"layers": []}}')
+    data = bytearray(buffer.getvalue())
+    data[data.find(b"PK\x03\x04") + 6] |= 1  # the general purpose flag's "encrypted" bit, local header
+    data[data.find(b"PK\x01\x02") + 8] |= 1  # … and central directory
+    return bytes(data)
+
+
 def _laughs() -> str:
     lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(9):
@@ -121,6 +135,7 @@ HOSTILE = [
         f"def helper{i}(x):\n    return nn.CrossEntropyLoss()(x, y)\n" for i in range(10_000)
     )), "read"),
     Hostile("csv with an unclosed quote", _write("quote.csv", "label\n1\n\"2\n3\n" + "4\n" * 1000), "LA001"),
+    Hostile("a .keras archive with an encrypted member", lambda folder: _write("enc.keras", _encrypted_keras())(folder), "LA001"),
     Hostile("csv with a 4 MB line", _write("long.csv", "label\n" + "1," * 2_000_000 + "\n"), "LA001"),
     Hostile("python 3.12 syntax", _write("new.py", "import torch\ntype Batch = list[int]\nloss = torch.nn.CrossEntropyLoss()\n"), "LA007"),
     Hostile("a loss string with a newline and an escape", _write("inject.yaml", 'loss: "mse\\n::error file=x::pwned\\u001b[31m"\n'), "read"),

@@ -5,6 +5,7 @@ Python API. One case per defect the hardening issue reproduced (tests/hostile.py
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,9 @@ def run_cli(*args: str, jobs: str = "1") -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lossadvisor", "check", "--isolated", *args], capture_output=True, text=True, env=env, timeout=60, errors="replace")
 
 
+PYTHON_REPR = re.compile(r"<[A-Za-z_][\w.]* [^>]*>|object at 0x")
+
+
 @pytest.mark.parametrize("case", HOSTILE, ids=lambda c: c.name)
 def test_a_hostile_input_is_one_clear_line_and_the_rest_is_checked(tmp_path, case: Hostile):
     path = case.make(tmp_path)
@@ -47,6 +51,7 @@ def test_a_hostile_input_is_one_clear_line_and_the_rest_is_checked(tmp_path, cas
     else:
         assert not [line for line in mine if "LA001" in line], mine
     assert all("\x1b" not in line and not line.startswith("::") for line in lines)
+    assert not [line for line in mine if PYTHON_REPR.search(line)], mine  # messages, not <ZipInfo …> or <ast.Call …>
 
 
 def test_bad_files_never_stop_the_others_in_worker_processes(tmp_path):

@@ -85,6 +85,8 @@ def _read_zip(source: Source) -> SavedModel:
 
 def _read_member(archive, info) -> bytes:
     """The member's bytes, refusing one whose declared or actual size is over the cap."""
+    if info.flag_bits & 0x1:  # zipfile would raise with the member's repr in its message
+        raise InputError(f"{info.filename} is encrypted: Keras never writes an encrypted archive")
     if info.file_size > MAX_DOCUMENT_BYTES:
         raise _too_big(info.filename, info.file_size)
     with archive.open(info) as fh:

@@ -189,3 +189,15 @@ def test_keras_applications_end_in_softmax_by_default(name):
 
 def test_to_categorical_is_one_hot():
     assert keras.utils.to_categorical([0, 2], 3).tolist() == [[1, 0, 0], [0, 0, 1]]
+
+
+def test_softmax_without_dim_runs_over_the_channels_of_masks():
+    """activations.yaml: segmentation_models_pytorch's activation="softmax" is nn.Softmax() without
+    dim, which PyTorch runs over dim 1 of (N, C, H, W) masks, the classes (as "softmax2d" does)."""
+    import warnings
+
+    masks = torch.randn(2, 3, 4, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the implicit-dim deprecation warning
+        out = torch.nn.Softmax()(masks)
+    assert torch.allclose(out, torch.softmax(masks, dim=1))

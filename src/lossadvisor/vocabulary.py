@@ -78,6 +78,10 @@ class ModelZoo(NamedTuple):
     top: Arg | None = None
     heads: tuple[str, ...] = ()
     excluded: frozenset[str] = frozenset()
+    only: frozenset[str] = frozenset()  # its model builders, when they are not every lowercase name in the module
+    default_classes: int | None = None  # the outputs when `classes` is not passed
+    units_axis: int = -1  # the output axis of the classes (1: segmentation masks, (N, C, H, W))
+    tuple_when: tuple[str, ...] = ()  # arguments that make the model return a tuple (smp aux_params)
 
 
 class ModelClasses(NamedTuple):
@@ -407,5 +411,6 @@ def _loss_module(m: dict[str, Any]) -> LossModule:
 def _zoo(z: dict[str, Any]) -> ModelZoo:
     return ModelZoo(
         _dotted(z["module"]), _arg(z.get("classes")), _arg(z.get("activation")), z.get("default_activation"),
-        _arg(z.get("top")), tuple(z.get("heads") or ()), frozenset(z.get("except") or ()),
+        _arg(z.get("top")), tuple(z.get("heads") or ()), frozenset(z.get("except") or ()), frozenset(z.get("only") or ()),
+        z.get("default_classes"), int(z.get("units_axis", -1)), tuple(z.get("tuple_when") or ()),
     )  # fmt: skip

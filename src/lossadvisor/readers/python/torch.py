@@ -14,6 +14,7 @@ import ast
 
 from lossadvisor.facts import Head
 from lossadvisor.readers.python import activations
+from lossadvisor.readers.python.layers import activation_argument, argument_place
 from lossadvisor.readers.python.values import UNKNOWN, UNKNOWN_HEAD, Const, Layer, Module, Opaque, Stack, Tensor, Value, is_count
 from lossadvisor.vocabulary import Api, ModelZoo
 
@@ -32,17 +33,36 @@ def call(interp, api: Api, site) -> Value | None:
 
 
 def _zoo_model(interp, zoo: ModelZoo, api: Api, site) -> Value:
-    """A classifier builder directly in the zoo's module (`torchvision.models.resnet18`): logits."""
-    if len(api.path) != len(zoo.module) + 1 or not api.name[:1].islower() or api.name.startswith(("get_", "list_")) or api.name in zoo.excluded:
+    """A model builder directly in the zoo's module (`torchvision.models.resnet18`: logits;
+    `smp.Unet(classes=1, activation="sigmoid")`: masks after that activation)."""
+    if len(api.path) != len(zoo.module) + 1 or api.name in zoo.excluded:
+        return UNKNOWN
+    if zoo.only and api.name not in zoo.only:
+        return UNKNOWN
+    if not zoo.only and (not api.name[:1].islower() or api.name.startswith(("get_", "list_"))):
         return UNKNOWN  # weights enums, segmentation / detection models: heads we do not know
+    if any(site.passed(None, name) for name in zoo.tuple_when):
+        return UNKNOWN  # (masks, labels)
     where = (zoo.classes.position, (zoo.classes.keyword,)) if zoo.classes else (None, ())
     classes = site.value(*where)
     units = site.fact(classes.value, site.arg_node(*where)) if is_count(classes) else None
-    linear = activations.spelled_in(interp.kb, None, api.framework)
-    model = Opaque(Head(units=units, activation=site.fact(linear)), api.framework)
+    if classes is None and zoo.default_classes and not site.unexpanded:
+        units = site.fact(zoo.default_classes)
+    model = Opaque(Head(units=units, activation=_zoo_activation(interp, zoo, api, site), units_axis=zoo.units_axis), api.framework)
     model.attrs["zoo"] = Const(zoo.heads, site.at)
     interp.modules.append(model)
     return model
+
+
+def _zoo_activation(interp, zoo: ModelZoo, api: Api, site):
+    """The head's activation: linear, or what the zoo's activation argument names (unknown for a
+    name that is no activation we read)."""
+    linear = site.fact(activations.spelled_in(interp.kb, None, api.framework))
+    if zoo.activation is None:
+        return linear
+    if site.value(*argument_place(zoo.activation)) is None:
+        return None if site.unexpanded else linear
+    return activation_argument(interp, site, zoo.activation, api.framework)[0]
 
 
 def attribute_set(interp, obj: Module, name: str, value: Value, frame) -> None:

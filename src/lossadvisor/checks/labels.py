@@ -182,6 +182,10 @@ def unhandled_ignore_label(c: Context) -> Iterator[Hit]:
     yield Hit("LA311", c.labels_at, {**_base(c), "values": values, "fix": fix, "contain": contain}, also=c.labels_declared_at)
 
 
+# Label formats that index classes: a loss taking them reads ids, not values an output must reach.
+INDEX_FORMATS = {"class_ids", "one_hot", "multi_hot"}
+
+
 @rule("LA312")
 def targets_outside_output_range(c: Context) -> Iterator[Hit]:
     """A sigmoid/tanh/relu head asked to produce targets it cannot reach."""
@@ -190,6 +194,8 @@ def targets_outside_output_range(c: Context) -> Iterator[Hit]:
         return
     if c.activation.output in {"logits", "log_distribution", "log_probabilities"} or (c.loss and c.classification_link):
         return  # classification losses compare labels with probabilities, not with raw outputs
+    if c.loss and INDEX_FORMATS & set(c.accepted_targets):
+        return  # a loss that takes class ids (smp's FocalLoss(mode="multiclass")) does not compare them with outputs
     lo, hi = c.activation.range
     if labels.minimum < lo or labels.maximum > hi:
         from lossadvisor.checks.prediction import _range

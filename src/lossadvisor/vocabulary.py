@@ -120,6 +120,7 @@ class Framework(NamedTuple):
     autocast: dict[tuple[str, ...], str]  # mixed-precision contexts: path -> "cuda" | "device_type" (where it says the device)
     mixed_precision_trainers: dict[tuple[str, ...], dict[str, list[Any]]]  # trainer path -> {argument: values meaning CUDA autocast}
     training_steps: frozenset[str]  # model methods such a trainer runs under its precision
+    trainer_config_key: str | None  # the config key holding the Trainer's arguments (LightningCLI: trainer)
     dtypes: dict[str, dict[str, str]]  # names / tensor_types / methods -> float|int64|int32|uint8; convert; words
     saved_models: dict[str, Any]  # which saved Keras models it wrote: {keras_version: prefix, default: bool}
     training_methods: frozenset[str]  # model methods that run the compiled loss on labels
@@ -175,6 +176,11 @@ def _in_module(api: Api, modules: tuple[tuple[str, ...], ...]) -> bool:
     """Directly in one of `modules`, or anywhere below one that is more than a bare root
     (`keras.layers` holds keras.src.layers.core.Dense; the root `keras` holds only keras.Model)."""
     return any(api.path[:-1] == m or (len(m) > 1 and api.within(m)) for m in modules)
+
+
+def _means(value: Any, values: list[Any]) -> bool:
+    """A written argument equal to one of `values` (True is not 1)."""
+    return not isinstance(value, bool) and value in values
 
 
 def _dotted(text: str) -> tuple[str, ...]:
@@ -327,6 +333,18 @@ class Vocabulary:
         fw = self.frameworks.get(api.framework or "")
         return fw.mixed_precision_trainers.get(api.path) if fw else None
 
+    def mixed_precision_config(self, config: dict) -> tuple[str, str] | None:
+        """(trainer key, argument) when a LightningCLI config's trainer mapping asks for CUDA autocast."""
+        for fw in self.frameworks.values():
+            trainer = config.get(fw.trainer_config_key) if fw.trainer_config_key else None
+            if not isinstance(trainer, dict) or "class_path" in trainer or "_target_" in trainer:
+                continue
+            for precisions in fw.mixed_precision_trainers.values():
+                for argument, values in precisions.items():
+                    if argument in trainer and _means(trainer[argument], values):
+                        return fw.trainer_config_key, argument
+        return None
+
     def saved_by(self, keras_version: Any) -> str | None:
         """The framework that wrote a saved model with this `keras_version` (None: no framework saves models)."""
         saving = [fw for fw in self.frameworks.values() if fw.saved_models]
@@ -381,6 +399,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         autocast={_dotted(p): where for p, where in (inherited("autocast", {}) or {}).items()},
         mixed_precision_trainers={_dotted(p): dict(spec) for p, spec in (inherited("mixed_precision_trainers", {}) or {}).items()},
         training_steps=frozenset(inherited("training_steps", ()) or ()),
+        trainer_config_key=inherited("trainer_config_key", None),
         dtypes={part: dict(table) for part, table in (inherited("dtypes", {}) or {}).items()},
     )  # fmt: skip
 

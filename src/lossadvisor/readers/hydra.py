@@ -297,11 +297,25 @@ def read(doc: Document, source: Source) -> list[TrainingSetup]:
         pairs = [(heads[0], losses[0] if losses else None)]
     else:
         pairs = [(h, None) for h in heads] + [(None, use) for use in losses]
+    autocast = _mixed_precision(doc, all_nodes, kb)
     setups = []
     for found, loss in pairs:
         framework = (loss.framework if loss else None) or (found.framework if found else None)
         setups.append(TrainingSetup(
             path=source.display, framework=framework, head=found.head if found else None, loss=loss,
-            num_classes=_num_classes(doc, found.keys) if found else None,
+            num_classes=_num_classes(doc, found.keys) if found else None, autocast=autocast if loss else None,
         ))  # fmt: skip
     return setups
+
+
+def _mixed_precision(doc: Document, all_nodes: list[Node], kb: knowledge.Knowledge) -> Position | None:
+    """Where the file's Trainer asks for CUDA mixed precision (`precision: 16-mixed`), under which
+    the losses it trains run: a Hydra `_target_` Trainer, or LightningCLI's `trainer:` mapping."""
+    for node in all_nodes:
+        for argument, values in (kb.vocabulary.mixed_precision(node.api) or {}).items():
+            value = node.kwargs.get(argument)
+            if value is not None and not isinstance(value, bool) and value in values:
+                return doc.at(*node.kwargs_keys, argument)
+    if isinstance(doc.data, dict) and (found := kb.vocabulary.mixed_precision_config(doc.data)) is not None:
+        return doc.at(*found)
+    return None

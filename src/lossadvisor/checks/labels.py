@@ -248,5 +248,6 @@ def target_dtype_refused(c: Context) -> Iterator[Hit]:
     words, convert = tables.get("words", {}), tables.get("convert", {})
     yield Hit("LA315", c.setup.applied_at or c.labels_at, {  # where this target meets the loss
         **_base(c), "dtype": words.get(dtype, dtype), "wanted": " or ".join(words.get(d, d) for d in wanted),
+        "how": labels.dtype.context or "in the code",
         "fix": convert.get(wanted[0], wanted[0]),
     }, also=labels.dtype.at)  # fmt: skip

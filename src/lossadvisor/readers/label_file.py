@@ -115,9 +115,29 @@ def _consume(stream, after_chunk: Callable[[], None] | None = None):
 # --------------------------------------------------------------------------- facts for the checks
 
 
-def label_facts(path: Path, *, display: str | None = None, key: str | None = None, column: str | int | None = None) -> LabelFacts:
-    """Profile a label file into the facts the LA3xx rules use. Raises InputError for bad files."""
-    return _facts(profile_file(path, key=key, column=column), display or str(path))
+def label_facts(
+    path: Path, *, display: str | None = None, key: str | None = None, column: str | int | None = None, loaded_at: Position | None = None
+) -> LabelFacts:
+    """Profile a label file into the facts the LA3xx rules use. Raises InputError for bad files.
+    `loaded_at`: where code loads a NumPy file as it is (`np.load`), so that the array's own dtype
+    is the targets' dtype from there on (text and CSV files get theirs from the code that parses them)."""
+    profiled = profile_file(path, key=key, column=column)
+    facts = _facts(profiled, display or str(path))
+    if loaded_at is not None and path.suffix.lower() in (".npy", ".npz"):
+        facts = facts._replace(dtype=_dtype_category(profiled.profile.dtype, loaded_at))
+    return facts
+
+
+def _dtype_category(numpy_dtype: str, at: Position) -> Fact[str] | None:
+    """float32 -> float, int64 -> int64 … as rules/frameworks.yaml `dtypes` names them (None for a
+    dtype no framework's table names: bool, int16)."""
+    from lossadvisor import knowledge
+
+    for framework in knowledge.load().vocabulary.frameworks.values():
+        category = framework.dtypes.get("names", {}).get(numpy_dtype)
+        if category is not None:
+            return Fact(category, at, "as the file stores them")
+    return None
 
 
 def _facts(profiled: ProfiledFile, display: str) -> LabelFacts:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from lossadvisor.facts import Fact, LabelFacts
+from lossadvisor.facts import Fact, LabelFacts, Position
 from lossadvisor.vocabulary import Api
 from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Mapping, Table, Value
 
@@ -29,11 +29,12 @@ DATA_METHODS = {"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip
 class LabelFile(Labels):
     """Labels in a file, profiled on first use (`facts` stays None until then)."""
 
-    __slots__ = ("path", "display", "key", "column", "resolved")
+    __slots__ = ("path", "display", "key", "column", "resolved", "loaded_at")
 
-    def __init__(self, path: Path, display: str, key: str | None = None, column: str | int | None = None):
+    def __init__(self, path: Path, display: str, key: str | None = None, column: str | int | None = None, loaded_at: Position | None = None):
         super().__init__(None)
         self.path, self.display, self.key, self.column, self.resolved = path, display, key, column, False
+        self.loaded_at = loaded_at  # `np.load(…)`: the array's own dtype is the targets'
 
 
 class OneHotBasis(Value):
@@ -324,8 +325,8 @@ def _file(interp, site, reader: str) -> Value:
         return UNKNOWN
     suffix = path.suffix.lower()
     if reader.startswith("read_") or suffix == ".npz":
-        return Table(path, literal, "npz" if suffix == ".npz" else "csv")
-    return LabelFile(path, literal)
+        return Table(path, literal, "npz" if suffix == ".npz" else "csv", site.at if reader == "load" else None)
+    return LabelFile(path, literal, loaded_at=site.at if reader == "load" else None)
 
 
 def item(interp, container: Value, index: Value, node: ast.Subscript, frame) -> Value:
@@ -342,7 +343,7 @@ def item(interp, container: Value, index: Value, node: ast.Subscript, frame) -> 
 
 def _column(table: Table, name: str) -> LabelFile:
     if table.kind == "npz":
-        return LabelFile(table.path, table.display, key=name)
+        return LabelFile(table.path, table.display, key=name, loaded_at=table.loaded_at)
     return LabelFile(table.path, table.display, column=name)
 
 
@@ -375,7 +376,7 @@ def _profile(labels: LabelFile) -> LabelFacts | None:
     from lossadvisor.readers import InputError
 
     try:
-        return label_facts(labels.path, display=labels.display, key=labels.key, column=labels.column)
+        return label_facts(labels.path, display=labels.display, key=labels.key, column=labels.column, loaded_at=labels.loaded_at)
     except InputError:
         return None
 

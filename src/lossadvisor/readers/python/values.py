@@ -121,10 +121,11 @@ class Data(Value):
 class Table(Value):
     """A file of a literal path that exists: a pandas DataFrame or an .npz archive, read lazily."""
 
-    __slots__ = ("path", "display", "kind")
+    __slots__ = ("path", "display", "kind", "loaded_at")
 
-    def __init__(self, path: Any, display: str, kind: str):
+    def __init__(self, path: Any, display: str, kind: str, loaded_at: Position | None = None):
         self.path, self.display, self.kind = path, display, kind  # kind: "csv" | "npz"
+        self.loaded_at = loaded_at  # `np.load(…)` of an .npz: its arrays keep their own dtypes
 
 
 class LossFn(Value):

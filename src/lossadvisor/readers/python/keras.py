@@ -18,7 +18,7 @@ import ast
 
 from lossadvisor.facts import Fact, Head, MetricUse
 from lossadvisor.readers.python.layers import argument_place, activation_argument
-from lossadvisor.readers.python.values import UNKNOWN, Const, Items, Labels, Mapping, Metric, Module, Opaque, Stack, Value, is_count
+from lossadvisor.readers.python.values import UNKNOWN, Const, Function, Items, Labels, Mapping, Metric, Module, Opaque, Stack, Tensor, Value, is_count
 from lossadvisor.readers.python.values import UNKNOWN_HEAD
 from lossadvisor.vocabulary import Api, ModelZoo
 
@@ -90,7 +90,10 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
     if not isinstance(obj, Module):
         return None
     if name == "compile":
-        obj.compiles.append((site.value(1, "loss") or UNKNOWN, site.at, interp.tick(), site.value(3, "metrics")))
+        loss = site.value(1, "loss") or UNKNOWN
+        obj.compiles.append((loss, site.at, interp.tick(), site.value(3, "metrics")))
+        if isinstance(loss, Function):
+            _run_own_loss(interp, obj, loss, site)
         return Const(None, site.at)
     kind = interp.kb.vocabulary.model_method(name)
     if kind == "training":
@@ -113,11 +116,20 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
     return None
 
 
+def _run_own_loss(interp, model: Module, loss: Function, site) -> None:
+    """`compile(loss=ctc_loss)` with `def ctc_loss(y_true, y_pred): return K.ctc_batch_cost(…)`:
+    Keras calls the function with the labels and the model's output, so the losses inside meet the
+    output (of a one-output model)."""
+    from lossadvisor.readers.python.prediction import through
+
+    output = through(interp, model, UNKNOWN, site.frame)
+    if isinstance(output, Tensor):
+        interp.run_function(loss, interp.empty_call(site.frame, [UNKNOWN, output]))
+
+
 def _predicted(interp, model: Module, site) -> Value:
     """`model.predict(x)` of a one-output model: its output, so that `model.predict(x) > 0.5` is
     read as the cut it is (a threshold on what the compiled loss gets)."""
-    from lossadvisor.readers.python.values import Tensor
-
     if not model.compiles:
         return UNKNOWN
     heads = outputs(interp, model, site.frame)
@@ -149,8 +161,6 @@ def outputs(interp, model: Module, frame) -> list[Head | None]:
 
 
 def _named(value: Value, name) -> Head | None:
-    from lossadvisor.readers.python.values import Tensor
-
     if not isinstance(value, Tensor):
         return None
     return value.head._replace(name=name) if name is not None else value.head

@@ -676,3 +676,20 @@ def test_the_target_dtypes_labels_yaml_states():
     assert torch.nn.CrossEntropyLoss()(torch.zeros(4, 3), torch.zeros(4, dtype=torch.long)).ndim == 0
     with pytest.raises(RuntimeError):  # a class-id target with a class axis of size 1
         torch.nn.CrossEntropyLoss()(torch.zeros(4, 3), torch.zeros(4, 1, dtype=torch.long))
+
+
+def test_bce_weight_broadcasts_against_each_element():
+    """LA208: BCE's weight multiplies each element; two class weights on an (N, 1) output raise at
+    once, one value per unit of an (N, C) output and one per sample of an (N,) output work."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    for loss in (nn.BCEWithLogitsLoss, nn.BCELoss):
+        x = torch.rand(8, 1)
+        with pytest.raises(RuntimeError, match="broadcast"):
+            loss(weight=torch.tensor([1.0, 9.0]))(x, torch.ones(8, 1))
+        loss(weight=torch.ones(5))(torch.rand(8, 5), torch.ones(8, 5))
+        loss(weight=torch.ones(8))(torch.rand(8), torch.ones(8))
+    x, y = torch.randn(8, 1), torch.randint(0, 2, (8, 1)).float()
+    pos = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([9.0]))(x, y)
+    by_hand = -(9.0 * y * torch.nn.functional.logsigmoid(x) + (1 - y) * torch.nn.functional.logsigmoid(-x)).mean()
+    assert torch.allclose(pos, by_hand)  # pos_weight scales the positives' term only

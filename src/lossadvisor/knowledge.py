@@ -43,6 +43,7 @@ class Param(NamedTuple):
     when: dict[str, dict[str, Any]] = {}  # value (as YAML text) -> changes (never mutated)
     ignores_label: bool = False
     advised: dict[str, Any] | None = None  # {value, why}: a value worth passing whatever the data (LA505)
+    per_element: bool = False  # a tensor that multiplies each output element: it must broadcast against the output (LA208)
 
 
 class Loss(NamedTuple):
@@ -327,7 +328,7 @@ def _loss(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Loss:
         p = p or {}
         when = {_key(k): dict(c) for k, c in (p.get("when") or {}).items()}
         frameworks = tuple(p["frameworks"]) if p.get("frameworks") else None
-        params[name] = Param(name, p.get("default"), frameworks, when, bool(p.get("ignores_label")), p.get("advised"))
+        params[name] = Param(name, p.get("default"), frameworks, when, bool(p.get("ignores_label")), p.get("advised"), bool(p.get("per_element")))
     names = {fw: tuple(_spelling(e) for e in (entries or ())) for fw, entries in _inherit(v.get("names") or {}, inherits).items()}
     return Loss(
         key, v.get("title", key), v.get("input", "real"), v.get("link"), tuple(v.get("targets") or ()),

@@ -111,3 +111,30 @@ def class_ids_with_an_extra_axis(c: Context) -> Iterator[Hit]:
     else:
         return  # a head whose classes are elsewhere says nothing of the target
     yield Hit("LA207", c.setup.applied_at or c.loss_at, {"loss": c.loss_call(), "units": c.units, **shapes}, also=c.units_at)
+
+
+@rule("LA208")
+def element_weight_does_not_fit_the_output(c: Context) -> Iterator[Hit]:
+    """A per-element `weight` (losses.yaml `per_element`: BCELoss, BCEWithLogitsLoss) written with a
+    length that broadcasts against neither one output nor the units, on an output whose last axis
+    the code shows: two class weights on a one-unit head, where `pos_weight` was meant."""
+    head = c.setup.head
+    if not c.loss or head is None or not c.units or head.units_axis != -1:
+        return
+    if c.units == 1 and head.trailing != "one":
+        return  # a flattened (N,) output takes per-sample weights, as long as the batch
+    for name, param in c.loss.params.items():
+        written = c.setup.loss.args.get(name) if param.per_element else None
+        if param.frameworks and c.framework not in param.frameworks:
+            continue
+        length = getattr(written.value, "length", None) if written is not None else None
+        if length is None or length in (1, c.units):
+            continue
+        fix = (
+            f"for a binary output pass the positives' weight as `pos_weight=torch.tensor([w_pos / w_neg])` (one value)"
+            if c.units == 1 and length == 2 else f"give `{name}` 1 or {c.units} values"
+        )
+        yield Hit("LA208", written.at, {
+            "loss": c.loss_written, "param": name, "length": length, "units": c.units,
+            "unit_word": "unit" if c.units == 1 else "units", "where": _units_at(c).describe(), "fix": fix,
+        }, also=c.units_at)  # fmt: skip

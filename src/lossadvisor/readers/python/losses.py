@@ -22,7 +22,7 @@ from typing import Any
 
 from lossadvisor.facts import Fact, LossUse, Position
 from lossadvisor.knowledge import Knowledge, Loss
-from lossadvisor.readers.python.values import Const, LossFn, Value
+from lossadvisor.readers.python.values import Const, Labels, LossFn, Value
 from lossadvisor.vocabulary import Api, LossModule
 
 def is_class(kb: Knowledge, api: Api) -> bool:
@@ -99,20 +99,32 @@ def with_arguments(
         if isinstance(value, Const) and not value.assumed:
             args[name] = Fact(value.value, at)
         else:
-            args[name] = Fact(Expression(ast.unparse(node)), at)
+            args[name] = Fact(Expression(ast.unparse(node), _literal_length(value, node)), at)
             certain = certain and name not in decisive
     unseen = use.unseen_arguments or extra_positional or unexpanded
     return LossFn(use._replace(args=args, unseen_arguments=unseen), loss.labels_first, certain, loss.function, loss.framework)
 
 
+def _literal_length(value: Value, node: ast.expr) -> int | None:
+    """How many values a one-axis tensor written in the call holds (`weight=torch.tensor([1.0, 5.0])`:
+    2); None for anything else."""
+    if not isinstance(value, Labels):  # torch.tensor / FloatTensor / np.array of a literal (labels.yaml conversions)
+        return None
+    literal = node.args[0] if isinstance(node, ast.Call) and node.args else node
+    if isinstance(literal, (ast.List, ast.Tuple)) and all(isinstance(e, (ast.Constant, ast.UnaryOp)) for e in literal.elts):
+        return len(literal.elts)
+    return None
+
+
 class Expression:
     """A loss argument that is not a literal (`reduction=mode`): passed, value unknown. It equals
-    no literal, so a check neither matches it nor falls back to the parameter's default."""
+    no literal, so a check neither matches it nor falls back to the parameter's default. `length`:
+    the number of values of a one-axis tensor written in place (`torch.tensor([1.0, 5.0])`)."""
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "length")
 
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, text: str, length: int | None = None):
+        self.text, self.length = text, length
 
     def __repr__(self) -> str:
         return self.text

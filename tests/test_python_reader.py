@@ -379,3 +379,28 @@ def test_project_module_heads_are_seen_but_its_own_losses_stay_its_own(tmp_path)
     assert sorted((s.loss.written.at.path, s.loss.written.at.line, s.head.activation.where() if s.head else None) for s in found) == [
         ("train.py", 5, "line 7 in `Net.forward`, nets.py")
     ]
+
+
+@pytest.mark.parametrize(("made", "units"), [
+    ("Head(3)", 3), ("Head(classes=3)", 3), ("Head()", 10), ("Head(**config, classes=3)", 3), ("Head(**config)", None), ("Head(*sizes)", None),
+])  # fmt: skip
+def test_a_flax_modules_fields_are_its_constructor_arguments(made, units):
+    """A linen module is a dataclass: positional or keyword arguments set its annotated fields, a
+    default applies when none is passed, and `**config` / `*args` leave the rest unknown."""
+    code = f"""
+import flax.linen as nn
+import optax
+
+class Head(nn.Module):
+    classes: int = 10
+
+    @nn.compact
+    def __call__(self, x):
+        return nn.Dense(self.classes)(x)
+
+model = {made}
+loss = optax.softmax_cross_entropy_with_integer_labels(model.apply(params, x), y)
+"""
+    [setup] = [s for s in setups(code) if s.loss is not None]
+    assert (setup.head.units.value if setup.head.units else None) == units
+    assert setup.head.activation.value == "linear"

@@ -762,12 +762,12 @@ class Interpreter:
         annotated class attribute `classes: int = 1`, in the order the classes declare them."""
         fields = _dataclass_fields(cls)
         for i, (name, (default, frame)) in enumerate(fields.items()):
-            if call.unexpanded:
-                value: Value = UNKNOWN
+            if name in call.kwargs:
+                value: Value = call.kwargs[name][0]
+            elif call.unexpanded:  # Model(*args) / Model(**config): positions and the rest are not known
+                value = UNKNOWN
             elif i < len(call.args):
                 value = call.args[i]
-            elif name in call.kwargs:
-                value = call.kwargs[name][0]
             elif default is not None:
                 value = self.eval(default, frame)
                 if call.node is None and isinstance(value, Const):  # built without a caller: a default, not a fact

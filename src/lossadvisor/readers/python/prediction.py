@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from lossadvisor.facts import Fact
+from lossadvisor.facts import Fact, Position
 from lossadvisor.readers.python import activations, losses, shapes
 from lossadvisor.readers.python.imports import Api
 from lossadvisor.readers.python.values import (
@@ -55,7 +55,8 @@ def through(interp, module: Value, incoming: Value, frame, site=None) -> Value:
         return value
     if isinstance(module, Ref) and (activation := activations.function_activation(interp.kb, module.api)) is not None:
         # a function in a JAX Sequential: nn.Sequential([nn.Dense(10), nn.softmax])
-        fact = Fact(activation, module.at) if module.at is not None else Fact(activation, interp.at(site.node, frame))  # where it was named
+        at = module.at or (site.at if site is not None else Position(interp.path))
+        fact = Fact(activation, at)  # where the function was named
         return activations.apply(interp.kb, incoming, activation, fact, module.api.framework)
     if isinstance(module, Function):
         return interp.run_function(module, interp.empty_call(frame, [incoming]))

@@ -204,9 +204,12 @@ def written_loss(interp, node: ast.expr, by: str, values: list[Value], nodes: li
         if loss is None:
             return
         use = loss.use._replace(written=Fact(ast.unparse(node), at, frame.context), spelling=loss.use.written.value.rsplit(".", 1)[-1])
-        # The loss as if it had been called with (what reached the activation, the targets).
-        call = interp.empty_call(frame, [value.applied_to, values[1 - i]])
-        call.node = ast.copy_location(ast.Call(func=node, args=[nodes[i], nodes[1 - i]], keywords=[]), node)
+        # The loss as if it had been called with what reached the activation and the targets, in
+        # the loss's own order (tf.nn takes labels first).
+        order = [1 - i, i] if loss.labels_first else [i, 1 - i]
+        arguments = [value.applied_to if k == i else values[k] for k in order]
+        call = interp.empty_call(frame, arguments)
+        call.node = ast.copy_location(ast.Call(func=node, args=[nodes[k] for k in order], keywords=[]), node)
         apply_loss(interp, LossFn(use, loss.labels_first, function=True, framework=loss.framework), call)
         return
 

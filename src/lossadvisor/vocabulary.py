@@ -178,9 +178,9 @@ def _in_module(api: Api, modules: tuple[tuple[str, ...], ...]) -> bool:
     return any(api.path[:-1] == m or (len(m) > 1 and api.within(m)) for m in modules)
 
 
-def _means(value: Any, values: list[Any]) -> bool:
-    """A written argument equal to one of `values` (True is not 1)."""
-    return not isinstance(value, bool) and value in values
+def _asking(precisions: dict[str, list[Any]], written: dict[str, Any]) -> str | None:
+    """The argument among `written` whose value is one of those `precisions` lists for it (True is not 1)."""
+    return next((a for a, values in precisions.items() if not isinstance(written.get(a), bool) and written.get(a) in values), None)
 
 
 def _dotted(text: str) -> tuple[str, ...]:
@@ -333,6 +333,11 @@ class Vocabulary:
         fw = self.frameworks.get(api.framework or "")
         return fw.mixed_precision_trainers.get(api.path) if fw else None
 
+    def asks_for_autocast(self, api: Api, written: dict[str, Any]) -> str | None:
+        """The argument among those `written` for the trainer `api` names that asks for CUDA
+        autocast (`precision="16-mixed"`; True is not 1); None when none does."""
+        return _asking(self.mixed_precision(api) or {}, written)
+
     def mixed_precision_config(self, config: dict) -> tuple[str, str] | None:
         """(trainer key, argument) when a LightningCLI config's trainer mapping asks for CUDA autocast."""
         for fw in self.frameworks.values():
@@ -340,10 +345,14 @@ class Vocabulary:
             if not isinstance(trainer, dict) or "class_path" in trainer or "_target_" in trainer:
                 continue
             for precisions in fw.mixed_precision_trainers.values():
-                for argument, values in precisions.items():
-                    if argument in trainer and _means(trainer[argument], values):
-                        return fw.trainer_config_key, argument
+                if (argument := _asking(precisions, trainer)) is not None:
+                    return fw.trainer_config_key, argument
         return None
+
+    def dtypes(self) -> dict[str, dict[str, str]]:
+        """The dtype vocabulary (frameworks.yaml `dtypes`: names, tensor_types, methods -> float,
+        int64, int32, uint8), of the framework whose losses care about target dtypes."""
+        return next((fw.dtypes for fw in self.frameworks.values() if fw.dtypes), {})
 
     def saved_by(self, keras_version: Any) -> str | None:
         """The framework that wrote a saved model with this `keras_version` (None: no framework saves models)."""

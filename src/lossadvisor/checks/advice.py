@@ -57,10 +57,8 @@ def advised_argument_missing(c: Context) -> Iterator[Hit]:
     """An argument worth passing whatever the data (losses.yaml `advised`): CTCLoss(zero_infinity=True)."""
     if not c.loss or c.setup.loss is None or c.setup.loss.unseen_arguments:
         return  # positional or **kwargs arguments may pass it
-    for param in c.loss.params.values():
-        if not param.advised or (param.frameworks and c.framework not in param.frameworks):
-            continue
-        value = param.advised["value"]
-        if param.name in c.setup.loss.args:
+    for param in c.params:
+        if not param.advised or param.name in c.setup.loss.args:
             continue  # passed: the user chose (a literal of another value is a choice too)
+        value = param.advised["value"]
         yield Hit("LA505", c.loss_at, {"loss": c.loss_call(), "argument": f"{param.name}={python_literal(value)}", "why": param.advised["why"]})

@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from lossadvisor.facts import Position, TrainingSetup
-from lossadvisor.knowledge import Activation, Knowledge, Loss, Task, python_literal
+from lossadvisor.knowledge import Activation, Knowledge, Loss, Param, Task, python_literal
 
 
 class Context:
@@ -26,6 +26,11 @@ class Context:
     def framework(self) -> str | None:
         use = self.setup.loss
         return (use.framework if use else None) or self.setup.framework
+
+    @cached_property
+    def params(self) -> list[Param]:
+        """The loss's parameters that exist in this setup's framework (losses.yaml `frameworks`)."""
+        return [p for p in self.loss.params.values() if not p.frameworks or self.framework in p.frameworks] if self.loss else []
 
     @cached_property
     def loss_args(self) -> dict[str, Any]:

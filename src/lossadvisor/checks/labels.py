@@ -81,8 +81,7 @@ def _lowest_is_ignored(c: Context) -> bool:
 
 def _ignore_params(c: Context) -> list:
     """This loss's parameters that name a label to ignore, in this framework (ignore_index, ignore_class)."""
-    assert c.loss is not None
-    return [p for p in c.loss.params.values() if p.ignores_label and (not p.frameworks or c.framework in p.frameworks)]
+    return [p for p in c.params if p.ignores_label]
 
 
 def _ignored_by_the_loss(c: Context) -> set:

@@ -123,15 +123,14 @@ def element_weight_does_not_fit_the_output(c: Context) -> Iterator[Hit]:
         return
     if c.units == 1 and head.trailing != "one":
         return  # a flattened (N,) output takes per-sample weights, as long as the batch
-    for name, param in c.loss.params.items():
+    for param in c.params:
+        name = param.name
         written = c.setup.loss.args.get(name) if param.per_element else None
-        if param.frameworks and c.framework not in param.frameworks:
-            continue
         length = getattr(written.value, "length", None) if written is not None else None
         if length is None or length in (1, c.units):
             continue
         fix = (
-            f"for a binary output pass the positives' weight as `pos_weight=torch.tensor([w_pos / w_neg])` (one value)"
+            "for a binary output pass the positives' weight as `pos_weight=torch.tensor([w_pos / w_neg])` (one value)"
             if c.units == 1 and length == 2 else f"give `{name}` 1 or {c.units} values"
         )
         yield Hit("LA208", written.at, {

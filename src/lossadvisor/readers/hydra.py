@@ -312,10 +312,8 @@ def _mixed_precision(doc: Document, all_nodes: list[Node], kb: knowledge.Knowled
     """Where the file's Trainer asks for CUDA mixed precision (`precision: 16-mixed`), under which
     the losses it trains run: a Hydra `_target_` Trainer, or LightningCLI's `trainer:` mapping."""
     for node in all_nodes:
-        for argument, values in (kb.vocabulary.mixed_precision(node.api) or {}).items():
-            value = node.kwargs.get(argument)
-            if value is not None and not isinstance(value, bool) and value in values:
-                return doc.at(*node.kwargs_keys, argument)
+        if (argument := kb.vocabulary.asks_for_autocast(node.api, node.kwargs)) is not None:
+            return doc.at(*node.kwargs_keys, argument)
     if isinstance(doc.data, dict) and (found := kb.vocabulary.mixed_precision_config(doc.data)) is not None:
         return doc.at(*found)
     return None

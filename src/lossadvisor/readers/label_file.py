@@ -133,11 +133,8 @@ def _dtype_category(numpy_dtype: str, at: Position) -> Fact[str] | None:
     dtype no framework's table names: bool, int16)."""
     from lossadvisor import knowledge
 
-    for framework in knowledge.load().vocabulary.frameworks.values():
-        category = framework.dtypes.get("names", {}).get(numpy_dtype)
-        if category is not None:
-            return Fact(category, at, "as the file stores them")
-    return None
+    category = knowledge.load().vocabulary.dtypes().get("names", {}).get(numpy_dtype)
+    return Fact(category, at, "as the file stores them") if category is not None else None
 
 
 def _facts(profiled: ProfiledFile, display: str) -> LabelFacts:

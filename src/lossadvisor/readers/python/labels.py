@@ -242,9 +242,8 @@ def _profile_written(labels: WrittenLabels) -> LabelFacts | None:
 
 
 def _dtypes(interp) -> dict[str, dict[str, str]]:
-    """PyTorch's dtype vocabulary (frameworks.yaml `dtypes`): the labels' dtype matters to its losses."""
-    fw = interp.kb.vocabulary.frameworks.get("pytorch")
-    return fw.dtypes if fw else {}
+    """The dtype vocabulary (frameworks.yaml `dtypes`): the labels' dtype matters to PyTorch's losses."""
+    return interp.kb.vocabulary.dtypes()
 
 
 def _called(site) -> str:

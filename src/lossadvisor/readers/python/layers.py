@@ -113,4 +113,3 @@ def activation_argument(interp, site, arg: Arg, framework: str | None) -> tuple[
     if isinstance(value, Layer) and value.step.role == "activation":
         return value.step.activation, value.step.activation_written
     return None, None
-

@@ -21,10 +21,9 @@ from lossadvisor.vocabulary import Api, ModelZoo
 def call(interp, api: Api, site) -> Value | None:
     """A model zoo's builder (torchvision.models.resnet18); layers are `layers.call`'s."""
     if (precisions := interp.kb.vocabulary.mixed_precision(api)) is not None:
-        for argument, values in precisions.items():
-            written = site.const(None, argument, None)
-            if written is not None and written in values and not isinstance(written, bool):
-                interp.mixed_trainer = site.at  # Trainer(precision="16-mixed"): its training steps run under CUDA autocast
+        written = {argument: site.const(None, argument, None) for argument in precisions}
+        if interp.kb.vocabulary.asks_for_autocast(api, written):
+            interp.mixed_trainer = site.at  # Trainer(precision="16-mixed"): its training steps run under CUDA autocast
         return None
     zoo = interp.kb.vocabulary.model_zoo(api)
     if zoo is not None and zoo.default_activation is None:  # zoos of models that output logits

@@ -693,3 +693,33 @@ def test_bce_weight_broadcasts_against_each_element():
     pos = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([9.0]))(x, y)
     by_hand = -(9.0 * y * torch.nn.functional.logsigmoid(x) + (1 - y) * torch.nn.functional.logsigmoid(-x)).mean()
     assert torch.allclose(pos, by_hand)  # pos_weight scales the positives' term only
+
+
+def test_lightning_trainer_precisions_that_mean_cuda_autocast():
+    """frameworks.yaml mixed_precision_trainers: every Trainer path there is Lightning's Trainer, and
+    every precision listed is Lightning's fp16 mixed precision, which runs the step under
+    torch.autocast("cuda") on a GPU (where BCELoss is refused, LA111); "bf16-mixed" is not listed."""
+    import importlib
+    import warnings
+
+    pytest.importorskip("lightning")
+    import lightning.pytorch as pl
+    from lightning.pytorch.plugins.precision import MixedPrecision
+    from lightning.pytorch.trainer.connectors.accelerator_connector import _convert_precision_to_unified_args
+
+    from lossadvisor import knowledge
+
+    vocabulary = knowledge.load().vocabulary
+    fw = vocabulary.frameworks["pytorch"]
+    real_root = next(root for root, canonical in fw.imports.items() if canonical == "lightning" and root.endswith(".pytorch"))
+    for path, precisions in fw.mixed_precision_trainers.items():
+        module = importlib.import_module(".".join((real_root, *path[1:-1])))
+        assert getattr(module, path[-1]) is pl.Trainer, path
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # precision=16 is "supported for historical reasons"
+            assert {_convert_precision_to_unified_args(v) for v in precisions["precision"]} == {"16-mixed"}
+    assert "bf16-mixed" not in precisions["precision"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no GPU here: the scaler warns
+        context = MixedPrecision("16-mixed", "cuda").autocast_context_manager()
+    assert context.device == "cuda"

@@ -62,6 +62,12 @@ def test_directory_default_is_current_folder(project):
     assert "a/train.yaml:5:3: LA101" in proc.stdout and "in 2 checked files." in proc.stdout
 
 
+def test_a_file_named_twice_or_also_inside_a_named_folder_is_checked_once(project):
+    write(project, "a/train.yaml", DOUBLE_SOFTMAX)
+    proc = run_cli("check", "a/train.yaml", "a", "./a/train.yaml", cwd=project)
+    assert proc.stdout.count("LA101") == 1 and "in 1 checked file." in proc.stdout
+
+
 def test_unreadable_file_exits_2_even_with_exit_zero(project):
     write(project, "bad.yaml", MALFORMED)
     for extra in ((), ("--exit-zero",)):

@@ -93,19 +93,31 @@ def _call(spec: str, *args):
 
 
 def iter_sources(paths: Iterable[str | Path], settings: Settings) -> Iterator[Source | Finding]:
-    """Files to check, in a stable order. A path that does not exist is an LA001 finding."""
+    """Files to check, in a stable order, each once (`check a.py .` reads a.py once, as ruff does).
+    A path that does not exist is an LA001 finding."""
+    seen: set[str] = set()
     for raw in paths:
         path = Path(raw)
         display = str(raw)
         if path.is_dir():
-            yield from _walk(path, settings)
+            for source in _walk(path, settings):
+                if _first_time(source.path, seen):
+                    yield source
         elif path.is_file():
-            if not settings.is_excluded(display):
+            if not settings.is_excluded(display) and _first_time(path, seen):
                 yield Source(path, display, named=True)
         elif os.path.lexists(path):  # a FIFO, a socket, a device: reading could block forever
             yield _input_error(display, InputError("not a regular file"))
         else:
             yield _input_error(display, InputError("no such file or directory"))
+
+
+def _first_time(path: Path, seen: set[str]) -> bool:
+    key = os.path.abspath(path)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def _walk(root: Path, settings: Settings) -> Iterator[Source]:

@@ -245,6 +245,35 @@ def test_target_dtypes_as_losses_yaml_says():  # LA315, losses.yaml target_dtype
     assert torch.isfinite(torch.nn.MSELoss()(scores, binary))  # regression losses promote integers: not reported
 
 
+def test_numpy_text_readers_give_the_dtype_label_sources_yaml_says(tmp_path):  # LA315, label_sources.yaml files
+    path = tmp_path / "ids.txt"
+    path.write_text("0\n2\n1\n1\n")
+    for name, dtype in KB.label_sources["files"].items():
+        module, function = name.rsplit(".", 1)
+        if module != "numpy" or dtype == "stored":
+            continue
+        read = getattr(np, function)
+        assert read(path).dtype == np.dtype(dtype)
+        assert read(path, dtype=int).dtype == np.int64  # dtype= overrides it
+    with pytest.raises(RuntimeError, match="Long or Byte"):  # and float ids are refused on the way in
+        torch.nn.CrossEntropyLoss()(torch.randn(4, 3), torch.from_numpy(np.loadtxt(path)))
+
+
+@pytest.mark.parametrize("column, dtype", [("0\n2\n1\n", "int64"), ("0.0\n2.0\n1.0\n", "float64"), ("0\n\n1\n", "int64")])
+def test_a_csv_column_has_the_dtype_pandas_gives_it(tmp_path, column, dtype):  # LA315, label_sources.yaml `stored`
+    """The CSV profile's dtype is what `pd.read_csv` gives the column (a blank line is skipped); a
+    missing cell in a wider table makes it float64 in both."""
+    import pandas as pd
+
+    from lossadvisor.readers.label_file import profile_file
+
+    path = tmp_path / "y.csv"
+    path.write_text("label\n" + column)
+    assert str(pd.read_csv(path)["label"].dtype) == profile_file(path, column="label").profile.dtype == dtype
+    path.write_text("x,label\n1,1\n2,\n3,0\n")
+    assert str(pd.read_csv(path)["label"].dtype) == profile_file(path, column="label").profile.dtype == "float64"
+
+
 def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
     log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
     targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7

@@ -82,6 +82,21 @@ def test_a_lone_255_next_to_one_other_value_is_not_an_ignore_label(tmp_path: Pat
     assert facts.ignore_values == () and facts.maximum == 255
 
 
+def test_a_rare_negative_value_next_to_class_ids_is_read_as_an_id_below_zero(tmp_path: Path) -> None:
+    """-3 on a few labels of 0..9 is a marker (or a mistake), not a sign of regression targets: the
+    checks see ids going down to -3 (LA310 then says to pass it as the ignore index). Integers whose
+    negative values are common stay what they look like: integer-valued measurements."""
+    path = tmp_path / "ids.npy"
+    ids = RNG.integers(0, 10, 2000)
+    ids[:7] = -3
+    np.save(path, ids)
+    facts = label_facts(path)
+    assert facts.format.value == "class_ids" and facts.num_classes == 10
+    assert (facts.minimum, facts.maximum) == (-3, 9)
+    np.save(path, RNG.integers(-5, 5, 2000))
+    assert label_facts(path).format.value == "continuous"
+
+
 def test_nan_and_infinite_values_are_counted(tmp_path: Path) -> None:
     y = RNG.integers(0, 3, 40).astype(np.float64)
     y[[1, 5]] = np.nan

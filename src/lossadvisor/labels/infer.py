@@ -12,7 +12,7 @@ Which loss fits a reading is the adviser's question: `recommend.losses_for`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lossadvisor.labels.profile import MAX_DISTINCT, LabelProfile
@@ -90,6 +90,8 @@ def read_profile(p: LabelProfile) -> Reading:
             return _with(base, "signed_binary", "labels take the values -1 and 1", _SIGNED_FITS, classes=counts, num_classes=2)
         if p.integral and min(values) >= 0:
             return _whole_numbers(p, counts, base)
+        if p.integral and _stray_negatives(counts):
+            return _ids_with_stray_negatives(p, counts, base)
     if p.integral:
         low, high = _span(base)
         if base["minimum"] >= 0:
@@ -111,6 +113,31 @@ def _ignore_values(counts: dict[Any, int]) -> dict[int, int]:
         if value == -100 or (len(rest) >= 2 and (value == -1 or max(rest) < 254)):
             found[value] = counts[value]
     return found
+
+
+STRAY_SHARE = 0.05  # negative values on fewer labels than this, next to class ids, are markers
+
+
+def _stray_negatives(counts: dict[Any, int]) -> bool:
+    """One or two negative values on a few labels next to non-negative whole numbers: -2 for
+    "unknown", -3 for "not annotated". They are no regression targets, and no shifted ids either."""
+    negative = {v: c for v, c in counts.items() if v < 0}
+    rest = len(counts) - len(negative)
+    return len(negative) <= 2 and rest >= 2 and sum(negative.values()) < STRAY_SHARE * sum(counts.values())
+
+
+def _ids_with_stray_negatives(p: LabelProfile, counts: dict[Any, int], base: dict) -> Reading:
+    """Read the non-negative values as usual; keep the negative minimum, so the checks see ids
+    below 0, and say which values they are."""
+    negative = {v: c for v, c in counts.items() if v < 0}
+    rest = {v: c for v, c in counts.items() if v >= 0}
+    reading = _whole_numbers(p, rest, {**base, "minimum": min(rest), "maximum": max(rest)})
+    if reading.format != "class_ids":
+        low, high = _span(base)
+        return _with(base, "continuous", f"labels are integers from {low} to {high}", (Fit("regression", None, "regression"),))
+    strays = ", ".join(f"{v} on {_share(c, p.count)}" for v, c in sorted(negative.items()))
+    caveat = f"{strays} of the labels: no class id (an ignore label the loss must be told about, or an error)"
+    return replace(reading, minimum=float(min(negative)), caveat=caveat)
 
 
 def _zero_one(p: LabelProfile, counts: dict[Any, int], base: dict) -> Reading:

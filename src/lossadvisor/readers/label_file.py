@@ -116,25 +116,29 @@ def _consume(stream, after_chunk: Callable[[], None] | None = None):
 
 
 def label_facts(
-    path: Path, *, display: str | None = None, key: str | None = None, column: str | int | None = None, loaded_at: Position | None = None
+    path: Path, *, display: str | None = None, key: str | None = None, column: str | int | None = None,
+    loaded_at: Position | None = None, dtype: str | None = None,
 ) -> LabelFacts:
     """Profile a label file into the facts the LA3xx rules use. Raises InputError for bad files.
-    `loaded_at`: where code loads a NumPy file as it is (`np.load`), so that the array's own dtype
-    is the targets' dtype from there on (text and CSV files get theirs from the code that parses them)."""
+    `loaded_at`: where code reads the file, so that the targets have a known dtype from there on:
+    `dtype` when the reader gives one (np.loadtxt's float64), else the file's own (an .npy's stored
+    dtype; a CSV column's as pandas types it, int64 for whole numbers, float64 for decimals or gaps)."""
     profiled = profile_file(path, key=key, column=column)
     facts = _facts(profiled, display or str(path))
-    if loaded_at is not None and path.suffix.lower() in (".npy", ".npz"):
-        facts = facts._replace(dtype=_dtype_category(profiled.profile.dtype, loaded_at))
+    if loaded_at is not None:
+        stored = path.suffix.lower() in (".npy", ".npz")
+        how = "as the reader gives them" if dtype else "as the file stores them" if stored else "as pandas types the column"
+        facts = facts._replace(dtype=_dtype_category(dtype or profiled.profile.dtype, loaded_at, how))
     return facts
 
 
-def _dtype_category(numpy_dtype: str, at: Position) -> Fact[str] | None:
+def _dtype_category(numpy_dtype: str, at: Position, how: str) -> Fact[str] | None:
     """float32 -> float, int64 -> int64 … as rules/frameworks.yaml `dtypes` names them (None for a
     dtype no framework's table names: bool, int16)."""
     from lossadvisor import knowledge
 
     category = knowledge.load().vocabulary.dtypes().get("names", {}).get(numpy_dtype)
-    return Fact(category, at, "as the file stores them") if category is not None else None
+    return Fact(category, at, how) if category is not None else None
 
 
 def _facts(profiled: ProfiledFile, display: str) -> LabelFacts:

@@ -29,12 +29,16 @@ DATA_METHODS = {"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip
 class LabelFile(Labels):
     """Labels in a file, profiled on first use (`facts` stays None until then)."""
 
-    __slots__ = ("path", "display", "key", "column", "resolved", "loaded_at")
+    __slots__ = ("path", "display", "key", "column", "resolved", "loaded_at", "dtype")
 
-    def __init__(self, path: Path, display: str, key: str | None = None, column: str | int | None = None, loaded_at: Position | None = None):
+    def __init__(
+        self, path: Path, display: str, key: str | None = None, column: str | int | None = None,
+        loaded_at: Position | None = None, dtype: str | None = None,
+    ):  # fmt: skip
         super().__init__(None)
         self.path, self.display, self.key, self.column, self.resolved = path, display, key, column, False
-        self.loaded_at = loaded_at  # `np.load(…)`: the array's own dtype is the targets'
+        self.loaded_at = loaded_at  # the reading call, from where the targets have the dtype below
+        self.dtype = dtype  # a dtype name the reader gives (np.loadtxt: float64); None: the file's own
 
 
 class OneHotBasis(Value):
@@ -77,7 +81,7 @@ def call(interp, api: Api, site) -> Value | None:
             return Converted(value.inner if isinstance(value, Converted) else value, site.fact(dtype)) if dtype else value
         return _written(site) or UNKNOWN
     if dotted in sources["files"]:
-        return _file(interp, site, name)
+        return _file(interp, site, dotted)
     if dotted in sources["splitters"]:
         return Items([part for array in site.args for part in (_kept(array), _kept(array))])
     return None
@@ -97,9 +101,16 @@ def _torchvision_dataset(name: str, known: int | dict | None, site) -> Value:
     if site.passed(None, "target_transform") or site.passed(None, "transforms"):
         return Data(None)  # a target (or joint) transform may turn the ids into anything
     spec = known if isinstance(known, dict) else {"classes": known}
+    source = f"`torchvision.datasets.{name}`"
+    for argument, (position, values) in (spec.get("when") or {}).items():
+        chosen = site.const(position, argument, spec.get("default", {}).get(argument))
+        spec = {**spec, **(values.get(chosen) or {})} if isinstance(chosen, str) else {}
+        source = f"`torchvision.datasets.{name}({argument}={chosen!r})`"
+    if "classes" not in spec:
+        return Data(None)  # a target kind whose values are not class ids (instance ids, colours, polygons)
     classes = spec.get("classes")
-    facts = _facts(site.fact("class_ids"), classes, 0, classes - 1 if classes else None, f"`torchvision.datasets.{name}`")
-    return Data(Labels(facts._replace(ignore_values=tuple(spec.get("ignore") or ()))))
+    facts = _facts(site.fact("class_ids"), classes, 0, classes - 1 if classes else None, source)
+    return Data(Labels(facts._replace(ignore_values=tuple(spec.get("ignore") or ()), evidence=spec.get("evidence") or facts.evidence)))
 
 
 def _catalog_dataset(catalog: dict, site) -> Value:
@@ -313,8 +324,9 @@ def _kept(value: Value) -> Value:
     return value if isinstance(value, Labels) else UNKNOWN
 
 
-def _file(interp, site, reader: str) -> Value:
-    """A label file of a literal path that exists next to the source."""
+def _file(interp, site, dotted: str) -> Value:
+    """A label file of a literal path that exists next to the source, and the dtype its reader gives
+    the labels (rules/label_sources.yaml `files`)."""
     literal = site.const(0, ("file", "fname", "filepath_or_buffer", "filepath"))
     base_dir = (site.frame.origin or interp.main).base_dir
     if not isinstance(literal, str) or base_dir is None:
@@ -323,9 +335,18 @@ def _file(interp, site, reader: str) -> Value:
     if not path.is_file():
         return UNKNOWN
     suffix = path.suffix.lower()
-    if reader.startswith("read_") or suffix == ".npz":
-        return Table(path, literal, "npz" if suffix == ".npz" else "csv", site.at if reader == "load" else None)
-    return LabelFile(path, literal, loaded_at=site.at if reader == "load" else None)
+    dtype = interp.kb.label_sources["files"][dotted]
+    if any(k.arg == "dtype" for k in site.node.keywords):
+        dtype = _given_dtype(site)  # a dtype the table does not name: not known
+        if dtype is None:
+            return _file_labels(path, literal, dotted, suffix, None, None)
+    return _file_labels(path, literal, dotted, suffix, site.at, None if dtype == "stored" else dtype)
+
+
+def _file_labels(path: Path, literal: str, dotted: str, suffix: str, at: Position | None, dtype: str | None) -> Value:
+    if dotted.startswith("pandas.") or suffix == ".npz":
+        return Table(path, literal, "npz" if suffix == ".npz" else "csv", at, dtype)
+    return LabelFile(path, literal, loaded_at=at, dtype=dtype)
 
 
 def item(interp, container: Value, index: Value, node: ast.Subscript, frame) -> Value:
@@ -342,8 +363,8 @@ def item(interp, container: Value, index: Value, node: ast.Subscript, frame) -> 
 
 def _column(table: Table, name: str) -> LabelFile:
     if table.kind == "npz":
-        return LabelFile(table.path, table.display, key=name, loaded_at=table.loaded_at)
-    return LabelFile(table.path, table.display, column=name)
+        return LabelFile(table.path, table.display, key=name, loaded_at=table.loaded_at, dtype=table.dtype)
+    return LabelFile(table.path, table.display, column=name, loaded_at=table.loaded_at, dtype=table.dtype)
 
 
 def method(interp, obj: Value, name: str, site) -> Value | None:
@@ -375,7 +396,9 @@ def _profile(labels: LabelFile) -> LabelFacts | None:
     from lossadvisor.readers import InputError
 
     try:
-        return label_facts(labels.path, display=labels.display, key=labels.key, column=labels.column, loaded_at=labels.loaded_at)
+        return label_facts(
+            labels.path, display=labels.display, key=labels.key, column=labels.column, loaded_at=labels.loaded_at, dtype=labels.dtype
+        )
     except InputError:
         return None
 

@@ -121,11 +121,12 @@ class Data(Value):
 class Table(Value):
     """A file of a literal path that exists: a pandas DataFrame or an .npz archive, read lazily."""
 
-    __slots__ = ("path", "display", "kind", "loaded_at")
+    __slots__ = ("path", "display", "kind", "loaded_at", "dtype")
 
-    def __init__(self, path: Any, display: str, kind: str, loaded_at: Position | None = None):
+    def __init__(self, path: Any, display: str, kind: str, loaded_at: Position | None = None, dtype: str | None = None):
         self.path, self.display, self.kind = path, display, kind  # kind: "csv" | "npz"
-        self.loaded_at = loaded_at  # `np.load(…)` of an .npz: its arrays keep their own dtypes
+        self.loaded_at = loaded_at  # the reading call: its columns (arrays) have a known dtype from there
+        self.dtype = dtype  # the dtype the reader gives every column; None: each column's own
 
 
 class LossFn(Value):

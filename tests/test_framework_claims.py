@@ -274,6 +274,14 @@ def test_a_csv_column_has_the_dtype_pandas_gives_it(tmp_path, column, dtype):  #
     assert str(pd.read_csv(path)["label"].dtype) == profile_file(path, column="label").profile.dtype == "float64"
 
 
+def test_hinge_embedding_loss_has_no_minimum_on_raw_scores():  # LA113, losses.yaml hinge_embedding (input: distances)
+    similar = torch.ones(3)
+    scores = torch.tensor([-3.0, 0.5, -10.0])
+    assert torch.nn.HingeEmbeddingLoss()(scores, similar).item() == pytest.approx(-12.5 / 3)  # the input itself
+    distances = torch.tensor([0.0, 0.5, 2.0])
+    assert torch.nn.HingeEmbeddingLoss()(distances, similar).item() >= 0  # zero when similar pairs meet
+
+
 def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
     log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
     targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7

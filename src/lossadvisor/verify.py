@@ -78,7 +78,7 @@ def _prediction(form: str, logits: np.ndarray) -> np.ndarray:
         "logits": logits, "scores": logits, "real": logits, "log_rate": logits, "embeddings": logits,
         "distribution": softmax(logits), "probabilities": sigmoid(logits),
         "log_distribution": log_softmax(logits), "log_probabilities": log_sigmoid(logits),
-        "positive": np.exp(logits),
+        "positive": np.exp(logits), "distances": np.abs(logits),
     }.get(form, logits)  # fmt: skip
 
 

@@ -114,6 +114,13 @@ def rate_form_mismatch(c: Context) -> Iterator[Hit]:
         yield Hit("LA106", c.loss_at, {**_pair(c), "problem": "is already a rate, so the loss exponentiates it a second time"}, also=c.activation_at)
 
 
+@rule("LA113")
+def unbounded_input_to_a_distance_loss(c: Context) -> Iterator[Hit]:
+    """A distance loss (HingeEmbeddingLoss) fed an output with no lower bound: a linear layer."""
+    if c.expected_input == "distances" and c.activation and math.isinf(c.activation.range[0]):
+        yield Hit("LA113", c.loss_at, {**_pair(c), "range": _range(c.activation.range)}, also=c.activation_at)
+
+
 def _range(bounds: tuple[float, float]) -> str:
     lo, hi = (("-inf" if math.isinf(b) and b < 0 else "inf" if math.isinf(b) else f"{b:g}") for b in bounds)
     return f"[{lo}, {hi}]"

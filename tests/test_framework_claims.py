@@ -282,6 +282,23 @@ def test_hinge_embedding_loss_has_no_minimum_on_raw_scores():  # LA113, losses.y
     assert torch.nn.HingeEmbeddingLoss()(distances, similar).item() >= 0  # zero when similar pairs meet
 
 
+def test_ctc_loss_reads_time_first_and_misreads_a_batch_first_input():  # LA209, losses.yaml ctc_torch batch_axis
+    torch.manual_seed(0)
+    batch, time, classes = 3, 10, 5
+    batch_first = torch.randn(batch, time, classes).log_softmax(-1)
+    targets, target_lengths = torch.randint(1, classes, (batch, 4)), torch.full((batch,), 4)
+    input_lengths = torch.full((batch,), time)
+    ctc = torch.nn.CTCLoss(reduction="none")
+    right = ctc(batch_first.transpose(0, 1), targets, input_lengths, target_lengths)
+    assert right.shape == (batch,) and torch.isfinite(right).all()
+    with pytest.raises(RuntimeError):  # (N, T, C) read as (T, N, C): the lengths exceed the "time" axis
+        ctc(batch_first, targets, input_lengths, target_lengths)
+    square = torch.randn(time, time, classes).log_softmax(-1)  # N == T: no error, another loss
+    targets = torch.randint(1, classes, (time, 4))
+    lengths, target_lengths = torch.full((time,), time), torch.full((time,), 4)
+    assert not torch.allclose(ctc(square, targets, lengths, target_lengths), ctc(square.transpose(0, 1), targets, lengths, target_lengths))
+
+
 def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
     log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
     targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7

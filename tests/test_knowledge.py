@@ -197,7 +197,7 @@ def test_json_cache_round_trip_gives_the_same_knowledge(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------------------- frameworks.yaml
 
-ROLES = {"units", "activation", "identity", "passes", "reshapes", "wraps", "differentiates", "contains"}
+ROLES = {"units", "activation", "identity", "passes", "reshapes", "sequence", "wraps", "differentiates", "contains"}
 
 
 def test_framework_vocabulary_is_consistent():
@@ -221,6 +221,8 @@ def test_framework_vocabulary_is_consistent():
                 problems.append(f"{fw.id} {kind.name}: an activation layer that activations.yaml does not name")
             if kind.role in ("wraps", "differentiates") and kind.layer is None:
                 problems.append(f"{fw.id} {kind.name}: a wrapper without its `layer` argument")
+            if kind.role == "sequence" and kind.batch_first is None:
+                problems.append(f"{fw.id} {kind.name}: a sequence layer needs batch_first (where its batch axis is)")
             if kind.role == "contains" and kind.layers is None and kind.outputs is None:
                 problems.append(f"{fw.id} {kind.name}: a container without `layers` or `outputs`")
     assert problems == []

@@ -95,6 +95,22 @@ def test_pytorch_layer_arguments_are_where_the_vocabulary_says(kind):
             assert params[arg.position] == arg.keyword
 
 
+@pytest.mark.parametrize("kind", [k for k in _kinds("pytorch") if k.role == "sequence"], ids=lambda k: k.name)
+def test_pytorch_recurrent_layers_return_output_and_state_with_the_batch_where_batch_first_says(kind):
+    """Their __init__ takes *args, so the position is checked by passing it: (N, T, H) batch-first,
+    (T, N, H) otherwise (LA209 reads the batch axis from this)."""
+    cls = _torch_object(kind)
+    positional = [8, 16] + [1, "tanh", True][: kind.batch_first.position - 2] if kind.name == "RNN" else [8, 16, 1, True]
+    assert len(positional) == kind.batch_first.position
+    for batch_first in (True, False):
+        by_position = cls(*positional, batch_first)
+        by_keyword = cls(8, 16, **{kind.batch_first.keyword: batch_first})
+        assert by_position.batch_first is by_keyword.batch_first is batch_first
+        output, _state = by_keyword(torch.randn(2, 5, 8) if batch_first else torch.randn(5, 2, 8))
+        assert output.shape == ((2, 5, 16) if batch_first else (5, 2, 16))
+    assert cls(8, 16).batch_first is False  # time-major by default
+
+
 @pytest.mark.parametrize("kind", [k for k in _kinds("pytorch") if k.role in ("identity", "passes", "reshapes")], ids=lambda k: k.name)
 def test_pytorch_layers_that_keep_the_prediction(kind):
     x = torch.randn(4, 3)

@@ -188,6 +188,9 @@ def mistakes(loss_id: str) -> list[dict[str, str]]:
                 TrainingSetup("probe", framework, head=Head(Fact(units, at), Fact(activation, at)), loss=use, labels=labels, num_classes=Fact(PROBE_CLASSES, at))
                 for activation in PROBE_ACTIVATIONS for units in PROBE_UNITS for labels in _probe_labels(kb)
             ]  # fmt: skip
+            # Layouts: channels-last (N, H, W, C) scores, and a batch-first (N, T, C) sequence.
+            layouts = (Head(Fact(PROBE_CLASSES, at), Fact("log_softmax", at), rank=4), Head(Fact(PROBE_CLASSES, at), Fact("log_softmax", at), rank=3, batch_axis=Fact(0, at)))
+            setups += [TrainingSetup("probe", framework, head=head, loss=use) for head in layouts]
             setups += [TrainingSetup("probe", framework, task=Fact(task, at), loss=use) for task in kb.tasks]
             for setup in setups:
                 fired.update(f.code for f in findings_for(setup, settings))

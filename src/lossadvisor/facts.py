@@ -61,6 +61,7 @@ class Head(NamedTuple):
     trailing: str | None = None
     singleton_axis: int | None = None  # an axis of size 1 the code gave a target at this position: y.unsqueeze(1) is 1
     over_batch: Fact[str] | None = None  # the activation was taken over the batch axis (softmax(dim=0) of (N, C)), here
+    batch_axis: Fact[int] | None = None  # the axis holding the batch, where a layer fixed it (a batch_first RNN: 0), read there
 
 
 class LossUse(NamedTuple):

@@ -30,7 +30,7 @@ OPAQUE = object()  # an argument that was passed, but whose value this input doe
 class Step(NamedTuple):
     """One layer on the way from the last weights to the loss, as the walk needs it."""
 
-    role: str  # units | activation | identity | passes | reshapes | unknown
+    role: str  # units | activation | identity | passes | reshapes | sequence | unknown
     units: Fact[int] | None = None
     activation: Fact[str] | None = None  # units: its own activation; activation: which one (None = unknown)
     activation_written: Fact[str] | None = None  # an activation name the knowledge base does not know
@@ -39,7 +39,8 @@ class Step(NamedTuple):
     axis_guessed: bool = False  # activation: written without its axis, which the framework guesses
     axis: Any = None  # activation: the axis argument of a normalising one (MISSING, OPAQUE, a value); None: elementwise
     units_axis: int = -1  # units: the axis of the output holding them
-    rank: int | None = None  # reshapes: the output's number of axes, when fixed
+    rank: int | None = None  # reshapes, sequence: the output's number of axes, when fixed
+    batch_axis: Fact[int] | None = None  # sequence: the output's batch axis (0 batch-first, 1 time-major)
 
 
 UNKNOWN_STEP = Step("unknown")
@@ -56,7 +57,10 @@ def advance(head: Head, step: Step) -> Head:
     if role == "units":  # a layer on the unit axis keeps its input's number of axes
         units = step.units if step.over_units else None
         trailing = "one" if units is not None and units.value == 1 and step.units_axis == -1 else None
-        return Head(units=units, activation=step.activation, activation_written=step.activation_written, units_axis=step.units_axis, rank=head.rank, trailing=trailing)
+        return Head(
+            units=units, activation=step.activation, activation_written=step.activation_written, units_axis=step.units_axis,
+            rank=head.rank, trailing=trailing, batch_axis=head.batch_axis if step.units_axis == -1 else None,
+        )  # fmt: skip
     if role == "activation":
         units = head.units if (step.over_units if step.axis is None else over_units(head, step.axis, step.axis_guessed)) else None
         guessed = step.activation if step.axis_guessed and step.activation is not None else None
@@ -64,6 +68,8 @@ def advance(head: Head, step: Step) -> Head:
         return head._replace(
             units=units, activation=step.activation, activation_written=step.activation_written, axis_guessed=guessed, over_batch=batch,
         )  # fmt: skip
+    if role == "sequence":  # a recurrent layer's output: (N, T, H) or (T, N, H), no units yet
+        return Head(rank=step.rank, batch_axis=step.batch_axis)
     return Head()
 
 
@@ -145,6 +151,12 @@ def step(kind: LayerKind, args: Arguments, linear: str | None, own_activation: s
         return Step(role)
     if role == "reshapes":
         return Step("reshapes", keeps_units=kind.keeps_units, rank=kind.rank)
+    if role == "sequence":
+        first = args.literal(kind.batch_first) if kind.batch_first is not None else MISSING
+        if first is OPAQUE:
+            return Step("sequence", rank=3)
+        batch_first = first is not MISSING and bool(first)
+        return Step("sequence", rank=3, batch_axis=args.fact(0 if batch_first else 1, kind.batch_first if first is not MISSING else None, False))
     return None
 
 

@@ -51,6 +51,7 @@ class LayerKind(NamedTuple):
     units_axis: int = -1  # units: the axis of its output that holds them (1 for PyTorch's channels-first Conv)
     rank: int | None = None  # reshapes: the number of axes of its output, when fixed (Flatten: 2)
     elementwise: bool = False  # units: its activation argument is applied to each output alone (no softmax over them)
+    batch_first: Arg | None = None  # sequence: the argument that puts the batch first (else time first)
 
 
 class WrittenLoss(NamedTuple):
@@ -425,7 +426,7 @@ def _layer(name: str, spec: dict[str, Any], framework: str) -> LayerKind:
         axis=_arg(spec.get("axis")), variants=tuple(spec.get("variants") or ()), keeps_units=bool(spec.get("keeps_units")),
         layer=_arg(spec.get("layer")), layers=layers if isinstance(layers, str) else _arg(layers), outputs=_arg(spec.get("outputs")),
         guessed_axis=bool(spec.get("guessed_axis")), units_axis=int(spec.get("units_axis", -1)), rank=spec.get("rank"),
-        elementwise=bool(spec.get("elementwise")),
+        elementwise=bool(spec.get("elementwise")), batch_first=_arg(spec.get("batch_first")),
     )  # fmt: skip
 
 

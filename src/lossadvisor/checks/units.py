@@ -93,6 +93,20 @@ def units_not_on_the_class_axis(c: Context) -> Iterator[Hit]:
     }, also=c.units_at)  # fmt: skip
 
 
+@rule("LA209")
+def batch_first_into_time_major_loss(c: Context) -> Iterator[Hit]:
+    """A batch-first (N, T, C) output into a loss that reads the batch on axis 1 (PyTorch CTCLoss),
+    where a recurrent layer fixed the batch axis and nothing the code does moved it back."""
+    head = c.setup.head
+    if not c.loss or head is None or head.batch_axis is None or head.rank is None:
+        return
+    wanted = c.for_framework(c.loss.batch_axis)
+    if wanted is None or head.batch_axis.value % head.rank == wanted % head.rank:
+        return
+    where = f"`batch_first=True`, {head.batch_axis.where()}"
+    yield Hit("LA209", c.setup.applied_at or c.loss_at, {"loss": c.loss_call(), "axis": wanted, "where": where}, also=head.batch_axis.at)
+
+
 @rule("LA207")
 def class_ids_with_an_extra_axis(c: Context) -> Iterator[Hit]:
     """Class ids with an axis of size 1 the loss does not take: (N, 1) against (N, C) scores,

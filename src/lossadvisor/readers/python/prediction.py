@@ -14,7 +14,7 @@ from lossadvisor.facts import Fact, Position
 from lossadvisor.readers.python import activations, losses, shapes
 from lossadvisor.readers.python.imports import Api
 from lossadvisor.readers.python.values import (
-    UNKNOWN, UNKNOWN_HEAD, Const, Function, Graph, Instance, Labels, Layer, LossFn, Module, Opaque, Pairing, Ref, Stack,
+    UNKNOWN, UNKNOWN_HEAD, Const, Function, Graph, Instance, Items, Labels, Layer, LossFn, Module, Opaque, Pairing, Ref, Stack,
     Tensor, Value,
 )  # fmt: skip
 
@@ -41,6 +41,8 @@ def through(interp, module: Value, incoming: Value, frame, site=None) -> Value:
         if module.step.rank is not None and incoming is UNKNOWN:  # nn.Flatten() of the model's input: two axes
             return Tensor(UNKNOWN_HEAD._replace(rank=module.step.rank), module.framework)
         return incoming
+    if isinstance(module, Layer) and module.step.role == "sequence":  # nn.LSTM: (output, state)
+        return Items([Tensor(module.head(UNKNOWN_HEAD), module.framework), UNKNOWN])
     if isinstance(module, Layer):
         head = module.head(incoming.head if isinstance(incoming, Tensor) else UNKNOWN_HEAD)
         if module.implicit and head.activation and site is not None and site.frame.forward:

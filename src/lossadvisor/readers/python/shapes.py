@@ -45,7 +45,7 @@ def reshaped(head: Head, name: str, call) -> Head:
     """The head after a shape method (`view`, `squeeze`, …): its trailing as far as the call shows it."""
     if name in KEEP_SHAPE:
         return head
-    head = _singleton(head, name, call)
+    head = _singleton(head, name, call)._replace(batch_axis=None)  # a reshape may move or merge the batch axis
     node = call.node
     if node is None or call.unexpanded or any(isinstance(a, ast.Starred) for a in node.args):
         return head._replace(trailing=None)
@@ -165,7 +165,7 @@ def moved(head: Head, name: str, call) -> Head | None:
         if head.rank not in (None, rank) or sorted(d % rank for d in dims) != list(range(rank)):
             return None
         order = [d % rank for d in dims]
-        return _placed(head, order.index(head.units_axis % rank), rank)
+        return _placed(head, order, rank)
     if len(dims) != 2:
         return None
     a, b = dims
@@ -177,8 +177,9 @@ def moved(head: Head, name: str, call) -> Head | None:
             order.insert(b, order.pop(a))
         else:
             order[a], order[b] = order[b], order[a]
-        return _placed(head, order.index(units), rank)
+        return _placed(head, order, rank)
     # Without the rank, only a move of the units axis itself, spelled as the head spells it, is certain.
+    head = head._replace(batch_axis=None)
     if a == head.units_axis:
         return head._replace(units_axis=b, trailing=None)
     if name not in ("movedim", "moveaxis") and b == head.units_axis:
@@ -188,8 +189,13 @@ def moved(head: Head, name: str, call) -> Head | None:
     return None
 
 
-def _placed(head: Head, axis: int, rank: int) -> Head:
-    return head._replace(units_axis=-1 if axis == rank - 1 else axis, rank=rank, trailing=None)
+def _placed(head: Head, order: list[int], rank: int) -> Head:
+    """`order[i]` is the old axis now at i: where the units (and the batch) went."""
+    axis = order.index(head.units_axis % rank)
+    batch = head.batch_axis
+    if batch is not None:
+        batch = batch._replace(value=order.index(batch.value % rank))
+    return head._replace(units_axis=-1 if axis == rank - 1 else axis, rank=rank, trailing=None, batch_axis=batch)
 
 
 def _literal_int(node: ast.expr) -> int | None:

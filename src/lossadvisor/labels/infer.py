@@ -174,7 +174,7 @@ def _whole_numbers(p: LabelProfile, counts: dict[Any, int], base: dict) -> Readi
     low, high = int(base["minimum"]), int(base["maximum"])
     distinct = len(counts)
     where = f"{low}..{high}" if distinct == high - low + 1 else f"between {low} and {high}"
-    evidence = f"labels take {distinct} integer values {where}"
+    evidence = f"labels take {distinct} integer values {where}" if distinct > 1 else f"every label is {low}"
     if high + 1 > 2 * distinct or _trails_off(counts, high):
         fits = (Fit("count", None, "count regression"), Fit("multiclass", distinct, f"multiclass with {distinct} classes, if these are class ids"))
         return _with(base, "counts", evidence, fits, classes=counts,

@@ -245,8 +245,13 @@ def _profile_written(labels: WrittenLabels) -> LabelFacts | None:
         reading = read_profile(profile(array))
     except (InputError, TypeError, ValueError):
         return None
+    fmt = reading.format
+    if fmt == "counts":
+        # A file's counts thin out like counts; a literal's few values do not say: `torch.tensor([2])`
+        # into NLLLoss is one class id. Read as ids, which regression losses take as numbers.
+        fmt = "class_ids"
     return LabelFacts(
-        format=labels.where._replace(value=reading.format), num_classes=reading.num_classes, minimum=reading.minimum,
+        format=labels.where._replace(value=fmt), num_classes=reading.num_classes, minimum=reading.minimum,
         maximum=reading.maximum, ignore_values=tuple(v for v, _ in reading.ignore), source=f"`{_text(node)}`",
         evidence=reading.evidence,
     )  # fmt: skip

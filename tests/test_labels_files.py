@@ -82,6 +82,18 @@ def test_a_lone_255_next_to_one_other_value_is_not_an_ignore_label(tmp_path: Pat
     assert facts.ignore_values == () and facts.maximum == 255
 
 
+def test_masks_of_a_few_grey_levels_are_ids_that_look_like_colours(tmp_path: Path) -> None:
+    """Masks saved as images hold a few values spread over 0..255: read as class ids (so LA310
+    compares them with the output and says they look like colours), and 255 among them is one of
+    the grey levels, not VOC's void label above dense ids."""
+    path = tmp_path / "masks.npy"
+    palette = np.array([0, 38, 75, 113, 150, 255], dtype=np.uint8)
+    np.save(path, palette[RNG.integers(0, 6, (4, 16, 16))])
+    facts = label_facts(path)
+    assert facts.format.value == "class_ids" and facts.num_classes == 6
+    assert facts.ignore_values == () and facts.maximum == 255
+
+
 def test_a_rare_negative_value_next_to_class_ids_is_read_as_an_id_below_zero(tmp_path: Path) -> None:
     """-3 on a few labels of 0..9 is a marker (or a mistake), not a sign of regression targets: the
     checks see ids going down to -3 (LA310 then says to pass it as the ignore index). Integers whose

@@ -110,7 +110,8 @@ def _ignore_values(counts: dict[Any, int]) -> dict[int, int]:
     for value in IGNORE_CANDIDATES:
         if value not in counts:
             continue
-        if value == -100 or (len(rest) >= 2 and (value == -1 or max(rest) < 254)):
+        dense = max(rest) + 1 <= 2 * len(rest)  # 255 sits above ids that fill their range, not among grey levels
+        if value == -100 or (len(rest) >= 2 and (value == -1 or (max(rest) < 254 and dense))):
             found[value] = counts[value]
     return found
 
@@ -175,6 +176,12 @@ def _whole_numbers(p: LabelProfile, counts: dict[Any, int], base: dict) -> Readi
     distinct = len(counts)
     where = f"{low}..{high}" if distinct == high - low + 1 else f"between {low} and {high}"
     evidence = f"labels take {distinct} integer values {where}" if distinct > 1 else f"every label is {low}"
+    if len(p.shape) > 2 and 128 <= high <= 255 and high + 1 > 2 * distinct:
+        # A few values spread over 0..255 in masks: grey levels or colours saved with the image, which
+        # the checks then compare with the output's classes (LA310 says to map them to ids).
+        fits = (Fit("segmentation", distinct, f"segmentation with {distinct} classes, once each value is mapped to a class id"),)
+        return _with(base, "class_ids", evidence, fits, num_classes=distinct, classes=counts,
+                     caveat="values spread over 0..255 look like mask colours, not class ids")  # fmt: skip
     if high + 1 > 2 * distinct or _trails_off(counts, high):
         fits = (Fit("count", None, "count regression"), Fit("multiclass", distinct, f"multiclass with {distinct} classes, if these are class ids"))
         return _with(base, "counts", evidence, fits, classes=counts,

@@ -127,6 +127,8 @@ def label_facts(
     facts = _facts(profiled, display or str(path))
     if loaded_at is not None:
         stored = path.suffix.lower() in (".npy", ".npz")
+        shape = tuple(profiled.profile.shape) if stored else (profiled.profile.shape[0],) if column is not None else None
+        facts = facts._replace(shape=shape)
         how = "as the reader gives them" if dtype else "as the file stores them" if stored else "as pandas types the column"
         facts = facts._replace(dtype=_dtype_category(dtype or profiled.profile.dtype, loaded_at, how))
     return facts

@@ -559,7 +559,13 @@ class Interpreter:
         if isinstance(container, Mapping) and isinstance(index, Const):
             return container.items.get(index.value, UNKNOWN)
         if isinstance(container, Labels):
-            return container if _selects_samples(node.slice) else UNKNOWN
+            if not _selects_samples(node.slice):
+                return UNKNOWN
+            if isinstance(node.slice, ast.Tuple):  # y[:, None], y[idx, :]: the shape may change
+                from lossadvisor.readers.python.labels import Reshaped
+
+                return Reshaped(container)
+            return container
         if isinstance(container, Tensor):
             return Tensor(container.head._replace(units=None, trailing=None), container.framework)
         from lossadvisor.readers.python import labels

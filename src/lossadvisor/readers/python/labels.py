@@ -19,6 +19,7 @@ from pathlib import Path
 
 from lossadvisor.facts import Fact, LabelFacts, Position
 from lossadvisor.vocabulary import Api
+from lossadvisor.readers.python.shapes import RESHAPING
 from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Mapping, Table, Value
 
 # Dataset methods that keep what the examples' labels are (tf.data, Hugging Face datasets); not `filter`
@@ -77,6 +78,8 @@ def call(interp, api: Api, site) -> Value | None:
     if dotted in sources["conversions"]:
         value = site.value(0)
         if isinstance(value, Labels):
+            if dotted in sources["reshaping"]:
+                value = Reshaped(value)
             dtype = _given_dtype(site)
             return Converted(value.inner if isinstance(value, Converted) else value, site.fact(dtype)) if dtype else value
         return _written(site) or UNKNOWN
@@ -213,6 +216,17 @@ class Converted(Labels):
         self.inner, self.dtype = inner, dtype
 
 
+class Reshaped(Labels):
+    """Labels whose shape the code changed (`y.view(-1)`, `np.squeeze(y)`, `y[:, None]`): still the
+    same labels, of a shape no longer known."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Labels):
+        super().__init__(None)
+        self.inner = inner
+
+
 class WrittenLabels(Labels):
     """Labels written as a literal, profiled on first use (`facts` stays None until then)."""
 
@@ -312,8 +326,8 @@ def converted(obj: Labels, name: str, call) -> Labels:
     if dtype is None and name in ("to", "type", "astype") and call.node is not None:
         given = call.node.args[0] if call.node.args else next((k.value for k in call.node.keywords if k.arg == "dtype"), None)
         dtype = dtype_named(tables, given) if given is not None else None
-    if dtype is None:
-        return obj  # `.to(device)`, `.cuda()`: the dtype stays what it was
+    if dtype is None:  # `.to(device)`, `.cuda()`: the dtype stays what it was
+        return Reshaped(obj) if name in RESHAPING else obj
     inner = obj.inner if isinstance(obj, Converted) else obj
     return Converted(inner, call.fact(dtype))
 
@@ -385,6 +399,9 @@ def facts_of(interp, value: Value) -> LabelFacts | None:
     if isinstance(value, Converted):
         inner = facts_of(interp, value.inner)
         return inner._replace(dtype=value.dtype) if inner is not None else None
+    if isinstance(value, Reshaped):
+        inner = facts_of(interp, value.inner)
+        return inner._replace(shape=None) if inner is not None else None
     if not isinstance(value, Labels):
         return None
     if isinstance(value, LabelFile) and not value.resolved:

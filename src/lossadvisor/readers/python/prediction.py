@@ -253,5 +253,7 @@ def apply_loss(interp, loss: LossFn, call) -> Value:
     head = prediction.head if isinstance(prediction, Tensor) else None
     label_facts = label_sources.facts_of(interp, target) if target is not None else None
     target_head = target.head if isinstance(target, Tensor) and (target.head.activation or target.head.activation_written or target.head.trailing or target.head.singleton_axis is not None) else None
+    if target_head is None and label_facts is not None and label_facts.shape is not None:
+        target_head = shapes.of_stored_labels(label_facts.shape)
     interp.pairings.append(Pairing(loss.use, head, label_facts, loss.framework, target_head, call.at, interp.autocast, interp.in_training_step))
     return UNKNOWN

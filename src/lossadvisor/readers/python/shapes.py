@@ -41,6 +41,18 @@ def factory(interp, api: Api, site) -> Value | None:
     return Tensor(UNKNOWN_HEAD._replace(trailing=trailing), api.framework) if trailing else None
 
 
+def of_stored_labels(shape: tuple[int, ...]) -> Head | None:
+    """Targets as a file stores them, batched on their first axis: (N,) is "flat", (N, 1) "one",
+    (N, 1, H, W) masks keep a singleton axis 1."""
+    if len(shape) == 1:
+        return UNKNOWN_HEAD._replace(trailing="flat")
+    if len(shape) == 2 and shape[1] == 1:
+        return UNKNOWN_HEAD._replace(trailing="one")
+    if len(shape) == 4 and shape[1] == 1:
+        return UNKNOWN_HEAD._replace(singleton_axis=1)
+    return None
+
+
 def reshaped(head: Head, name: str, call) -> Head:
     """The head after a shape method (`view`, `squeeze`, …): its trailing as far as the call shows it."""
     if name in KEEP_SHAPE:

@@ -188,6 +188,8 @@ def findings_for(setup: TrainingSetup, settings: Settings) -> list[Finding]:
     hits = []
     for code, check in all_checks().items():
         rule = kb.rules[code]
+        if setup.only and code not in setup.only:
+            continue
         if settings.is_enabled(code, rule.default_enabled, setup.path):
             hits.extend(check(context))
     # One mistake, one finding: integer ids into BCE is LA301, not also "BCE is not a multiclass

@@ -160,9 +160,12 @@ def probability_loss_under_autocast(c: Context) -> Iterator[Hit]:
     if c.for_framework(c.loss.under_autocast) != "raises":
         return
     instead = c.logits_form()
-    yield Hit("LA111", c.setup.applied_at or c.loss_at, {
-        "loss": c.loss_call(), "instead": instead or "use the loss's logits form on the logits",
-    }, also=c.setup.autocast)  # fmt: skip
+    at, also, where = c.setup.applied_at or c.loss_at, c.setup.autocast, ""
+    if at.path != c.setup.path:  # a config's Trainer training a module's loss: reported in the config
+        at, also, where = c.setup.autocast, at, f" ({at.path}:{at.line})"
+    yield Hit("LA111", at, {
+        "loss": c.loss_call(), "where": where, "instead": instead or "use the loss's logits form on the logits",
+    }, also=also)  # fmt: skip
 
 
 @rule("LA108")

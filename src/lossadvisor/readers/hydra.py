@@ -22,12 +22,16 @@ that cannot be known is never reported on — an interpolated argument that chan
 expects drops the loss, an interpolated layer ends the walk. A net that ends in a Linear says
 nothing about the activation (the training step may apply one); only an activation module at the
 end, or an output-activation key, does. A head and a loss are paired only when the file holds
-exactly one of each; otherwise each is checked on its own.
+exactly one of each; otherwise each is checked on its own. A Trainer with fp16 mixed precision
+(`precision: 16-mixed`) reaches the losses of the file, and those of the training steps of a
+project model class the file instantiates (its module found beside the config or a few folders up).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from lossadvisor import heads, knowledge
@@ -298,7 +302,7 @@ def read(doc: Document, source: Source) -> list[TrainingSetup]:
     else:
         pairs = [(h, None) for h in heads] + [(None, use) for use in losses]
     autocast = _mixed_precision(doc, all_nodes, kb)
-    setups = []
+    setups = _trained_modules(source, all_nodes, autocast) if autocast is not None else []
     for found, loss in pairs:
         framework = (loss.framework if loss else None) or (found.framework if found else None)
         setups.append(TrainingSetup(
@@ -306,6 +310,49 @@ def read(doc: Document, source: Source) -> list[TrainingSetup]:
             num_classes=_num_classes(doc, found.keys) if found else None, autocast=autocast if loss else None,
         ))  # fmt: skip
     return setups
+
+
+MAX_PACKAGE_DEPTH = 4  # folders above the config searched for the package a `_target_` names
+
+
+def _trained_modules(source: Source, all_nodes: list[Node], precision: Position) -> list[TrainingSetup]:
+    """A project model class the config instantiates beside its mixed-precision Trainer
+    (`model: {class_path: my_project.models.LitSegmenter}`): the losses of its training steps run
+    under CUDA autocast. Only LA111 is checked on them, at the precision line: the module's other
+    findings are its own file's."""
+    from lossadvisor.readers.python import trained_by_a_config
+
+    setups = []
+    for node in all_nodes:
+        if node.framework is not None or node.target.count(".") < 1:
+            continue
+        *package, class_name = node.target.split(".")
+        found = _project_module(source.path.parent, package)
+        if found is None:
+            continue
+        file, display = found, os.path.normpath(os.path.join(os.path.dirname(source.display), os.path.relpath(found, source.path.parent)))
+        for trained in trained_by_a_config(file, display, class_name, precision):
+            setups.append(TrainingSetup(
+                path=source.display, framework=trained.framework, head=trained.head, loss=trained.loss,
+                applied_at=trained.applied_at, autocast=precision, only=("LA111",),
+            ))  # fmt: skip
+    return setups
+
+
+def _project_module(config_dir: Path, package: list[str]) -> Path | None:
+    """`src/models/mnist_module.py` for `src.models.mnist_module`, in the config's folder or one of
+    the few above it (Hydra keeps configs in `configs/`, the code beside it)."""
+    if not package or not all(part.isidentifier() for part in package):
+        return None
+    root = config_dir
+    for _ in range(MAX_PACKAGE_DEPTH + 1):
+        for candidate in (root.joinpath(*package).with_suffix(".py"), root.joinpath(*package, "__init__.py")):
+            if candidate.is_file():
+                return candidate
+        if root.parent == root:
+            break
+        root = root.parent
+    return None
 
 
 def _mixed_precision(doc: Document, all_nodes: list[Node], kb: knowledge.Knowledge) -> Position | None:

@@ -83,16 +83,37 @@ def parse(text: str) -> ast.Module:
         raise InputError(f"not Python source: {exc}") from None
 
 
+def trained_by_a_config(path: Path, display: str, class_name: str, precision: Position) -> list[TrainingSetup]:
+    """The losses of the model class `class_name` in `path` (a project module a config names),
+    applied in its training steps under the config's mixed `precision`. [] when the file cannot be
+    read: that is its own check's finding, not the config's."""
+    try:
+        text = decode(path.read_bytes())
+        check_size(text)
+        tree = parse(text)
+    except (OSError, InputError):
+        return []
+    spans = [(n.lineno, n.end_lineno or n.lineno) for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name]
+    if not spans:
+        return []
+    setups = analyze(tree, display, lambda line, column: Position(display, line, column), path.parent, text, mixed_trainer=precision)
+    inside = lambda at: at is not None and any(lo <= (at.line or 0) <= hi for lo, hi in spans)  # noqa: E731
+    return [s for s in setups if s.autocast == precision and s.loss is not None and (inside(s.applied_at) or inside(s.loss.written.at))]
+
+
 def analyze(
-    tree: ast.Module, display: str, locate: Callable[[int, int], Position], base_dir: Path | None, text: str | None = None
+    tree: ast.Module, display: str, locate: Callable[[int, int], Position], base_dir: Path | None, text: str | None = None,
+    mixed_trainer: Position | None = None,
 ) -> list[TrainingSetup]:
     """`text` is the source the tree's line numbers refer to (lets functions that name no loss or
-    model be skipped when nobody calls them)."""
+    model be skipped when nobody calls them); `mixed_trainer` a Trainer's mixed precision set
+    elsewhere (a config), under which the training steps run."""
     from lossadvisor import knowledge
     from lossadvisor.readers.python.dataflow import Interpreter
     from lossadvisor.readers.python.setups import assemble
 
     interp = Interpreter(knowledge.load(), display, locate, base_dir, text)
+    interp.mixed_trainer = mixed_trainer
     # The interpreter follows expressions recursively, a few Python frames per level: a 600-term
     # `a + b + …` or method chain is valid code that the default limit of 1,000 frames cannot follow.
     limit = sys.getrecursionlimit()

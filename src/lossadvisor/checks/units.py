@@ -88,8 +88,12 @@ def units_not_on_the_class_axis(c: Context) -> Iterator[Hit]:
             return  # two axes: the last is axis 1
         units = head.units_axis % rank
         prediction, where = f"the {rank}-axis prediction", "the last axis (channels last)" if units == rank - 1 else f"axis {units}"
+    fix = f"keep them on axis {wanted} (undo the permute), or flatten both to (N·H·W, C) and (N·H·W,)"
+    if rank == 3 and head.batch_axis is not None and head.units_axis % 3 == 2:  # an RNN's (N, T, C) scores
+        prediction, where = "the sequence prediction (N, T, C)", "the last axis"
+        fix = "move them to axis 1 (`.transpose(1, 2)`), or flatten both to (N·T, C) and (N·T,)"
     yield Hit("LA206", c.setup.applied_at or c.loss_at, {
-        "loss": c.loss_call(), "axis": wanted, "prediction": prediction, "where": where,
+        "loss": c.loss_call(), "axis": wanted, "prediction": prediction, "where": where, "fix": fix,
     }, also=c.units_at)  # fmt: skip
 
 

@@ -566,8 +566,8 @@ class Interpreter:
 
                 return Reshaped(container)
             return container
-        if isinstance(container, Tensor):
-            return Tensor(container.head._replace(units=None, trailing=None), container.framework)
+        if isinstance(container, Tensor):  # out[:, -1, :] may drop or move axes: only the form is kept
+            return Tensor(container.head._replace(units=None, trailing=None, rank=None, batch_axis=None), container.framework)
         from lossadvisor.readers.python import labels
 
         return labels.item(self, container, index, node, frame)

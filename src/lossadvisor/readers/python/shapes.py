@@ -57,7 +57,9 @@ def reshaped(head: Head, name: str, call) -> Head:
     """The head after a shape method (`view`, `squeeze`, …): its trailing as far as the call shows it."""
     if name in KEEP_SHAPE:
         return head
-    head = _singleton(head, name, call)._replace(batch_axis=None)  # a reshape may move or merge the batch axis
+    # A reshape may merge, add or drop axes: the batch axis and the rank are known again only where
+    # the call writes every size (view(-1, c): two axes).
+    head = _singleton(head, name, call)._replace(batch_axis=None, rank=None)
     node = call.node
     if node is None or call.unexpanded or any(isinstance(a, ast.Starred) for a in node.args):
         return head._replace(trailing=None)
@@ -66,7 +68,7 @@ def reshaped(head: Head, name: str, call) -> Head:
         if "shape" in call.kwargs or "size" in call.kwargs:
             return head._replace(trailing=None)
         sizes = args[0].elts if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)) else args
-        return head._replace(trailing=_trailing(sizes, call) if sizes else None)
+        return head._replace(trailing=_trailing(sizes, call) if sizes else None, rank=len(sizes) or None)
     if name in ("flatten", "ravel"):
         return head._replace(trailing="flat" if not args and not call.kwargs else None)
     dim = call.const(0, "dim", MISSING)

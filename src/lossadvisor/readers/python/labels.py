@@ -199,11 +199,23 @@ def _written(site) -> Labels | None:
     only as a column ([[0], [2]]) or as float rows that sum to 1: integer rows may be multi-hot
     vectors or one sequence's class ids, and the literal does not say which."""
     node = site.arg_node(0, ("data", "object", "value"))
+    if isinstance(node, ast.Name):  # weights = [1.0, 5.0]; torch.tensor(weights)
+        node = _named_list(site.value(0, ("data", "object", "value")), node)
     if not isinstance(node, (ast.List, ast.Tuple)) or not node.elts:
         return None
     written = WrittenLabels(node, site.fact("written", node))
     dtype = _written_dtype(site, node)
     return Converted(written, site.fact(dtype)) if dtype else written
+
+
+def _named_list(value: Value | None, name: ast.Name) -> ast.List | None:
+    """A name bound to a list of numbers, as the literal it holds (placed where the name is used)."""
+    if not isinstance(value, Items) or not value.items or len(value.items) > LITERAL_LIMIT:
+        return None
+    numbers = [v.value for v in value.items if isinstance(v, Const) and not getattr(v, "assumed", False)]
+    if len(numbers) != len(value.items) or not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers):
+        return None
+    return ast.copy_location(ast.List(elts=[ast.copy_location(ast.Constant(n), name) for n in numbers], ctx=ast.Load()), name)
 
 
 class Converted(Labels):

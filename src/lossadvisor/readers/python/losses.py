@@ -110,6 +110,12 @@ def _literal_length(value: Value, node: ast.expr) -> int | None:
     2); None for anything else."""
     if not isinstance(value, Labels):  # torch.tensor / FloatTensor / np.array of a literal (labels.yaml conversions)
         return None
+    from lossadvisor.readers.python.labels import Converted, WrittenLabels
+
+    while isinstance(value, Converted):
+        value = value.inner
+    if isinstance(value, WrittenLabels):  # the literal itself, whatever conversions were chained on it (`.to(device)`)
+        node = value.node
     literal = node.args[0] if isinstance(node, ast.Call) and node.args else node
     if isinstance(literal, (ast.List, ast.Tuple)) and all(isinstance(e, (ast.Constant, ast.UnaryOp)) for e in literal.elts):
         return len(literal.elts)

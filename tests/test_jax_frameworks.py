@@ -150,6 +150,20 @@ def test_differentiated_functions_return_gradients_not_the_loss():
     assert jnp.allclose(jax.grad(loss)(jnp.ones(3)), 2.0)
 
 
+def test_reductions_keep_the_sign_and_descent_on_cosine_similarity_lowers_it():  # LA114, frameworks.yaml reductions
+    values = jnp.array([[0.5, -0.25], [1.0, 2.0]])
+    for module_path in VOCABULARY.frameworks["jax"].reductions:
+        reduce = getattr(importlib.import_module(".".join(module_path[:-1])), module_path[-1])
+        assert jnp.sign(reduce(values)) == jnp.sign(reduce(-values)) * -1  # negating the loss negates its reduction
+    for method in VOCABULARY.frameworks["jax"].reduction_methods:
+        assert getattr(values, method)() == getattr(jnp, method)(values)
+    target = jnp.array([[1.0, 0.0]])
+    pred = jnp.array([[1.0, 1.0]])
+    similarity = lambda p: optax.cosine_similarity(p, target).mean()  # noqa: E731
+    stepped = pred - 0.5 * jax.grad(similarity)(pred)  # one step of gradient descent
+    assert similarity(stepped) < similarity(pred)  # the similarity falls: the vectors move apart
+
+
 def test_written_out_crossentropy_is_the_optax_loss():
     """rules/frameworks.yaml written_losses: what each written form computes."""
     logits = jax.random.normal(jax.random.PRNGKey(0), (5, 4))

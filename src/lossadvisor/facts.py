@@ -131,4 +131,5 @@ class TrainingSetup(NamedTuple):
     target: Head | None = None  # what the code shows of the target: a teacher model's head, or its shape (`trailing`)
     applied_at: Position | None = None  # where the loss meets its prediction and target (`criterion(out, y)`), in code
     autocast: Position | None = None  # the loss is applied under CUDA mixed precision (`with torch.autocast("cuda")`), from here
+    minimised: Position | None = None  # a gradient of the loss's value is taken here (jax.grad), as the code returns it
     only: tuple[str, ...] = ()  # the rules this setup is checked for, when not all (a config's view of a module it trains)

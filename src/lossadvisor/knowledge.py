@@ -68,6 +68,7 @@ class Loss(NamedTuple):
     target_position: int | None = None  # where a call passes the target when not second (margin ranking: third)
     target_dtype: dict[str, dict[str, list[str]]] = {}  # framework -> label format (or any) -> the dtypes it takes; LA315
     batch_axis: dict[str, int] = {}  # where each framework's spelling reads the batch (PyTorch CTCLoss: axis 1 of (T, N, C)); LA209
+    maximised: bool = False  # a score to maximise, not a loss (optax cosine_similarity: +cos); LA114
 
     def spellings(self, framework: str) -> tuple[Spelling, ...]:
         return self.names.get(framework, ())  # a framework's inherited spellings are filled in at load
@@ -336,7 +337,7 @@ def _loss(key: str, v: dict[str, Any], inherits: dict[str, str]) -> Loss:
         tuple(v.get("tasks") or ()), params, names, v.get("note"), tuple(v.get("scoring_rule_for") or ()), v.get("target_input"),
         tuple(v.get("needs_one_of") or ()), v.get("sparse_form"), dict(v.get("mismatched_shapes") or {}),
         dict(v.get("class_axis") or {}), dict(v.get("under_autocast") or {}),
-        v.get("target_position"), dict(v.get("target_dtype") or {}), dict(v.get("batch_axis") or {}),
+        v.get("target_position"), dict(v.get("target_dtype") or {}), dict(v.get("batch_axis") or {}), bool(v.get("maximised")),
     )  # fmt: skip
 
 

@@ -114,6 +114,8 @@ class Framework(NamedTuple):
     loaders: frozenset[str]
     holders: dict[tuple[str, ...], tuple[str, ...]]  # calls whose result keeps these keyword arguments as attributes
     written_losses: tuple[WrittenLoss, ...]  # losses written out by hand (-sum(t * log_softmax(x)))
+    reductions: frozenset[tuple[str, ...]]  # functions that average or sum a loss value (jnp.mean)
+    reduction_methods: frozenset[str]  # array methods that do (x.mean())
     layers: dict[str, LayerKind]
     tensor_methods: bool  # its tensors have activation methods (`x.softmax(1)`, `x.log()`)
     tensor_factories: dict[str, Any]  # functions that make a tensor of a written shape: name -> where the sizes are
@@ -302,6 +304,14 @@ class Vocabulary:
         fw = self.frameworks.get(api.framework or "")
         return fw.holders.get(api.path) if fw else None
 
+    def reduces(self, api: Api) -> bool:
+        """`jnp.mean`, `jnp.sum`: a function that averages or sums a loss value, keeping its sign."""
+        fw = self.frameworks.get(api.framework or "")
+        return fw is not None and api.path in fw.reductions
+
+    def reduction_methods(self) -> frozenset[str]:
+        return frozenset(m for fw in self.frameworks.values() for m in fw.reduction_methods)
+
     def written_loss(self, framework: str | None, activation: str, by: str) -> WrittenLoss | None:
         """The loss that `activation`'s output meeting the targets `by` computes in `framework`."""
         fw = self.frameworks.get(framework or "")
@@ -400,6 +410,8 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         loaders=frozenset(inherited("loaders", ()) or ()),
         holders={_dotted(p): tuple(kept) for p, kept in (v.get("holders") or {}).items()},
         written_losses=tuple(WrittenLoss(w["activation"], w["by"], w["loss"]) for w in inherited("written_losses", ()) or ()),
+        reductions=frozenset(_dotted(m) for m in (inherited("reductions", {}) or {}).get("functions", ())),
+        reduction_methods=frozenset((inherited("reductions", {}) or {}).get("methods", ())),
         layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),
         tensor_factories=dict(v.get("tensor_factories") or {}),
         saved_models=dict(v.get("saved_models") or {}),

@@ -114,6 +114,14 @@ def rate_form_mismatch(c: Context) -> Iterator[Hit]:
         yield Hit("LA106", c.loss_at, {**_pair(c), "problem": "is already a rate, so the loss exponentiates it a second time"}, also=c.activation_at)
 
 
+@rule("LA114")
+def score_minimised(c: Context) -> Iterator[Hit]:
+    """A score to maximise (optax.cosine_similarity: +cos) whose value, sign unchanged, is what
+    `jax.grad` differentiates: gradient descent then lowers the similarity."""
+    if c.loss and c.loss.maximised and c.setup.minimised is not None:
+        yield Hit("LA114", c.setup.applied_at or c.loss_at, {"loss": c.loss_written, "where": c.setup.minimised.describe()}, also=c.setup.minimised)
+
+
 @rule("LA113")
 def unbounded_input_to_a_distance_loss(c: Context) -> Iterator[Hit]:
     """A distance loss (HingeEmbeddingLoss) fed an output with no lower bound: a linear layer."""

@@ -27,7 +27,7 @@ from lossadvisor.readers.python import prediction, project, stdlib
 from lossadvisor.readers.python.frames import Frame, Origin
 from lossadvisor.readers.python.imports import Api, api, binding, names_training
 from lossadvisor.readers.python.values import (
-    UNKNOWN, Class, Const, Data, Differentiated, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member,
+    UNKNOWN, Class, Const, Data, Differentiated, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member, Score,
     Module, Pairing, Record, Ref, Super, Tensor, Value,
 )  # fmt: skip
 
@@ -104,7 +104,7 @@ class Interpreter:
         self._line_starts = _line_starts(text) if text is not None else []
         self._lowered = text.lower() if text is not None else ""
         self.call_handlers: list[Handler] = [
-            prediction.gathered_loss, prediction.loss_call, prediction.activation_call, layers.call, keras.call, torch.call, jax.call, labels.call, stdlib.call,
+            prediction.gathered_loss, prediction.loss_call, prediction.reduced_score, prediction.activation_call, layers.call, keras.call, torch.call, jax.call, labels.call, stdlib.call,
             shapes.factory,
         ]  # fmt: skip
         self.method_handlers: list[MethodHandler] = [keras.method, torch.method, jax.method, labels.method, stdlib.method]
@@ -535,13 +535,19 @@ class Interpreter:
         if isinstance(callee, LossFn):
             return prediction.apply_loss(self, callee, call)
         if isinstance(callee, Differentiated):
-            self.invoke(callee.fn, call)  # the losses inside run; what comes back is gradients
+            returned = self.invoke(callee.fn, call)  # the losses inside run; what comes back is gradients
+            if isinstance(returned, Items) and returned.items:  # has_aux=True: (loss, aux)
+                returned = returned.items[0]
+            if isinstance(returned, Score) and returned.sign > 0:
+                returned.pairing.minimised = call.at  # a score to maximise, minimised as it is
             return UNKNOWN
         if isinstance(callee, Member):
             return self.call_method(callee.obj, callee.name, call)
         return UNKNOWN
 
     def call_method(self, obj: Value, name: str, call: CallSite) -> Value:
+        if isinstance(obj, Score):  # score.mean(): a reduction keeps its sign
+            return obj if name in self.kb.vocabulary.reduction_methods() else UNKNOWN
         for handler in self.method_handlers:
             if (result := handler(self, obj, name, call)) is not None:
                 return result
@@ -595,6 +601,8 @@ class Interpreter:
 
     def eval_UnaryOp(self, node: ast.UnaryOp, frame: Frame) -> Value:
         operand = self.eval(node.operand, frame)
+        if isinstance(operand, Score):
+            return prediction.score_arithmetic(node.op, operand)
         if isinstance(operand, Const):
             try:
                 if isinstance(node.op, ast.Not):
@@ -609,6 +617,8 @@ class Interpreter:
         left, right = self.eval(node.left, frame), self.eval(node.right, frame)
         if isinstance(node.op, ast.Mult):  # targets * log_softmax(logits): a crossentropy written out
             prediction.written_loss(self, node, "*", [left, right], [node.left, node.right], frame)
+        if isinstance(left, Score) or isinstance(right, Score):
+            return prediction.score_arithmetic(node.op, left, right)
         return UNKNOWN
 
     def eval_Compare(self, node: ast.Compare, frame: Frame) -> Value:

@@ -14,8 +14,8 @@ from lossadvisor.facts import Fact, Position
 from lossadvisor.readers.python import activations, losses, shapes
 from lossadvisor.readers.python.imports import Api
 from lossadvisor.readers.python.values import (
-    UNKNOWN, UNKNOWN_HEAD, Const, Function, Graph, Instance, Items, Labels, Layer, LossFn, Module, Opaque, Pairing, Ref, Stack,
-    Tensor, Value,
+    UNKNOWN, UNKNOWN_HEAD, Const, Function, Graph, Instance, Items, Labels, Layer, LossFn, Module, Opaque, Pairing, Ref, Score,
+    Stack, Tensor, Value,
 )  # fmt: skip
 
 PREDICTION_KEYWORDS = ("input", "logits", "y_pred", "predictions", "preds", "output", "outputs")
@@ -255,5 +255,30 @@ def apply_loss(interp, loss: LossFn, call) -> Value:
     target_head = target.head if isinstance(target, Tensor) and (target.head.activation or target.head.activation_written or target.head.trailing or target.head.singleton_axis is not None) else None
     if target_head is None and label_facts is not None and label_facts.shape is not None:
         target_head = shapes.of_stored_labels(label_facts.shape)
-    interp.pairings.append(Pairing(loss.use, head, label_facts, loss.framework, target_head, call.at, interp.autocast, interp.in_training_step))
+    pairing = Pairing(loss.use, head, label_facts, loss.framework, target_head, call.at, interp.autocast, interp.in_training_step)
+    interp.pairings.append(pairing)
+    return Score(pairing) if known is not None and known.maximised else UNKNOWN
+
+
+def reduced_score(interp, ref: Api, call) -> Value | None:
+    """`jnp.mean(score)`: a reduction keeps a score's sign (frameworks.yaml `reductions`)."""
+    if interp.kb.vocabulary.reduces(ref):
+        value = call.value(0)
+        return value if isinstance(value, Score) else None
+    return None
+
+
+def score_arithmetic(op: ast.operator | ast.unaryop, left: Value, right: Value | None = None) -> Value:
+    """The sign of a score after `-s`, `1 - s`, `s * 2`, `s / n`; UNKNOWN for anything else."""
+    if right is None:
+        return Score(left.pairing, -left.sign) if isinstance(left, Score) and isinstance(op, ast.USub) else UNKNOWN
+    score, other, score_left = (left, right, True) if isinstance(left, Score) else (right, left, False)
+    if not isinstance(score, Score) or not isinstance(other, Const) or not isinstance(other.value, (int, float)) or isinstance(other.value, bool):
+        return UNKNOWN
+    if isinstance(op, ast.Add):
+        return score
+    if isinstance(op, ast.Sub):
+        return score if score_left else Score(score.pairing, -score.sign)
+    if isinstance(op, ast.Mult) or (isinstance(op, ast.Div) and score_left):
+        return Score(score.pairing, score.sign if other.value > 0 else -score.sign) if other.value != 0 else UNKNOWN
     return UNKNOWN

@@ -27,6 +27,7 @@ def assemble(interp: Interpreter) -> list[TrainingSetup]:
         TrainingSetup(
             path, p.framework or p.loss.framework, head=p.head, loss=p.loss, labels=p.labels, target=p.target,
             applied_at=p.applied_at, autocast=p.autocast or (interp.mixed_trainer if p.in_training_step else None),
+            minimised=p.minimised,
         )
         for p in interp.pairings
     ]  # fmt: skip

@@ -305,7 +305,7 @@ class Record(Value):
 class Pairing:
     """A loss that the dataflow ties to what reaches it: the prediction's head and the labels."""
 
-    __slots__ = ("loss", "head", "labels", "framework", "target", "applied_at", "autocast", "in_training_step")
+    __slots__ = ("loss", "head", "labels", "framework", "target", "applied_at", "autocast", "in_training_step", "minimised")
 
     def __init__(
         self, loss: LossUse, head: Head | None = None, labels: LabelFacts | None = None, framework: str | None = None,
@@ -317,3 +317,15 @@ class Pairing:
         self.applied_at = applied_at  # `criterion(out, y)`, where the prediction and the target meet
         self.autocast = autocast  # the CUDA autocast context the loss is applied in, if any
         self.in_training_step = in_training_step  # applied in a training_step: a mixed-precision Trainer's autocast applies
+        self.minimised: Position | None = None  # where a gradient of its value, as the code returns it, is taken
+
+
+class Score(Value):
+    """The value of a loss that is a score to maximise (losses.yaml `maximised`: optax's
+    cosine_similarity is +cos), and its sign on the way to a gradient: a negation or `1 - score`
+    flips it, a mean or a sum keeps it, anything else makes it unknown."""
+
+    __slots__ = ("pairing", "sign")
+
+    def __init__(self, pairing: Pairing, sign: int = 1):
+        self.pairing, self.sign = pairing, sign

@@ -299,6 +299,25 @@ def test_ctc_loss_reads_time_first_and_misreads_a_batch_first_input():  # LA209,
     assert not torch.allclose(ctc(square, targets, lengths, target_lengths), ctc(square.transpose(0, 1), targets, lengths, target_lengths))
 
 
+def test_squared_error_on_a_softmax_barely_moves_a_confident_wrong_answer():  # LA316
+    logits = torch.tensor([[8.0, 0.0, 0.0]], requires_grad=True)  # sure of class 0; the label is class 2
+    one_hot = torch.tensor([[0.0, 0.0, 1.0]])
+    torch.nn.MSELoss()(torch.softmax(logits, dim=1), one_hot).backward()
+    brier = logits.grad.abs().max().item()
+    logits.grad = None
+    torch.nn.CrossEntropyLoss()(logits, torch.tensor([2])).backward()
+    assert brier < 0.01 < 0.3 < logits.grad.abs().max().item()
+
+
+def test_binary_accuracy_of_always_no_on_one_hot_rows_is_c_minus_1_over_c():  # LA317
+    rows = np.eye(10, dtype="float32")[np.arange(40) % 10]
+    assert float(keras.metrics.BinaryAccuracy()(rows, np.zeros_like(rows))) == pytest.approx(0.9)
+    # Keras 3 picks "accuracy" from the shapes, not the loss: 10-wide one-hot rows get categorical accuracy
+    from keras.src.trainers.compile_utils import get_metric
+
+    assert isinstance(get_metric("accuracy", rows, rows), keras.metrics.CategoricalAccuracy)
+
+
 def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
     log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
     targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7

@@ -227,7 +227,23 @@ class Context:
         if not choice:
             parts = [_spell(c) for c in choices.values() if c]
             return " / ".join(parts) or "a dedicated loss"
-        return _spell(choice)
+        return _spell(self._for_these_labels(choice))
+
+    def _for_these_labels(self, choice: dict[str, Any]) -> dict[str, Any]:
+        """The recommended loss in the form that takes the labels as they are: one-hot rows get the
+        dense form of a loss on class ids (SparseCategoricalCrossentropy -> CategoricalCrossentropy)."""
+        if self.label_format != "one_hot" or "name" not in choice:
+            return choice
+        match = self.kb.find_loss(choice["name"], self.framework)
+        if match is None or "one_hot" in match.loss.targets:
+            return choice
+        dense = next((loss for loss in self.kb.losses.values() if loss.sparse_form == match.loss.id), None)
+        if dense is None:
+            return choice
+        style = choice["name"][:1].isupper()
+        names = [s.name for s in dense.spellings(match.framework) if not s.strings_only]
+        names.sort(key=lambda n: n[:1].isupper() != style)
+        return {**choice, "name": names[0]} if names else choice
 
 
 def _spell(choice: dict[str, Any]) -> str:

@@ -93,15 +93,45 @@ def _ignored_by_the_loss(c: Context) -> set:
 def class_ids_to_regression_loss(c: Context) -> Iterator[Hit]:
     """Ids as ordered numbers: fine when the user says the task is ordinal, counts or regression.
     Whole numbers profiled from a label file look the same as integer regression targets (ages,
-    ratings): they count as class ids here only when the config also declares `num_classes`."""
+    ratings): they count as class ids here only when the config also declares `num_classes`. A
+    source that gives class ids (MNIST's digits, a LabelEncoder) says so itself."""
     if not c.loss or c.classification_link or not _multiclass_ids(c):
         return
-    if c.setup.labels.source and not c.declared_classes:
+    if c.setup.labels.inferred and not c.declared_classes:
         return
     if c.task and c.task.id not in {"multiclass", "segmentation"}:
         return
     if "regression" in c.loss.tasks:
         yield Hit("LA306", c.labels_at, {**_base(c), "classes": _class_count(c)}, also=c.labels_declared_at)
+
+
+@rule("LA316")
+def regression_loss_on_a_classifier(c: Context) -> Iterator[Hit]:
+    """MSE / MAE / Huber on a classifier: a softmax over several outputs, or one-hot labels. Against
+    a teacher's output (distillation) the squared error is the method, not a mistake."""
+    if not c.loss or c.classification_link or "regression" not in c.loss.tasks or c.expected_input != "real":
+        return
+    if c.task or (c.setup.target is not None and c.setup.target.activation is not None):
+        return  # a declared task has LA401 / LA504; a model's output as the target is distillation
+    if c.activation is not None and c.activation.output == "distribution" and c.units and c.units > 1:
+        what, at = f"the output is a softmax over {c.units} classes ({c.activation_where})", c.activation_at
+    elif c.label_format == "one_hot" and c.setup.labels is not None:
+        what, at = c.labels_described(), c.labels_declared_at
+    else:
+        return
+    yield Hit("LA316", c.loss_at, {"loss": c.loss_call(), "what": what, "instead": c.recommended_loss("multiclass")}, also=at)
+
+
+@rule("LA317")
+def independent_outputs_for_one_class_per_sample(c: Context) -> Iterator[Hit]:
+    """Binary crossentropy over several outputs, each its own yes/no, where the labels are one-hot
+    rows: one class per sample, which a softmax over the outputs models."""
+    if not c.loss or c.classification_link != "sigmoid" or c.label_format != "one_hot":
+        return
+    classes = c.units if c.units and c.units > 1 else _class_count(c)
+    if not classes or classes < 3:
+        return  # two one-hot columns with two sigmoid units train the same yes/no twice: LA3xx says nothing
+    yield Hit("LA317", c.labels_at, {**_base(c), "classes": classes, "instead": c.recommended_loss("multiclass")}, also=c.labels_declared_at)
 
 
 @rule("LA307")

@@ -159,6 +159,7 @@ def _facts(profiled: ProfiledFile, display: str) -> LabelFacts:
         nan_count=profiled.profile.nan + profiled.profile.inf,
         source=display,
         evidence=evidence,
+        inferred=True,
     )
 
 

@@ -318,6 +318,65 @@ def test_binary_accuracy_of_always_no_on_one_hot_rows_is_c_minus_1_over_c():  # 
     assert isinstance(get_metric("accuracy", rows, rows), keras.metrics.CategoricalAccuracy)
 
 
+def _sklearn(dotted):
+    import importlib
+
+    module, name = dotted.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
+def test_sklearn_datasets_give_the_targets_label_sources_yaml_says():  # label_sources.yaml sklearn_datasets
+    pytest.importorskip("sklearn")
+    known = KB.label_sources["sklearn_datasets"]
+    for dotted, spec in {**known["generators"], **known["loaders"]}.items():
+        function = _sklearn(dotted)
+        if dotted.endswith("fetch_california_housing"):
+            continue  # a download: its targets (house values in $100,000s) are the catalog's word
+        kwargs = {"random_state": 0} if dotted in known["generators"] else {known["return_x_y"]: True}
+        if dotted.endswith("make_classification"):
+            kwargs.update(n_informative=3)
+        _, y = function(**kwargs)
+        if dotted in known["loaders"]:
+            bunch = function()
+            assert np.array_equal(getattr(bunch, known["bunch_target"]), bunch[known["bunch_target"]])
+        classes = spec.get("classes")
+        default = classes[2] if isinstance(classes, list) else classes
+        if spec["format"] == "multi_hot":
+            assert y.ndim == 2 and y.shape[1] == default and set(np.unique(y)) <= {0, 1}
+        elif spec["format"] == "continuous":
+            assert y.dtype.kind == "f" and len(np.unique(y)) > 20
+        else:
+            assert y.ndim == 1 and sorted(np.unique(y)) == list(range(default)), dotted
+        if isinstance(classes, list):  # the argument that sets the count, where the table says
+            import inspect
+
+            params = list(inspect.signature(function).parameters)
+            assert classes[1] in params and (classes[0] is None or params[classes[0]] == classes[1])
+
+
+def test_sklearn_encoders_give_the_label_formats_label_sources_yaml_says():  # label_sources.yaml encoders
+    pytest.importorskip("sklearn")
+    names = np.array(["cat", "dog", "bird", "dog", "cat"])
+    for dotted, spec in KB.label_sources["encoders"].items():
+        encoder = _sklearn(dotted)()
+        fmt = spec if isinstance(spec, str) else spec["format"]
+        if fmt == "multi_hot":
+            out = encoder.fit_transform([["cat", "dog"], ["bird"], ["dog"]])
+            assert out.shape == (3, 3) and out.sum() == 4
+            continue
+        given = names.reshape(-1, 1) if dotted.endswith("OneHotEncoder") else names
+        out = encoder.fit_transform(given)
+        out = out.toarray() if hasattr(out, "toarray") else np.asarray(out)  # OneHotEncoder: sparse by default
+        if fmt == "class_ids":
+            assert out.ndim == 1 and sorted(set(out)) == [0, 1, 2]
+        else:
+            assert out.shape == (5, 3) and (out.sum(axis=1) == 1).all()
+        if not isinstance(spec, str) and spec.get("two_classes") == "binary":
+            assert encoder.fit_transform(["no", "yes", "no"]).shape == (3, 1)  # one 0/1 column
+    for dotted in KB.label_sources["dummies"]:  # pd.get_dummies: one column per class
+        assert np.asarray(_sklearn(dotted)(names)).shape == (5, 3)
+
+
 def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
     log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
     targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7

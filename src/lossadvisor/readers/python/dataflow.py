@@ -564,6 +564,8 @@ class Interpreter:
             return UNKNOWN
         if isinstance(container, Mapping) and isinstance(index, Const):
             return container.items.get(index.value, UNKNOWN)
+        if isinstance(container, Record) and isinstance(index, Const):  # a Bunch: iris["target"]
+            return container.attrs.get(index.value, UNKNOWN)
         if isinstance(container, Labels):
             if not _selects_samples(node.slice):
                 return UNKNOWN

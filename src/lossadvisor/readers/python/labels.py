@@ -68,6 +68,14 @@ def call(interp, api: Api, site) -> Value | None:
             return first if isinstance(first, (Data, Mapping, Items)) else UNKNOWN
     if dotted.startswith(sources["torch_data"] + "."):
         return _torch_data(name, site)
+    known = sources["sklearn_datasets"]
+    if dotted in known["generators"] or dotted in known["loaders"]:
+        return _sklearn_dataset(known, dotted, site)
+    if dotted in sources["encoders"]:
+        spec = sources["encoders"][dotted]
+        return Encoder(spec, None) if isinstance(spec, str) else Encoder(spec["format"], spec.get("two_classes"))
+    if dotted in sources["dummies"]:
+        return _encoded("one_hot", site.value(0, "data"), site)
     if dotted == sources["tf_data"] + ".from_tensor_slices":
         return _dataset_of(site.value(0, "tensors"))
     if name in sources["one_hot_names"] or dotted in sources["one_hot"]:
@@ -143,6 +151,46 @@ def _catalog_dataset(catalog: dict, site) -> Value:
         result = one
     info = catalog.get("info")
     return Items([result, UNKNOWN]) if info and site.const(None, info) is True else result
+
+
+class Encoder(Value):
+    """A scikit-learn encoder: its transforms return labels of `format`."""
+
+    __slots__ = ("format", "two_classes")
+
+    def __init__(self, format: str, two_classes: str | None):
+        self.format, self.two_classes = format, two_classes  # two_classes: its format for two classes
+
+
+def _sklearn_dataset(known: dict, dotted: str, site) -> Value:
+    """`make_classification(n_classes=3)` → (X, y); `load_iris()` → a Bunch whose `target` (or
+    `["target"]`) are the labels; `load_iris(return_X_y=True)` → (X, y)."""
+    generator = dotted in known["generators"]
+    spec = (known["generators"] if generator else known["loaders"])[dotted]
+    classes = spec.get("classes")
+    if isinstance(classes, list):
+        position, keyword, default = classes
+        classes = site.const(position, keyword, default)
+        if site.unexpanded or not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
+            return UNKNOWN  # centers=[[0, 0], [1, 1]], n_classes=k: not a number this file shows
+    fmt = "binary" if spec["format"] == "class_ids" and classes == 2 else spec["format"]
+    lo, hi = ((0, classes - 1) if fmt != "multi_hot" else (0, 1)) if classes else (None, None)
+    labels = Labels(_facts(site.fact(fmt), classes, lo, hi, f"`{dotted.rsplit('.', 1)[-1]}()`"))
+    if generator or site.const(None, known["return_x_y"]) is True:
+        return Items([UNKNOWN, labels])
+    from lossadvisor.readers.python.values import Record
+
+    return Record({known["bunch_target"]: labels})
+
+
+def _encoded(fmt: str, given: Value | None, site, two_classes: str | None = None) -> Value:
+    """What an encoder makes of `given`: labels of `fmt`, with the classes `given` is known to have."""
+    facts = facts_of(site.interp, given) if isinstance(given, Labels) else None
+    classes = facts.num_classes if facts is not None else None
+    if classes == 2 and two_classes:
+        fmt = two_classes
+    lo, hi = ((0, classes - 1) if fmt == "class_ids" else (0, 1)) if classes else (None, None)
+    return Labels(_facts(site.fact(fmt), classes, lo, hi, f"`{_text(site.node)}`"))
 
 
 def _torch_data(name: str, site) -> Value | None:
@@ -399,6 +447,10 @@ def _column(table: Table, name: str) -> LabelFile:
 
 
 def method(interp, obj: Value, name: str, site) -> Value | None:
+    if isinstance(obj, Encoder) and name in interp.kb.label_sources["encoder_methods"]:
+        return _encoded(obj.format, site.value(0, ("y", "X")), site, obj.two_classes)
+    if isinstance(obj, Encoder) and name == "fit":
+        return obj
     if isinstance(obj, Table) and name == "pop" and isinstance(site.const(0, "item"), str):
         return _column(obj, site.const(0, "item"))
     if isinstance(obj, Data) and name in DATA_METHODS:

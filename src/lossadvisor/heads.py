@@ -131,7 +131,8 @@ def step(kind: LayerKind, args: Arguments, linear: str | None, own_activation: s
         if kind.activation is not None and args.literal(kind.activation) is not MISSING:
             activation, written = args.activation(kind.activation)
         else:
-            activation, written = (args.fact(linear, None, True) if linear else None), None
+            default = kind.default_activation or linear
+            activation, written = (args.fact(default, None, True) if default else None), None
         return Step("units", units, activation, written, over_units=over, units_axis=kind.units_axis)
     if role == "activation":
         if kind.activation is not None:

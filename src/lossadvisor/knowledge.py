@@ -34,6 +34,7 @@ class Spelling(NamedTuple):
     strings_only: bool = False
     target_input: str | None = None  # overrides the form the loss expects of a target that is a model's output
     kind: str | None = None  # "class" or "function", where the name's case misleads (Keras' class `CTC`)
+    own_arguments: bool = True  # False: a spelling that takes none of the loss's arguments (TF1 log_loss: no from_logits)
 
 
 class Param(NamedTuple):
@@ -314,7 +315,7 @@ def _spelling(entry: Any) -> Spelling:
     targets = entry.get("targets")
     return Spelling(
         entry["name"], entry.get("input"), tuple(targets) if targets is not None else None, bool(entry.get("strings_only")), entry.get("target_input"),
-        entry.get("kind"),
+        entry.get("kind"), entry.get("arguments") != "none",
     )  # fmt: skip
 
 

@@ -52,6 +52,8 @@ class LayerKind(NamedTuple):
     rank: int | None = None  # reshapes: the number of axes of its output, when fixed (Flatten: 2)
     elementwise: bool = False  # units: its activation argument is applied to each output alone (no softmax over them)
     batch_first: Arg | None = None  # sequence: the argument that puts the batch first (else time first)
+    applies: Arg | None = None  # a layer function that builds the layer and applies it to this argument (tf.layers.dense)
+    default_activation: str | None = None  # units: the activation when none is passed (tf.contrib fully_connected: relu)
 
 
 class WrittenLoss(NamedTuple):
@@ -392,7 +394,9 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
     def inherited(name: str, default: Any) -> Any:
         return v.get(name, parent.get(name, default))
 
-    layers = {name: _layer(name, spec, key) for name, spec in (inherited("layers", {}) or {}).items()}
+    # A framework's own layers beside those it inherits (tf.keras: TF1's layer functions, and Keras').
+    specs = {**(parent.get("layers") or {}), **(v.get("layers") or {})}
+    layers = {name: _layer(name, spec, key) for name, spec in specs.items()}
     # A framework's own loss and activation modules come first, then those it inherits.
     own_losses = [*(v.get("loss_modules") or ()), *(parent.get("loss_modules") or ())]
     own_activations = [*(v.get("activation_modules") or ()), *(parent.get("activation_modules") or ())]
@@ -439,6 +443,7 @@ def _layer(name: str, spec: dict[str, Any], framework: str) -> LayerKind:
         layer=_arg(spec.get("layer")), layers=layers if isinstance(layers, str) else _arg(layers), outputs=_arg(spec.get("outputs")),
         guessed_axis=bool(spec.get("guessed_axis")), units_axis=int(spec.get("units_axis", -1)), rank=spec.get("rank"),
         elementwise=bool(spec.get("elementwise")), batch_first=_arg(spec.get("batch_first")),
+        applies=_arg(spec.get("applies")), default_activation=spec.get("default_activation"),
     )  # fmt: skip
 
 

@@ -79,7 +79,8 @@ class Context:
         With `stabler`, only a form that is: an argument marked `fused: false` (Keras focal losses:
         the activation, then the clipped probability loss) takes logits but is no stabler."""
         assert self.loss is not None
-        for param in self.loss.params.values():
+        own = next((s for s in self.loss.spellings(self.framework or "") if s.name == self.spelling), None)
+        for param in self.loss.params.values() if own is None or own.own_arguments else ():
             if param.frameworks and self.framework and self.framework not in param.frameworks:
                 continue
             for value, change in param.when.items():

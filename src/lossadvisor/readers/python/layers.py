@@ -44,9 +44,13 @@ def call(interp, api: Api, site) -> Value | None:
     if kind.elementwise and step.activation is not None and activations.normalising(interp.kb, step.activation.value):
         return UNKNOWN  # eqx.nn.MLP(final_activation=jax.nn.softmax) softmaxes each output alone
     implicit = step.role == "units" and (kind.activation is None or site.value(*argument_place(kind.activation)) is None)
-    layer = Layer(step, implicit=implicit)
+    layer = Layer(step, implicit=implicit and kind.default_activation is None)
     layer.framework = api.framework
     layer.attrs["name"] = site.value(None, "name") or UNKNOWN  # Keras names an output after its last layer
+    if kind.applies is not None:  # tf.layers.dense(x, 10): the layer's output, at once
+        from lossadvisor.readers.python.prediction import through
+
+        return through(interp, layer, site.value(*argument_place(kind.applies)) or UNKNOWN, site.frame, site)
     return layer
 
 

@@ -19,7 +19,7 @@ from lossadvisor.readers.python.values import (
 )  # fmt: skip
 
 PREDICTION_KEYWORDS = ("input", "logits", "y_pred", "predictions", "preds", "output", "outputs")
-TARGET_KEYWORDS = ("target", "labels", "y_true", "targets", "label", "y")
+TARGET_KEYWORDS = ("target", "labels", "y_true", "targets", "label", "y", "onehot_labels", "multi_class_labels")
 # Tensor methods that change a prediction's shape or type, not what it is.
 SHAPE_METHODS = shapes.KEEP_SHAPE | shapes.RESHAPING
 

@@ -90,6 +90,7 @@ class LabelFacts(NamedTuple):
     dtype: Fact[str] | None = None  # float, int64, int32, uint8: where the code shows it (`.float()`, `torch.tensor([0., 1.])`)
     shape: tuple[int, ...] | None = None  # (samples, ...) as code reads a file: np.load keeps the array's, a table column is (N,)
     inferred: bool = False  # the format was read from the values (a label file, a literal), not given by where they come from
+    samples: int | None = None  # how many samples the values were read from, when inferred
 
 
 def merge_labels(profiled: LabelFacts, declared: LabelFacts) -> LabelFacts:

@@ -116,6 +116,7 @@ class Framework(NamedTuple):
     loaders: frozenset[str]
     holders: dict[tuple[str, ...], tuple[str, ...]]  # calls whose result keeps these keyword arguments as attributes
     written_losses: tuple[WrittenLoss, ...]  # losses written out by hand (-sum(t * log_softmax(x)))
+    fragments: dict[str, str]  # names snippets use without importing them (`nn` -> torch.nn), as qualified names
     reductions: frozenset[tuple[str, ...]]  # functions that average or sum a loss value (jnp.mean)
     reduction_methods: frozenset[str]  # array methods that do (x.mean())
     layers: dict[str, LayerKind]
@@ -205,6 +206,7 @@ class Vocabulary:
         for fw in self.frameworks.values():
             for root, canonical in fw.imports.items():
                 self._roots.setdefault(root, (fw.id, canonical))
+        self._fragments = {name: qualified for fw in self.frameworks.values() for name, qualified in fw.fragments.items()}
         self._apis: dict[str, Api] = {}
         self._memo: dict[tuple[str, str], Any] = {}  # lookups per qualified name (loss modules, layer modules)
 
@@ -305,6 +307,10 @@ class Vocabulary:
         """The keyword arguments a call keeps as attributes of its result (TrainState.create's apply_fn)."""
         fw = self.frameworks.get(api.framework or "")
         return fw.holders.get(api.path) if fw else None
+
+    def fragment_names(self) -> dict[str, str]:
+        """Names a snippet without imports uses (`Sequential`, `nn`, `tf`), and what they are."""
+        return self._fragments
 
     def reduces(self, api: Api) -> bool:
         """`jnp.mean`, `jnp.sum`: a function that averages or sums a loss value, keeping its sign."""
@@ -414,6 +420,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         loaders=frozenset(inherited("loaders", ()) or ()),
         holders={_dotted(p): tuple(kept) for p, kept in (v.get("holders") or {}).items()},
         written_losses=tuple(WrittenLoss(w["activation"], w["by"], w["loss"]) for w in inherited("written_losses", ()) or ()),
+        fragments=dict(v.get("fragments") or {}),
         reductions=frozenset(_dotted(m) for m in (inherited("reductions", {}) or {}).get("functions", ())),
         reduction_methods=frozenset((inherited("reductions", {}) or {}).get("methods", ())),
         layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),

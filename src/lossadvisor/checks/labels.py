@@ -113,13 +113,19 @@ def regression_loss_on_a_classifier(c: Context) -> Iterator[Hit]:
         return
     if c.task or (c.setup.target is not None and c.setup.target.activation is not None):
         return  # a declared task has LA401 / LA504; a model's output as the target is distillation
-    if c.activation is not None and c.activation.output == "distribution" and c.units and c.units > 1:
-        what, at = f"the output is a softmax over {c.units} classes ({c.activation_where})", c.activation_at
-    elif c.label_format == "one_hot" and c.setup.labels is not None:
+    instead = c.recommended_loss("multiclass")
+    if c.label_format == "one_hot" and c.setup.labels is not None:
         what, at = c.labels_described(), c.labels_declared_at
+        advice = f"squared or absolute error on class probabilities learns slowly once the outputs saturate; use {instead}"
+    elif c.activation is not None and c.activation.output == "distribution" and c.units and c.units > 1:
+        what, at = f"the output is a softmax over {c.units} classes ({c.activation_where})", c.activation_at
+        advice = f"if the targets are classes, use {instead}; if they are real values, drop the softmax, whose outputs must sum to 1"
     else:
         return
-    yield Hit("LA316", c.loss_at, {"loss": c.loss_call(), "what": what, "instead": c.recommended_loss("multiclass")}, also=at)
+    yield Hit("LA316", c.loss_at, {"loss": c.loss_call(), "what": what, "advice": advice}, also=at)
+
+
+ENOUGH_ROWS = 30  # one-hot read from the values says "one class per sample" only over this many rows
 
 
 @rule("LA317")
@@ -128,6 +134,9 @@ def independent_outputs_for_one_class_per_sample(c: Context) -> Iterator[Hit]:
     rows: one class per sample, which a softmax over the outputs models."""
     if not c.loss or c.classification_link != "sigmoid" or c.label_format != "one_hot":
         return
+    labels = c.setup.labels
+    if labels is not None and labels.inferred and (labels.samples or 0) < ENOUGH_ROWS:
+        return  # a few rows with one 1 each may be multi-label rows that happen to hold one
     classes = c.units if c.units and c.units > 1 else _class_count(c)
     if not classes or classes < 3:
         return  # two one-hot columns with two sigmoid units train the same yes/no twice: LA3xx says nothing

@@ -160,6 +160,7 @@ def _facts(profiled: ProfiledFile, display: str) -> LabelFacts:
         source=display,
         evidence=evidence,
         inferred=True,
+        samples=profiled.profile.samples,
     )
 
 

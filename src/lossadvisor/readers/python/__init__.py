@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lossadvisor.facts import Position, TrainingSetup
 from lossadvisor.readers import InputError, Source
-from lossadvisor.readers.python.imports import imports_a_framework, names_training
+from lossadvisor.readers.python.imports import imports_a_framework, names_training, uses_fragment_names
 
 from lossadvisor.readers.ipython import split_lines
 from lossadvisor.readers.python.source import decode, syntax_error
@@ -46,8 +46,9 @@ def comment_lines(source: Source) -> dict[int | None, list[str]]:
 
 
 def may_hold_setups(text: str) -> bool:
-    """The pre-filter: a framework import, and a word that names a loss or a model."""
-    return imports_a_framework(text) and names_training(text.lower())
+    """The pre-filter: a framework import (or a snippet's unimported framework names), and a word
+    that names a loss or a model."""
+    return (imports_a_framework(text) or uses_fragment_names(text)) and names_training(text.lower())
 
 
 def read(source: Source) -> list[TrainingSetup]:

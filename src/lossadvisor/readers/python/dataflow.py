@@ -125,6 +125,8 @@ class Interpreter:
         self._pending: list[Function] = []
         self._standalone: dict[int, Instance] = {}
         self._stars: list[str] = []
+        self._fragment_names: dict[str, str] = {}
+        self._bound_anywhere: set[str] = set()
         self._attribute_writes: list[dict] = []  # one log per `if` arm being run
         self._exec: dict[type, Callable[[Any, Frame], bool]] = {
             t: getattr(self, "exec_" + t.__name__) for t in _STATEMENTS
@@ -134,6 +136,8 @@ class Interpreter:
     # ------------------------------------------------------------------ entry point
 
     def run_module(self, tree: ast.Module) -> None:
+        self._fragment_names = self.kb.vocabulary.fragment_names()
+        self._bound_anywhere = _bound_names(tree)
         frame = Frame(None, None)
         frame.vars["__name__"] = Const("__main__", Position(self.path))
         self.exec_block(tree.body, frame)
@@ -448,6 +452,10 @@ class Interpreter:
         for module in reversed(self._stars):
             if module and api(module).framework is not None:
                 return Ref(api(f"{module}.{node.id}"), self.at(node, frame), node.id)
+        if node.id in self._fragment_names and node.id not in self._bound_anywhere and not any(
+            not module or api(module).framework is None for module in self._stars
+        ):  # a snippet's `nn.CrossEntropyLoss()`, `Sequential()` with no import for them
+            return Ref(api(self._fragment_names[node.id]), self.at(node, frame), node.id)
         return UNKNOWN
 
     def eval_Attribute(self, node: ast.Attribute, frame: Frame) -> Value:
@@ -846,6 +854,24 @@ def _truthy(value: Any) -> bool:
         return bool(value)
     except Exception:
         return True
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Every name the module binds somewhere: assigned, imported, defined, a parameter, a loop or
+    `with` target. A snippet's unimported framework name is read as one only where it is none of these."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+    return names
 
 
 def _selects_samples(index: ast.expr) -> bool:

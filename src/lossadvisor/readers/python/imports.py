@@ -19,7 +19,7 @@ from functools import cache
 from lossadvisor import knowledge
 from lossadvisor.vocabulary import Api
 
-__all__ = ["Api", "api", "binding", "imports_a_framework", "is_library", "names_training"]
+__all__ = ["Api", "api", "binding", "imports_a_framework", "is_library", "names_training", "uses_fragment_names"]
 
 # Code that names none of these (case aside) spells no loss, compiles no Keras model and writes no
 # head activation: a file without them is not parsed, a function without them is read only when
@@ -53,6 +53,17 @@ def _framework_import() -> re.Pattern[str]:
     roots = sorted({root.split(".")[0] for root in knowledge.load().vocabulary.import_roots()}, key=len, reverse=True)
     words = "|".join(map(re.escape, roots))
     return re.compile(rf"^[ \t]*(?:from[ \t]+(?:{words})\b|import[ \t]+[^\n#]*\b(?:{words})\b)", re.MULTILINE)
+
+
+@cache
+def _fragment_use() -> re.Pattern[str]:
+    names = sorted(knowledge.load().vocabulary.fragment_names(), key=len, reverse=True)
+    return re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, names))})[ \t]*[.(]")
+
+
+def uses_fragment_names(text: str) -> bool:
+    """A snippet without imports that calls `Sequential(`, `nn.`, `tf.`: maybe a fragment to read."""
+    return _fragment_use().search(text) is not None
 
 
 def imports_a_framework(text: str) -> bool:

@@ -327,7 +327,7 @@ def _profile_written(labels: WrittenLabels) -> LabelFacts | None:
     return LabelFacts(
         format=labels.where._replace(value=fmt), num_classes=reading.num_classes, minimum=reading.minimum,
         maximum=reading.maximum, ignore_values=tuple(v for v, _ in reading.ignore), source=f"`{_text(node)}`",
-        evidence=reading.evidence, inferred=True,
+        evidence=reading.evidence, inferred=True, samples=reading.profile.samples,
     )  # fmt: skip
 
 

@@ -377,6 +377,20 @@ def test_sklearn_encoders_give_the_label_formats_label_sources_yaml_says():  # l
         assert np.asarray(_sklearn(dotted)(names)).shape == (5, 3)
 
 
+def test_log_of_an_underflowed_softmax_is_inf_where_log_softmax_is_finite():  # LA118
+    logits = torch.tensor([[0.0, 120.0, -5.0]], requires_grad=True)  # class 0 is 120 below the top
+    target = torch.tensor([0])
+    naive = F.nll_loss(torch.log(F.softmax(logits, dim=1)), target)
+    naive.backward()
+    assert math.isinf(naive.item()) and torch.isnan(logits.grad).any()
+    logits.grad = None
+    stable = F.nll_loss(F.log_softmax(logits, dim=1), target)
+    stable.backward()
+    assert stable.item() == pytest.approx(120.0) and torch.isfinite(logits.grad).all()
+    guarded = F.nll_loss(torch.log(F.softmax(logits, dim=1) + 1e-8), target)
+    assert math.isfinite(guarded.item())  # the eps the rule leaves alone keeps it finite
+
+
 def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
     log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
     targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7

@@ -62,6 +62,9 @@ class Head(NamedTuple):
     singleton_axis: int | None = None  # an axis of size 1 the code gave a target at this position: y.unsqueeze(1) is 1
     over_batch: Fact[str] | None = None  # the activation was taken over the batch axis (softmax(dim=0) of (N, C)), here
     batch_axis: Fact[int] | None = None  # the axis holding the batch, where a layer fixed it (a batch_first RNN: 0), read there
+    clipped: bool = False  # probabilities clamped away from 0 (torch.clamp(p, eps, 1 - eps))
+    # An explicit log of probabilities, unclipped and with no eps, here: (their activation, the log form), ('softmax', 'log_softmax')
+    log_of: Fact[tuple[str, str]] | None = None
 
 
 class LossUse(NamedTuple):

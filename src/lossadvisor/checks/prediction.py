@@ -122,6 +122,26 @@ def score_minimised(c: Context) -> Iterator[Hit]:
         yield Hit("LA114", c.setup.applied_at or c.loss_at, {"loss": c.loss_written, "where": c.setup.minimised.describe()}, also=c.setup.minimised)
 
 
+@rule("LA118")
+def log_of_unclipped_probabilities(c: Context) -> Iterator[Hit]:
+    """`torch.log(F.softmax(x))` reaching a loss: -inf once a probability underflows to 0."""
+    head = c.setup.head
+    if not c.loss or head is None or head.log_of is None:
+        return
+    logged, log_form = head.log_of.value
+    yield Hit("LA118", head.log_of.at, {
+        "activation": logged, "loss": c.loss_written, "instead": _spelled(c, log_form),
+    }, also=c.loss_place)  # fmt: skip
+
+
+def _spelled(c: Context, activation: str) -> str:
+    """An activation as this framework's functions spell it (`log_softmax`, `logsigmoid`)."""
+    known = c.kb.activations.get(activation)
+    names = known.names.get(c.framework or "", ()) if known else ()
+    functions = [n for n in names if n[:1].islower()]
+    return f"`{functions[0]}`" if functions else activation
+
+
 @rule("LA113")
 def unbounded_input_to_a_distance_loss(c: Context) -> Iterator[Hit]:
     """A distance loss (HingeEmbeddingLoss) fed an output with no lower bound: a linear layer."""

@@ -46,11 +46,15 @@ def function_activation(kb: Knowledge, api: Api) -> str | None:
     return spelled_in(kb, api.name, api.framework)
 
 
-def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framework: str | None, axis: Any = None, axis_guessed: bool = False) -> Tensor:
+def apply(
+    kb: Knowledge, value: Value, activation: str, fact: Fact[str], framework: str | None, axis: Any = None, axis_guessed: bool = False,
+    guarded: bool = False,
+) -> Tensor:
     """The prediction after `activation` ('log' included) is applied to `value` at `fact`'s place.
     `axis` is the literal axis argument of a normalising activation (None: an elementwise one).
     Applied over another axis than the units' (`softmax(dim=1)` of a (batch, time, 1) score), the
-    activation is not known to be over the units: their number no longer describes it."""
+    activation is not known to be over the units: their number no longer describes it. `guarded`:
+    a log taken of `p + eps`, which cannot reach -inf."""
     from lossadvisor.heads import over_batch, over_units
 
     head = value.head if isinstance(value, Tensor) else UNKNOWN_HEAD
@@ -63,7 +67,12 @@ def apply(kb: Knowledge, value: Value, activation: str, fact: Fact[str], framewo
     written = fact._replace(value=made)
     over = written if batch else head.over_batch if activation == "log" else None  # log keeps what it is the log of
     made_head = head._replace(activation=written, activation_written=None, axis_guessed=written if axis_guessed else None, over_batch=over)
-    return Tensor(made_head, framework, applied_to=value if activation != "log" else None)
+    if activation != "log":
+        return Tensor(made_head._replace(clipped=False, log_of=None), framework, applied_to=value)
+    unguarded = not guarded and not head.clipped and head.activation is not None
+    log_of = fact._replace(value=(head.activation.value, made)) if unguarded else None
+    # log(softmax(x)) is log_softmax(x): applied, like the softmax, to x (a crossentropy written out with it reads x)
+    return Tensor(made_head._replace(log_of=log_of), framework, applied_to=value.applied_to if isinstance(value, Tensor) else None)
 
 
 def _compose(kb: Knowledge, head: Head, activation: str) -> str | None:
@@ -106,5 +115,5 @@ def clamp(kb: Knowledge, value: Value) -> Value:
         return UNKNOWN
     act = kb.activations.get(value.head.activation.value) if value.head.activation else None
     if act and act.output in LOG_FORMS:
-        return value
+        return Tensor(value.head._replace(clipped=True), value.framework, applied_to=value.applied_to)
     return Tensor(value.head._replace(activation=None, activation_written=None), value.framework)

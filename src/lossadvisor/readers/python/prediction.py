@@ -109,12 +109,13 @@ def activation_call(interp, ref: Api, call) -> Value | None:
         return None
     x = call.value(0, ("input", "x", "features", "logits"))
     node = call.arg_node(0, ("input", "x"))
+    guarded = False
     if activation == "log" and node is not None and (inner := activations.log_argument(node)) is not node:
-        x = interp.eval(inner, call.frame)
+        x, guarded = interp.eval(inner, call.frame), True
     given = call.value(1, ("dim", "axis"))
     axis = activations.axis_literal(given) if activations.normalising(kb, activation) else None
     guessed = given is None and not call.unexpanded and kb.vocabulary.guesses_axis(ref)
-    return activations.apply(kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework, axis, guessed)
+    return activations.apply(kb, x if x is not None else UNKNOWN, activation, call.fact(activation), ref.framework, axis, guessed, guarded)
 
 
 def _flattens_to_two_axes(name: str, call) -> bool:
@@ -209,7 +210,10 @@ def written_loss(interp, node: ast.expr, by: str, values: list[Value], nodes: li
         # The loss as if it had been called with what reached the activation and the targets, in
         # the loss's own order (tf.nn takes labels first).
         order = [1 - i, i] if loss.labels_first else [i, 1 - i]
-        arguments = [value.applied_to if k == i else values[k] for k in order]
+        reached = value.applied_to
+        if value.head.log_of is not None and isinstance(reached, Tensor):  # what reaches the loss, and the unguarded log on the way
+            reached = Tensor(reached.head._replace(log_of=value.head.log_of), reached.framework, applied_to=reached.applied_to)
+        arguments = [reached if k == i else values[k] for k in order]
         call = interp.empty_call(frame, arguments)
         call.node = ast.copy_location(ast.Call(func=node, args=[nodes[k] for k in order], keywords=[]), node)
         apply_loss(interp, LossFn(use, loss.labels_first, function=True, framework=loss.framework), call)

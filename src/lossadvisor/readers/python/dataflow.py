@@ -629,6 +629,10 @@ class Interpreter:
             prediction.written_loss(self, node, "*", [left, right], [node.left, node.right], frame)
         if isinstance(left, Score) or isinstance(right, Score):
             return prediction.score_arithmetic(node.op, left, right)
+        if isinstance(left, Labels) and isinstance(right, Const):  # y - 1, y / 255: labels made into others
+            from lossadvisor.readers.python import labels
+
+            return labels.arithmetic(self, left, node.op, right, node, frame)
         return UNKNOWN
 
     def eval_Compare(self, node: ast.Compare, frame: Frame) -> Value:

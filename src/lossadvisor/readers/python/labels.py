@@ -392,6 +392,36 @@ def converted(obj: Labels, name: str, call) -> Labels:
     return Converted(inner, call.fact(dtype))
 
 
+class Computed(Labels):
+    """Labels the code computed from known ones with a number (`y - 1`, `y / 255`): facts of their own."""
+
+    __slots__ = ()
+
+
+def arithmetic(interp, labels: Labels, op: ast.operator, number: Const, node: ast.BinOp, frame) -> Value:
+    """`y - 1` and `y + 1` shift class ids (a 1-based range becomes 0-based, or the reverse);
+    `y / 255` makes class ids fractions, which no classification loss takes. Anything else, or
+    labels whose facts are not known, is unknown."""
+    facts = facts_of(interp, labels)
+    value = number.value
+    if facts is None or facts.format is None or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return UNKNOWN
+    at = interp.at(node, frame)
+    source = f"`{_text(node)}`"
+    lo, hi = facts.minimum, facts.maximum
+    if isinstance(op, (ast.Add, ast.Sub)) and isinstance(value, int) and facts.format.value in ("class_ids", "binary"):
+        shift = value if isinstance(op, ast.Add) else -value
+        low, high = (lo + shift if lo is not None else None), (hi + shift if hi is not None else None)
+        fmt = "class_ids" if low is None or low >= 0 else "continuous"  # ids below 0 are no ids a loss takes
+        shifted = f"values {int(low)}..{int(high)}" if low is not None and high is not None else None
+        return Computed(LabelFacts(format=Fact(fmt, at), num_classes=facts.num_classes, minimum=low, maximum=high, source=source, evidence=shifted))
+    if isinstance(op, ast.Div) and value not in (0, 1) and facts.format.value in ("class_ids", "binary") and lo is not None and hi is not None:
+        low, high = lo / value, hi / value
+        fmt = "unit_interval" if 0 <= low and high <= 1 else "continuous"
+        return Computed(LabelFacts(format=Fact(fmt, at), minimum=low, maximum=high, source=source, evidence=f"class ids divided by {value:g}: values from {low:g} to {high:g}"))
+    return UNKNOWN
+
+
 def _rows_of_distributions(array) -> bool:
     """Float rows that each sum to 1 (one-hot or soft targets): what a written (N, C) table means."""
     import numpy as np

@@ -165,7 +165,9 @@ def test_fit_labels_reach_the_compiled_loss():
         ("np.eye(10)[y]", ("one_hot", 10)),
         ("y.astype('int64')[:1000]", ("class_ids", 10)),
         ("np.asarray(y).reshape(-1)", ("class_ids", 10)),
-        ("y - 1", None),  # arithmetic: no longer what was loaded
+        ("y - 1", ("class_ids", 10)),  # shifted ids: still 10 classes, now -1..8 (LA310)
+        ("y / 255", ("unit_interval", None)),  # divided like the pixels: fractions, no classes
+        ("y * 2", None),  # other arithmetic: not known
         ("y[:, 0]", None),
         ("encoder.fit_transform(y)", None),
     ],

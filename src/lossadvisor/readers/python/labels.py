@@ -412,7 +412,7 @@ def arithmetic(interp, labels: Labels, op: ast.operator, number: Const, node: as
     if isinstance(op, (ast.Add, ast.Sub)) and isinstance(value, int) and facts.format.value in ("class_ids", "binary"):
         shift = value if isinstance(op, ast.Add) else -value
         low, high = (lo + shift if lo is not None else None), (hi + shift if hi is not None else None)
-        fmt = "class_ids" if low is None or low >= 0 else "continuous"  # ids below 0 are no ids a loss takes
+        fmt = "class_ids"  # below 0 they are still ids, out of range (LA310 says so)
         shifted = f"values {int(low)}..{int(high)}" if low is not None and high is not None else None
         return Computed(LabelFacts(format=Fact(fmt, at), num_classes=facts.num_classes, minimum=low, maximum=high, source=source, evidence=shifted))
     if isinstance(op, ast.Div) and value not in (0, 1) and facts.format.value in ("class_ids", "binary") and lo is not None and hi is not None:

@@ -114,7 +114,7 @@ def regression_loss_on_a_classifier(c: Context) -> Iterator[Hit]:
     if c.task or (c.setup.target is not None and c.setup.target.activation is not None):
         return  # a declared task has LA401 / LA504; a model's output as the target is distillation
     instead = c.recommended_loss("multiclass")
-    if c.label_format == "one_hot" and c.setup.labels is not None:
+    if c.label_format == "one_hot" and _one_class_per_sample(c):
         what, at = c.labels_described(), c.labels_declared_at
         advice = f"squared or absolute error on class probabilities learns slowly once the outputs saturate; use {instead}"
     elif c.activation is not None and c.activation.output == "distribution" and c.units and c.units > 1:
@@ -128,15 +128,21 @@ def regression_loss_on_a_classifier(c: Context) -> Iterator[Hit]:
 ENOUGH_ROWS = 30  # one-hot read from the values says "one class per sample" only over this many rows
 
 
+def _one_class_per_sample(c: Context) -> bool:
+    """One-hot labels from a source that makes them (to_categorical), or read from enough rows: a few
+    rows with one 1 each may be multi-label rows that happen to hold one."""
+    labels = c.setup.labels
+    return labels is not None and (not labels.inferred or (labels.samples or 0) >= ENOUGH_ROWS)
+
+
 @rule("LA317")
 def independent_outputs_for_one_class_per_sample(c: Context) -> Iterator[Hit]:
     """Binary crossentropy over several outputs, each its own yes/no, where the labels are one-hot
     rows: one class per sample, which a softmax over the outputs models."""
     if not c.loss or c.classification_link != "sigmoid" or c.label_format != "one_hot":
         return
-    labels = c.setup.labels
-    if labels is not None and labels.inferred and (labels.samples or 0) < ENOUGH_ROWS:
-        return  # a few rows with one 1 each may be multi-label rows that happen to hold one
+    if not _one_class_per_sample(c):
+        return
     classes = c.units if c.units and c.units > 1 else _class_count(c)
     if not classes or classes < 3:
         return  # two one-hot columns with two sigmoid units train the same yes/no twice: LA3xx says nothing

@@ -391,6 +391,31 @@ def test_log_of_an_underflowed_softmax_is_inf_where_log_softmax_is_finite():  # 
     assert math.isfinite(guarded.item())  # the eps the rule leaves alone keeps it finite
 
 
+def test_trainers_take_the_model_and_loss_where_frameworks_yaml_says():  # frameworks.yaml trainers
+    import importlib
+    import inspect
+
+    pytest.importorskip("ignite")
+    for path, places in KB.vocabulary.frameworks["pytorch"].trainers.items():
+        function = getattr(importlib.import_module(".".join(path[:-1])), path[-1])
+        params = list(inspect.signature(function).parameters)
+        for arg in places.values():
+            assert params[arg.position] == arg.keyword
+    # and the trainer applies the loss to the model's output: a softmax model into CrossEntropyLoss
+    from ignite.engine import create_supervised_trainer
+
+    seen = []
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Softmax(dim=1))
+
+    def loss_fn(output, target):
+        seen.append(output)
+        return torch.nn.CrossEntropyLoss()(output, target)
+
+    trainer = create_supervised_trainer(model, torch.optim.SGD(model.parameters(), lr=0.1), loss_fn)
+    trainer.run([(torch.randn(8, 4), torch.randint(0, 3, (8,)))], max_epochs=1)
+    assert torch.allclose(seen[0].sum(dim=1), torch.ones(8))  # probabilities: the double softmax LA101 reports
+
+
 def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
     log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
     targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7

@@ -117,6 +117,7 @@ class Framework(NamedTuple):
     holders: dict[tuple[str, ...], tuple[str, ...]]  # calls whose result keeps these keyword arguments as attributes
     written_losses: tuple[WrittenLoss, ...]  # losses written out by hand (-sum(t * log_softmax(x)))
     fragments: dict[str, str]  # names snippets use without importing them (`nn` -> torch.nn), as qualified names
+    trainers: dict[tuple[str, ...], dict[str, Arg]]  # calls that train `model` with `loss` on their own (Ignite)
     reductions: frozenset[tuple[str, ...]]  # functions that average or sum a loss value (jnp.mean)
     reduction_methods: frozenset[str]  # array methods that do (x.mean())
     layers: dict[str, LayerKind]
@@ -312,6 +313,11 @@ class Vocabulary:
         """Names a snippet without imports uses (`Sequential`, `nn`, `tf`), and what they are."""
         return self._fragments
 
+    def trainer(self, api: Api) -> dict[str, Arg] | None:
+        """Where a trainer call takes the model and the loss it applies to the model's output."""
+        fw = self.frameworks.get(api.framework or "")
+        return fw.trainers.get(api.path) if fw is not None else None
+
     def reduces(self, api: Api) -> bool:
         """`jnp.mean`, `jnp.sum`: a function that averages or sums a loss value, keeping its sign."""
         fw = self.frameworks.get(api.framework or "")
@@ -421,6 +427,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         holders={_dotted(p): tuple(kept) for p, kept in (v.get("holders") or {}).items()},
         written_losses=tuple(WrittenLoss(w["activation"], w["by"], w["loss"]) for w in inherited("written_losses", ()) or ()),
         fragments=dict(v.get("fragments") or {}),
+        trainers={_dotted(p): {role: _arg(place) for role, place in spec.items()} for p, spec in (v.get("trainers") or {}).items()},
         reductions=frozenset(_dotted(m) for m in (inherited("reductions", {}) or {}).get("functions", ())),
         reduction_methods=frozenset((inherited("reductions", {}) or {}).get("methods", ())),
         layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),

@@ -211,8 +211,9 @@ def written_loss(interp, node: ast.expr, by: str, values: list[Value], nodes: li
         # the loss's own order (tf.nn takes labels first).
         order = [1 - i, i] if loss.labels_first else [i, 1 - i]
         reached = value.applied_to
-        if value.head.log_of is not None and isinstance(reached, Tensor):  # what reaches the loss, and the unguarded log on the way
-            reached = Tensor(reached.head._replace(log_of=value.head.log_of), reached.framework, applied_to=reached.applied_to)
+        if value.head.log_of is not None:  # what reaches the loss, and the unguarded log on the way
+            head = reached.head if isinstance(reached, Tensor) else UNKNOWN_HEAD  # tf.matmul(x, W) + b: not known
+            reached = Tensor(head._replace(log_of=value.head.log_of), value.framework, applied_to=getattr(reached, "applied_to", None))
         arguments = [reached if k == i else values[k] for k in order]
         call = interp.empty_call(frame, arguments)
         call.node = ast.copy_location(ast.Call(func=node, args=[nodes[k] for k in order], keywords=[]), node)

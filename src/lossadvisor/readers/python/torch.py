@@ -25,10 +25,28 @@ def call(interp, api: Api, site) -> Value | None:
         if interp.kb.vocabulary.asks_for_autocast(api, written):
             interp.mixed_trainer = site.at  # Trainer(precision="16-mixed"): its training steps run under CUDA autocast
         return None
+    if (places := interp.kb.vocabulary.trainer(api)) is not None:
+        return _trainer(interp, places, site)
     zoo = interp.kb.vocabulary.model_zoo(api)
     if zoo is not None and zoo.default_activation is None:  # zoos of models that output logits
         return _zoo_model(interp, zoo, api, site)
     return None
+
+
+def _trainer(interp, places: dict, site) -> Value:
+    """`create_supervised_trainer(model, optimizer, loss_fn)`: the trainer applies the loss to the
+    model's output on each batch, which the file never writes; read it as if it did."""
+    from lossadvisor.readers.python.prediction import apply_loss, through
+    from lossadvisor.readers.python.values import LossFn
+
+    model, loss = site.value(*argument_place(places["model"])), site.value(*argument_place(places["loss"]))
+    if isinstance(model, Module) and isinstance(loss, LossFn):
+        output = through(interp, model, UNKNOWN, site.frame, site)
+        applied = interp.empty_call(site.frame, [output, UNKNOWN])
+        applied.node = site.node  # the trainer's call: where the loss meets the model's output
+        # F.cross_entropy passed as loss_fn: its arguments are not the trainer's
+        apply_loss(interp, LossFn(loss.use, loss.labels_first, loss.certain, False, loss.framework), applied)
+    return UNKNOWN
 
 
 def _zoo_model(interp, zoo: ModelZoo, api: Api, site) -> Value:

@@ -416,6 +416,35 @@ def test_trainers_take_the_model_and_loss_where_frameworks_yaml_says():  # frame
     assert torch.allclose(seen[0].sum(dim=1), torch.ones(8))  # probabilities: the double softmax LA101 reports
 
 
+def test_class_folders_give_the_labels_label_sources_yaml_says(tmp_path):  # label_sources.yaml folders
+    import inspect
+
+    folders = KB.label_sources["folders"]
+    spec = folders["functions"]["keras.utils.image_dataset_from_directory"]
+    signature = inspect.signature(keras.utils.image_dataset_from_directory).parameters
+    params = list(signature)
+    assert params[spec["path"][0]] == spec["path"][1] and params[spec["mode"][0]] == spec["mode"][1]
+    assert signature[spec["mode"][1]].default == spec["mode"][2]
+    # The labels themselves come from tf.data: run where TensorFlow is installed (not in this extra;
+    # keras/src/utils/image_dataset_utils.py refuses "binary" unless there are exactly 2 classes).
+    pytest.importorskip("tensorflow")
+    image = pytest.importorskip("PIL.Image")
+    for name in ("cat", "dog", "bird"):
+        (tmp_path / name).mkdir()
+        for i in range(2):
+            image.new("RGB", (8, 8)).save(tmp_path / name / f"{i}.png")
+    for mode, fmt in folders["modes"].items():
+        if mode not in ("int", "categorical", "binary"):
+            continue  # "sparse" is flow_from_directory's word
+        if fmt == "binary":  # over three folders: refused, a mismatch either way
+            with pytest.raises(ValueError, match="binary"):
+                keras.utils.image_dataset_from_directory(tmp_path, label_mode=mode, image_size=(8, 8))
+            continue
+        _, labels = next(iter(keras.utils.image_dataset_from_directory(tmp_path, label_mode=mode, image_size=(8, 8), batch_size=6)))
+        labels = np.asarray(labels)
+        assert (labels.ndim, labels.max()) == ((1, 2) if fmt == "class_ids" else (2, 1)), mode
+
+
 def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
     log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
     targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7

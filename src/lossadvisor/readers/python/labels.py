@@ -15,6 +15,7 @@ become unknown through anything else (arithmetic, `y[:, 0]`, a `target_transform
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 from lossadvisor.facts import Fact, LabelFacts, Position
@@ -58,6 +59,13 @@ def call(interp, api: Api, site) -> Value | None:
     keras_sets = sources["keras_datasets"]
     if name == keras_sets["function"] and dotted.startswith(keras_sets["module"] + ".") and len(path) >= 3:
         return _keras_dataset(keras_sets["sets"].get(path[-2]), path[-2], site)
+    folders = sources["folders"]
+    if dotted in folders["functions"]:
+        found = _class_folders(interp, folders, folders["functions"][dotted], site)
+        if found is not None:
+            return found
+    if dotted in folders["generators"]:
+        return FolderReader(folders["generators"][dotted])
     if dotted.startswith(sources["torchvision_datasets"]["module"] + ".") and name in sources["torchvision_datasets"]["classes"]:
         return _torchvision_dataset(name, sources["torchvision_datasets"]["classes"][name], site)
     for catalog in sources["catalogs"]:
@@ -151,6 +159,47 @@ def _catalog_dataset(catalog: dict, site) -> Value:
         result = one
     info = catalog.get("info")
     return Items([result, UNKNOWN]) if info and site.const(None, info) is True else result
+
+
+class FolderReader(Value):
+    """An object whose method reads class folders (Keras' ImageDataGenerator.flow_from_directory)."""
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+
+def _class_folders(interp, folders: dict, spec: dict, site) -> Value | None:
+    """`ImageFolder("data/train")`, `image_dataset_from_directory("data", label_mode="binary")`: a
+    folder next to the code whose subfolders are the classes. None when it is not there to count."""
+    position, keyword = spec["path"]
+    literal = site.const(position, keyword)
+    base_dir = (site.frame.origin or interp.main).base_dir
+    if not isinstance(literal, str) or base_dir is None or site.passed(None, "target_transform"):
+        return None
+    root = base_dir / literal
+    try:
+        if not root.is_dir():
+            return None
+        with os.scandir(root) as entries:
+            names = [e.name for _, e in zip(range(folders["max_entries"] + 1), entries)]
+        if len(names) > folders["max_entries"]:
+            return None
+        classes = sum(1 for n in names if not n.startswith(".") and (root / n).is_dir())
+    except OSError:
+        return None
+    if classes < 1:
+        return None
+    mode = site.const(*spec["mode"]) if spec.get("mode") else "int"
+    fmt = folders["modes"].get(mode) if isinstance(mode, str) else None
+    if fmt is None:
+        return Data(None)  # class_mode="input" / None, or a mode this file does not show
+    if fmt == "binary" and classes != 2:
+        fmt = "class_ids"  # the class index, as a number
+    lo, hi = (0, classes - 1) if fmt in ("class_ids", "binary") else (0, 1)
+    shown = f"`{literal}` ({classes} class folder{'s' if classes != 1 else ''}{f', {mode!r}' if spec.get('mode') else ''})"
+    return Data(Labels(_facts(site.fact(fmt), classes, lo, hi, shown)))
 
 
 class Encoder(Value):
@@ -477,6 +526,8 @@ def _column(table: Table, name: str) -> LabelFile:
 
 
 def method(interp, obj: Value, name: str, site) -> Value | None:
+    if isinstance(obj, FolderReader) and name == obj.spec["method"]:
+        return _class_folders(interp, interp.kb.label_sources["folders"], obj.spec, site) or UNKNOWN
     if isinstance(obj, Encoder) and name in interp.kb.label_sources["encoder_methods"]:
         return _encoded(obj.format, site.value(0, ("y", "X")), site, obj.two_classes)
     if isinstance(obj, Encoder) and name == "fit":

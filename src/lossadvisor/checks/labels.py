@@ -105,6 +105,16 @@ def class_ids_to_regression_loss(c: Context) -> Iterator[Hit]:
         yield Hit("LA306", c.labels_at, {**_base(c), "classes": _class_count(c)}, also=c.labels_declared_at)
 
 
+ENOUGH_ROWS = 30  # one-hot read from the values says "one class per sample" only over this many rows
+
+
+def _one_class_per_sample(c: Context) -> bool:
+    """One-hot labels from a source that makes them (to_categorical), or read from enough rows: a few
+    rows with one 1 each may be multi-label rows that happen to hold one."""
+    labels = c.setup.labels
+    return labels is not None and (not labels.inferred or (labels.samples or 0) >= ENOUGH_ROWS)
+
+
 @rule("LA316")
 def regression_loss_on_a_classifier(c: Context) -> Iterator[Hit]:
     """MSE / MAE / Huber on a classifier: a softmax over several outputs, or one-hot labels. Against
@@ -123,16 +133,6 @@ def regression_loss_on_a_classifier(c: Context) -> Iterator[Hit]:
     else:
         return
     yield Hit("LA316", c.loss_at, {"loss": c.loss_call(), "what": what, "advice": advice}, also=at)
-
-
-ENOUGH_ROWS = 30  # one-hot read from the values says "one class per sample" only over this many rows
-
-
-def _one_class_per_sample(c: Context) -> bool:
-    """One-hot labels from a source that makes them (to_categorical), or read from enough rows: a few
-    rows with one 1 each may be multi-label rows that happen to hold one."""
-    labels = c.setup.labels
-    return labels is not None and (not labels.inferred or (labels.samples or 0) >= ENOUGH_ROWS)
 
 
 @rule("LA317")

@@ -170,7 +170,7 @@ def softmax_over_batch_axis(c: Context) -> Iterator[Hit]:
     if head is None or head.over_batch is None or not c.loss:
         return
     if head.axis_guessed is not None and head.axis_guessed.at == head.over_batch.at:
-        return  # no dim written: LA107 says the guess is the batch axis, and how to name the classes'
+        return  # no dim written: LA107 says the guess is the batch axis, and how to name the classes
     if c.classification_link != "softmax" and c.expected_input not in PROBABILITY_FORMS | LOG_FORMS:
         return
     rank = head.rank or 2

@@ -21,7 +21,7 @@ from pathlib import Path
 from lossadvisor.facts import Fact, LabelFacts, Position
 from lossadvisor.vocabulary import Api
 from lossadvisor.readers.python.shapes import RESHAPING
-from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Mapping, Table, Value
+from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Mapping, Record, Table, Value
 
 # Dataset methods that keep what the examples' labels are (tf.data, Hugging Face datasets); not `filter`
 # or `map`, which may keep only some classes or change them.
@@ -227,8 +227,6 @@ def _sklearn_dataset(known: dict, dotted: str, site) -> Value:
     labels = Labels(_facts(site.fact(fmt), classes, lo, hi, f"`{dotted.rsplit('.', 1)[-1]}()`"))
     if generator or site.const(None, known["return_x_y"]) is True:
         return Items([UNKNOWN, labels])
-    from lossadvisor.readers.python.values import Record
-
     return Record({known["bunch_target"]: labels})
 
 

@@ -445,6 +445,22 @@ def test_class_folders_give_the_labels_label_sources_yaml_says(tmp_path):  # lab
         assert (labels.ndim, labels.max()) == ((1, 2) if fmt == "class_ids" else (2, 1)), mode
 
 
+def test_written_out_losses_compute_the_losses_frameworks_yaml_reads_them_as():  # frameworks.yaml written_losses (PyTorch)
+    import importlib
+
+    torch.manual_seed(0)
+    logits, ids = torch.randn(6, 4), torch.tensor([0, 3, 1, 2, 3, 0])
+    flags = (torch.randn(6, 4) > 0).float()
+    written = {
+        "log_softmax": (-(F.one_hot(ids, 4) * F.log_softmax(logits, dim=1)).sum(1).mean(), (logits, ids)),
+        "log_sigmoid": (-(flags * F.logsigmoid(logits) + (1 - flags) * F.logsigmoid(-logits)).mean(), (logits, flags)),
+    }
+    for entry in KB.vocabulary.frameworks["pytorch"].written_losses:
+        module, name = entry.loss.rsplit(".", 1)
+        value, arguments = written[entry.activation]
+        assert torch.allclose(value, getattr(importlib.import_module(module), name)(*arguments), atol=1e-6), entry
+
+
 def test_ctc_without_zero_infinity_turns_one_short_input_into_nan_gradients():  # LA505, losses.yaml advised
     log_probs = torch.randn(3, 2, 5).log_softmax(2).requires_grad_()  # T = 3, batch of 2
     targets, target_lengths = torch.tensor([[1, 2, 0, 0], [1, 1, 1, 1]]), torch.tensor([2, 4])  # the second needs T >= 7

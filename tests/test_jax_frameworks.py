@@ -169,15 +169,18 @@ def test_written_out_crossentropy_is_the_optax_loss():
     logits = jax.random.normal(jax.random.PRNGKey(0), (5, 4))
     ids = jnp.array([0, 3, 1, 2, 3])
     onehot = jax.nn.one_hot(ids, 4)
-    by_name = {w.by: w.loss for w in VOCABULARY.frameworks["jax"].written_losses}
+    by_name = {(w.activation, w.by): w.loss for w in VOCABULARY.frameworks["jax"].written_losses}
     times = -jnp.sum(onehot * jax.nn.log_softmax(logits), axis=-1)
     gathered = -jnp.take_along_axis(jax.nn.log_softmax(logits), ids[:, None], axis=-1)[:, 0]
+    flags = (logits > 0).astype(jnp.float32)
+    binary = -(flags * jax.nn.log_sigmoid(logits) + (1 - flags) * jax.nn.log_sigmoid(-logits))  # read from its first term
 
     def optax_loss(qualified):
         return getattr(optax, qualified.split(".")[-1])
 
-    assert jnp.allclose(times, optax_loss(by_name["*"])(logits, onehot), atol=1e-6)
-    assert jnp.allclose(gathered, optax_loss(by_name["jax.numpy.take_along_axis"])(logits, ids), atol=1e-6)
+    assert jnp.allclose(times, optax_loss(by_name["log_softmax", "*"])(logits, onehot), atol=1e-6)
+    assert jnp.allclose(gathered, optax_loss(by_name["log_softmax", "jax.numpy.take_along_axis"])(logits, ids), atol=1e-6)
+    assert jnp.allclose(binary, optax_loss(by_name["log_sigmoid", "*"])(logits, flags), atol=1e-6)
 
 
 def test_optax_crossentropies_take_logits():

@@ -21,7 +21,7 @@ from pathlib import Path
 from lossadvisor.facts import Fact, LabelFacts, Position
 from lossadvisor.vocabulary import Api
 from lossadvisor.readers.python.shapes import RESHAPING
-from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Items, Labels, Mapping, Record, Table, Value
+from lossadvisor.readers.python.values import UNKNOWN, Const, Data, Each, Function, Items, Labels, Mapping, Record, Table, Value
 
 # Dataset methods that keep what the examples' labels are (tf.data, Hugging Face datasets); not `filter`
 # or `map`, which may keep only some classes or change them.
@@ -534,7 +534,22 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
         return _column(obj, site.const(0, "item"))
     if isinstance(obj, Data) and name in DATA_METHODS:
         return obj
+    if isinstance(obj, Data) and name == "map":
+        return _mapped(interp, obj, site)
     return None
+
+
+def _mapped(interp, data: Data, site) -> Value:
+    """`ds.map(preprocess)` over (inputs, labels) pairs, `preprocess` a function of the file: the
+    labels it returns second (the same ones, or `tf.one_hot(label, 10)` of them). Anything else (a
+    lambda, a function that returns something else, a dataset of feature dicts) is unknown."""
+    fn = site.value(0, ("map_func", "function"))
+    if data.labels is None or data.fields is not None or not isinstance(fn, Function) or site.unexpanded:
+        return UNKNOWN
+    returned = interp.run_function(fn, interp.empty_call(site.frame, [UNKNOWN, data.labels]))
+    if isinstance(returned, Items) and len(returned.items) == 2 and isinstance(returned.items[1], Labels):
+        return Data(returned.items[1])
+    return UNKNOWN
 
 
 def facts_of(interp, value: Value) -> LabelFacts | None:

@@ -208,6 +208,7 @@ class Vocabulary:
             for root, canonical in fw.imports.items():
                 self._roots.setdefault(root, (fw.id, canonical))
         self._fragments = {name: qualified for fw in self.frameworks.values() for name, qualified in fw.fragments.items()}
+        self._reduction_methods = frozenset(m for fw in self.frameworks.values() for m in fw.reduction_methods)
         self._apis: dict[str, Api] = {}
         self._memo: dict[tuple[str, str], Any] = {}  # lookups per qualified name (loss modules, layer modules)
 
@@ -324,7 +325,7 @@ class Vocabulary:
         return fw is not None and api.path in fw.reductions
 
     def reduction_methods(self) -> frozenset[str]:
-        return frozenset(m for fw in self.frameworks.values() for m in fw.reduction_methods)
+        return self._reduction_methods
 
     def written_loss(self, framework: str | None, activation: str, by: str) -> WrittenLoss | None:
         """The loss that `activation`'s output meeting the targets `by` computes in `framework`."""

@@ -5,4 +5,4 @@ from __future__ import annotations
 
 from lossadvisor.inputs import MAX_DOCUMENT_BYTES, InputError, NewerSyntax, NothingToCheck, PartlyRead, Source
 
-__all__ = ["MAX_DOCUMENT_BYTES", "InputError", "NewerSyntax", "NothingToCheck", "Source"]
+__all__ = ["MAX_DOCUMENT_BYTES", "InputError", "NewerSyntax", "NothingToCheck", "PartlyRead", "Source"]

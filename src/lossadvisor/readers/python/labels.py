@@ -197,9 +197,8 @@ def _class_folders(interp, folders: dict, spec: dict, site) -> Value | None:
         return Data(None)  # class_mode="input" / None, or a mode this file does not show
     if fmt == "binary" and classes != 2:
         fmt = "class_ids"  # the class index, as a number
-    lo, hi = (0, classes - 1) if fmt in ("class_ids", "binary") else (0, 1)
     shown = f"`{literal}` ({classes} class folder{'s' if classes != 1 else ''}{f', {mode!r}' if spec.get('mode') else ''})"
-    return Data(Labels(_facts(site.fact(fmt), classes, lo, hi, shown)))
+    return Data(Labels(_facts(site.fact(fmt), classes, *_value_range(fmt, classes), shown)))
 
 
 class Encoder(Value):
@@ -223,8 +222,7 @@ def _sklearn_dataset(known: dict, dotted: str, site) -> Value:
         if site.unexpanded or not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
             return UNKNOWN  # centers=[[0, 0], [1, 1]], n_classes=k: not a number this file shows
     fmt = "binary" if spec["format"] == "class_ids" and classes == 2 else spec["format"]
-    lo, hi = ((0, classes - 1) if fmt != "multi_hot" else (0, 1)) if classes else (None, None)
-    labels = Labels(_facts(site.fact(fmt), classes, lo, hi, f"`{dotted.rsplit('.', 1)[-1]}()`"))
+    labels = Labels(_facts(site.fact(fmt), classes, *_value_range(fmt, classes), f"`{dotted.rsplit('.', 1)[-1]}()`"))
     if generator or site.const(None, known["return_x_y"]) is True:
         return Items([UNKNOWN, labels])
     return Record({known["bunch_target"]: labels})
@@ -236,8 +234,15 @@ def _encoded(fmt: str, given: Value | None, site, two_classes: str | None = None
     classes = facts.num_classes if facts is not None else None
     if classes == 2 and two_classes:
         fmt = two_classes
-    lo, hi = ((0, classes - 1) if fmt == "class_ids" else (0, 1)) if classes else (None, None)
-    return Labels(_facts(site.fact(fmt), classes, lo, hi, f"`{_text(site.node)}`"))
+    return Labels(_facts(site.fact(fmt), classes, *_value_range(fmt, classes), f"`{_text(site.node)}`"))
+
+
+def _value_range(fmt: str, classes: int | None) -> tuple[int | None, int | None]:
+    """The values labels of a format take, given their classes: ids 0..C-1, rows of 0s and 1s;
+    nothing known without the classes (or for values that are no classes)."""
+    if not classes:
+        return None, None
+    return (0, classes - 1) if fmt in ("class_ids", "binary") else (0, 1)
 
 
 def _torch_data(name: str, site) -> Value | None:
@@ -491,15 +496,11 @@ def _file(interp, site, dotted: str) -> Value:
     if not path.is_file():
         return UNKNOWN
     suffix = path.suffix.lower()
-    dtype = interp.kb.label_sources["files"][dotted]
-    if any(k.arg == "dtype" for k in site.node.keywords):
-        dtype = _given_dtype(site)  # a dtype the table does not name: not known
-        if dtype is None:
-            return _file_labels(path, literal, dotted, suffix, None, None)
-    return _file_labels(path, literal, dotted, suffix, site.at, None if dtype == "stored" else dtype)
-
-
-def _file_labels(path: Path, literal: str, dotted: str, suffix: str, at: Position | None, dtype: str | None) -> Value:
+    given = any(k.arg == "dtype" for k in site.node.keywords)
+    dtype = _given_dtype(site) if given else interp.kb.label_sources["files"][dotted]
+    at = site.at if dtype is not None else None  # a `dtype=` the table does not name: the dtype is not known
+    if dtype == "stored":
+        dtype = None  # the file's own
     if dotted.startswith("pandas.") or suffix == ".npz":
         return Table(path, literal, "npz" if suffix == ".npz" else "csv", at, dtype)
     return LabelFile(path, literal, loaded_at=at, dtype=dtype)

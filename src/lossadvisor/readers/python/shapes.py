@@ -186,7 +186,7 @@ def moved(head: Head, name: str, call) -> Head | None:
     if head.rank is not None:
         rank = head.rank
         order = list(range(rank))
-        a, b, units = a % rank, b % rank, head.units_axis % rank
+        a, b = a % rank, b % rank
         if name in ("movedim", "moveaxis"):
             order.insert(b, order.pop(a))
         else:

@@ -939,3 +939,79 @@ def test_lightning_trainer_precisions_that_mean_cuda_autocast():
         warnings.simplefilter("ignore")  # no GPU here: the scaler warns
         context = MixedPrecision("16-mixed", "cuda").autocast_context_manager()
     assert context.device == "cuda"
+
+
+# --------------------------------------------------------------------------- transformers (frameworks.yaml)
+
+
+def _tiny_bert(model_class: str, **config):
+    transformers = pytest.importorskip("transformers")
+    small = dict(vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16)
+    torch.manual_seed(0)
+    return getattr(transformers, model_class)(transformers.BertConfig(**small, **config)).eval()
+
+
+def _transformers_zoos():
+    return [z for z in KB.vocabulary.frameworks["transformers"].model_zoos]
+
+
+def test_transformers_classifier_classes_end_in_the_suffixes_frameworks_yaml_reads():
+    transformers = pytest.importorskip("transformers")
+    for zoo in _transformers_zoos():
+        for suffix in zoo.suffixes:
+            auto = getattr(transformers, f"AutoModelFor{suffix.removeprefix('For')}")
+            assert hasattr(auto, zoo.builder)
+            assert getattr(transformers.BertConfig(**{zoo.classes.keyword: 5}), zoo.classes.keyword) == 5
+
+
+@pytest.mark.parametrize("suffix,shape", [("ForSequenceClassification", (4, 3)), ("ForTokenClassification", (4, 6, 3))])
+def test_transformers_classifiers_return_logits_of_num_labels_in_the_output_field(suffix, shape):
+    zoo = next(z for z in _transformers_zoos() if suffix in z.suffixes)
+    model = _tiny_bert(f"Bert{suffix}", num_labels=3)
+    ids = torch.randint(0, 40, (4, 6))
+    out = model(input_ids=ids)
+    logits = getattr(out, zoo.output)
+    assert tuple(logits.shape) == shape
+    assert not torch.allclose(logits.softmax(-1).sum(-1), logits.sum(-1))  # no softmax: logits
+    assert out[0] is logits  # no labels: the logits come first (torch.model_output)
+    labels = torch.randint(0, 3, shape[:-1])
+    assert model(input_ids=ids, labels=labels)[1].shape == logits.shape  # with labels: after the loss
+
+
+@pytest.mark.parametrize(
+    "num_labels,problem_type,labels",
+    [
+        (1, None, [0, 1, 1, 0]),  # one unit: a regression, even on class ids
+        (1, None, [0.5, 2.0, 1.5, 3.0]),
+        (3, None, [0, 2, 1, 0]),  # int labels: single-label
+        (3, None, [[0.0, 1, 1], [1, 0, 0], [0, 0, 1], [1, 1, 0]]),  # float labels: multi-label
+        (3, "multi_label_classification", [[0.0, 1, 1], [1, 0, 0], [0, 0, 1], [1, 1, 0]]),
+        (3, "regression", [[0.1, 1, 2], [1, 0, 0], [0, 0, 1], [1, 1, 0]]),
+    ],
+)
+def test_transformers_own_loss_is_the_one_frameworks_yaml_picks(num_labels, problem_type, labels):
+    own = _transformers_zoos()[0].own_loss
+    model = _tiny_bert("BertForSequenceClassification", num_labels=num_labels, problem_type=problem_type)
+    target = torch.tensor(labels)
+    ids = torch.randint(0, 40, (4, 6))
+    out = model(input_ids=ids, **{own.labels.keyword: target})
+    if problem_type is None:
+        kind = "float" if target.is_floating_point() else "int"
+        problem_type = own.one_unit if num_labels == 1 else own.by_dtype[kind]
+    assert model.config.problem_type == problem_type
+    loss_class = getattr(torch.nn, own.losses[problem_type].rsplit(".", 1)[-1])
+    logits = out.logits.squeeze() if num_labels == 1 else out.logits
+    prediction = logits.reshape(-1, num_labels) if loss_class is torch.nn.CrossEntropyLoss else logits
+    expected = loss_class()(prediction, target.squeeze() if num_labels == 1 else target)
+    assert torch.allclose(out.loss, expected)
+
+
+def test_transformers_trainer_takes_the_model_and_calls_compute_loss_with_it():  # frameworks.yaml trainer_hooks
+    import importlib
+    import inspect
+
+    pytest.importorskip("transformers")
+    for path, hook in KB.vocabulary.frameworks["transformers"].trainer_hooks.items():
+        trainer = getattr(importlib.import_module(".".join(path[:-1])), path[-1])
+        assert list(inspect.signature(trainer.__init__).parameters)[1 + hook.model.position] == hook.model.keyword
+        assert hook.argument in inspect.signature(getattr(trainer, hook.method)).parameters

@@ -85,6 +85,32 @@ class ModelZoo(NamedTuple):
     default_classes: int | None = None  # the outputs when `classes` is not passed
     units_axis: int = -1  # the output axis of the classes (1: segmentation masks, (N, C, H, W))
     tuple_when: tuple[str, ...] = ()  # arguments that make the model return a tuple (smp aux_params)
+    # A zoo of classes built by a class method (AutoModelForSequenceClassification.from_pretrained):
+    # the method, and the endings of the class names that are classifiers
+    builder: str | None = None
+    suffixes: tuple[str, ...] = ()
+    except_prefixes: tuple[str, ...] = ()
+    output: str | None = None  # calling the model gives an object whose field this holds the logits
+    own_loss: OwnLoss | None = None
+
+
+class TrainerHook(NamedTuple):
+    """A trainer class whose subclass's `method` it calls with its model as `argument`
+    (transformers.Trainer's compute_loss(model, inputs))."""
+
+    model: Arg  # where the trainer's constructor takes the model
+    method: str
+    argument: str
+
+
+class OwnLoss(NamedTuple):
+    """The loss a zoo model computes itself when its call is given the labels (transformers)."""
+
+    labels: Arg  # the call argument that holds the labels
+    problem_type: Arg  # the builder's argument that names the problem, and so the loss
+    losses: dict[str, str]  # problem -> the loss class it computes
+    one_unit: str  # the problem when none is named and the model has one output unit
+    by_dtype: dict[str, str]  # …and when it has more: by the labels' dtype (float, int)
 
 
 class ModelClasses(NamedTuple):
@@ -118,6 +144,7 @@ class Framework(NamedTuple):
     written_losses: tuple[WrittenLoss, ...]  # losses written out by hand (-sum(t * log_softmax(x)))
     fragments: dict[str, str]  # names snippets use without importing them (`nn` -> torch.nn), as qualified names
     trainers: dict[tuple[str, ...], dict[str, Arg]]  # calls that train `model` with `loss` on their own (Ignite)
+    trainer_hooks: dict[tuple[str, ...], TrainerHook]  # trainer classes that call a subclass's method with their model
     reductions: frozenset[tuple[str, ...]]  # functions that average or sum a loss value (jnp.mean)
     reduction_methods: frozenset[str]  # array methods that do (x.mean())
     layers: dict[str, LayerKind]
@@ -305,6 +332,11 @@ class Vocabulary:
             return fw.id, fw.model_classes
         return None
 
+    def trainer_hook(self, api: Api) -> TrainerHook | None:
+        """The method a subclass of this trainer class has called with the trainer's model."""
+        fw = self.frameworks.get(api.framework or "")
+        return fw.trainer_hooks.get(api.path) if fw else None
+
     def holder(self, api: Api) -> tuple[str, ...] | None:
         """The keyword arguments a call keeps as attributes of its result (TrainState.create's apply_fn)."""
         fw = self.frameworks.get(api.framework or "")
@@ -429,6 +461,7 @@ def _framework(key: str, v: dict[str, Any], parent: dict[str, Any]) -> Framework
         written_losses=tuple(WrittenLoss(w["activation"], w["by"], w["loss"]) for w in inherited("written_losses", ()) or ()),
         fragments=dict(v.get("fragments") or {}),
         trainers={_dotted(p): {role: _arg(place) for role, place in spec.items()} for p, spec in (v.get("trainers") or {}).items()},
+        trainer_hooks={_dotted(p): TrainerHook(_arg(h["model"]), h["method"], h["argument"]) for p, h in (v.get("trainer_hooks") or {}).items()},  # type: ignore[arg-type]
         reductions=frozenset(_dotted(m) for m in (inherited("reductions", {}) or {}).get("functions", ())),
         reduction_methods=frozenset((inherited("reductions", {}) or {}).get("methods", ())),
         layers=layers, tensor_methods=bool(inherited("tensor_methods", False)),
@@ -474,4 +507,10 @@ def _zoo(z: dict[str, Any]) -> ModelZoo:
         _dotted(z["module"]), _arg(z.get("classes")), _arg(z.get("activation")), z.get("default_activation"),
         _arg(z.get("top")), tuple(z.get("heads") or ()), frozenset(z.get("except") or ()), frozenset(z.get("only") or ()),
         z.get("default_classes"), int(z.get("units_axis", -1)), tuple(z.get("tuple_when") or ()),
+        z.get("builder"), tuple(z.get("suffixes") or ()), tuple(z.get("except_prefixes") or ()), z.get("output"),
+        _own_loss(z["own_loss"]) if z.get("own_loss") else None,
     )  # fmt: skip
+
+
+def _own_loss(raw: dict[str, Any]) -> OwnLoss:
+    return OwnLoss(_arg(raw["labels"]), _arg(raw["problem_type"]), dict(raw["losses"]), raw["one_unit"], dict(raw["by_dtype"]))  # type: ignore[arg-type]

@@ -480,8 +480,8 @@ class Interpreter:
             return Member(obj, name)
         if isinstance(obj, Module) and name in obj.attrs:
             return obj.attrs[name]
-        if isinstance(obj, Record):
-            return obj.attrs.get(name, UNKNOWN)
+        if isinstance(obj, Record):  # outputs.get("logits") is a method call the handlers read
+            return Member(obj, name) if name == "get" and name not in obj.attrs else obj.attrs.get(name, UNKNOWN)
         if isinstance(obj, (Labels, Tensor)) and name in ("data", "values"):
             return obj
         if isinstance(obj, Class) and obj.method(name) is None and (library := _library_base(obj)) is not None:
@@ -783,9 +783,25 @@ class Interpreter:
         if cls.kind and cls.kind.setup and (found := cls.method(cls.kind.setup)):
             owner, setup = found  # Flax linen builds its layers in setup(), before the model runs
             self.run_function(Function(setup, owner.frame, f"{owner.node.name}.{setup.name}", owner, instance), self.empty_call(call.frame))
+        self._run_trainer_hook(cls, instance, call)
         if cls.kind:
             self.modules.append(instance)
         return instance
+
+    def _run_trainer_hook(self, cls: Class, instance: Instance, call: CallSite) -> None:
+        """`WeightedTrainer(model=model, …)` with `class WeightedTrainer(Trainer)`: the trainer calls the
+        subclass's compute_loss(model, inputs) with that model, which the file never writes out."""
+        library = _library_base(cls)
+        hook = self.kb.vocabulary.trainer_hook(library.api) if library is not None else None
+        if hook is None or (found := cls.method(hook.method)) is None:
+            return
+        from lossadvisor.readers.python.layers import argument_place
+
+        model, node = call.value(*argument_place(hook.model)), call.arg_node(*argument_place(hook.model))
+        if isinstance(model, Module) and node is not None:
+            owner, method = found
+            bound = Function(method, owner.frame, f"{owner.node.name}.{hook.method}", owner, instance)
+            self.run_function(bound, CallSite(None, [], {hook.argument: (model, node)}, False, self, call.frame))
 
     def _bind_fields(self, cls: Class, instance: Instance, call: CallSite) -> None:
         """A dataclass model (Flax linen, Equinox): `Model(10)` / `Model(classes=10)` sets the

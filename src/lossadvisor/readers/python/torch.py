@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import ast
 
-from lossadvisor.facts import Head
-from lossadvisor.readers.python import activations
+from typing import NamedTuple
+
+from lossadvisor.facts import Fact, Head, Position
+from lossadvisor.readers.python import activations, losses
 from lossadvisor.readers.python.layers import activation_argument, argument_place
-from lossadvisor.readers.python.values import UNKNOWN, UNKNOWN_HEAD, Const, Layer, Module, Opaque, Stack, Tensor, Value, is_count
+from lossadvisor.readers.python.values import UNKNOWN, UNKNOWN_HEAD, Const, Layer, LossFn, Module, Opaque, Record, Stack, Tensor, Value, is_count
+from lossadvisor.readers.python.imports import api
 from lossadvisor.vocabulary import Api, ModelZoo
 
 def call(interp, api: Api, site) -> Value | None:
@@ -51,13 +54,10 @@ def _trainer(interp, places: dict, site) -> Value:
 
 def _zoo_model(interp, zoo: ModelZoo, api: Api, site) -> Value:
     """A model builder directly in the zoo's module (`torchvision.models.resnet18`: logits;
-    `smp.Unet(classes=1, activation="sigmoid")`: masks after that activation)."""
-    if len(api.path) != len(zoo.module) + 1 or api.name in zoo.excluded:
+    `smp.Unet(classes=1, activation="sigmoid")`: masks after that activation), or a classifier
+    class's builder (`AutoModelForSequenceClassification.from_pretrained`: logits)."""
+    if not _builds_a_model(zoo, api):
         return UNKNOWN
-    if zoo.only and api.name not in zoo.only:
-        return UNKNOWN
-    if not zoo.only and (not api.name[:1].islower() or api.name.startswith(("get_", "list_"))):
-        return UNKNOWN  # weights enums, segmentation / detection models: heads we do not know
     if any(site.passed(None, name) for name in zoo.tuple_when):
         return UNKNOWN  # (masks, labels)
     where = (zoo.classes.position, (zoo.classes.keyword,)) if zoo.classes else (None, ())
@@ -65,10 +65,93 @@ def _zoo_model(interp, zoo: ModelZoo, api: Api, site) -> Value:
     units = site.fact(classes.value, site.arg_node(*where)) if is_count(classes) else None
     if classes is None and zoo.default_classes and not site.unexpanded:
         units = site.fact(zoo.default_classes)
-    model = Opaque(Head(units=units, activation=_zoo_activation(interp, zoo, api, site), units_axis=zoo.units_axis), api.framework)
+    built = ZooBuild(zoo, api.path[-2], site.value(*argument_place(zoo.own_loss.problem_type)) if zoo.own_loss else None, site.at)
+    head = Head(units=units, activation=_zoo_activation(interp, zoo, api, site), units_axis=zoo.units_axis)
+    model = Opaque(head, api.framework, built if zoo.output else None)
     model.attrs["zoo"] = Const(zoo.heads, site.at)
     interp.modules.append(model)
     return model
+
+
+def _builds_a_model(zoo: ModelZoo, api: Api) -> bool:
+    if zoo.builder is not None:  # AutoModelForSequenceClassification.from_pretrained
+        if len(api.path) != len(zoo.module) + 2 or api.name != zoo.builder:
+            return False
+        model_class = api.path[-2]
+        return model_class.endswith(zoo.suffixes) and not model_class.startswith(zoo.except_prefixes)
+    if len(api.path) != len(zoo.module) + 1 or api.name in zoo.excluded:
+        return False
+    if zoo.only:
+        return api.name in zoo.only
+    # weights enums, segmentation / detection models: heads we do not know
+    return api.name[:1].islower() and not api.name.startswith(("get_", "list_"))
+
+
+class ZooBuild(NamedTuple):
+    """How a zoo built a model whose call returns an output object (transformers)."""
+
+    zoo: ModelZoo
+    model_class: str  # AutoModelForSequenceClassification
+    problem_type: Value | None  # the builder's problem_type argument; None when not passed
+    at: Position  # the builder's call
+
+
+def model_output(interp, model: Opaque, call) -> Value:
+    """`outputs = model(**batch)`: an object with the logits in `.logits` (`outputs["logits"]`,
+    `outputs.get("logits")`, and `outputs[0]`, or `outputs[1]` after the loss when labels are
+    passed). Called with the labels, the model computes its own loss on them."""
+    built: ZooBuild = model.built
+    logits = Tensor(model.fixed_head, model.framework)
+    own = built.zoo.own_loss
+    labels = call.value(*argument_place(own.labels)) if own is not None else None
+    if labels is None and own is not None and call.unexpanded:  # model(**batch): the labels may be in it
+        return Record({built.zoo.output: logits})
+    if labels is not None:
+        _apply_own_loss(interp, model, logits, labels, call)
+    return Record({built.zoo.output: logits, 0 if labels is None else 1: logits})
+
+
+def _apply_own_loss(interp, model: Opaque, logits: Tensor, labels: Value, call) -> None:
+    """The loss the model picks (transformers: by problem_type, else by its units and the labels' dtype),
+    applied as if the file wrote it at the builder's call, where that choice is made."""
+    from lossadvisor.readers.python import labels as label_sources
+    from lossadvisor.readers.python.prediction import apply_loss
+
+    built: ZooBuild = model.built
+    own = built.zoo.own_loss
+    assert own is not None
+    problem = _problem(own, built, model.fixed_head, label_sources.facts_of(interp, labels))
+    if problem not in own.losses:
+        return
+    path = own.losses[problem]
+    reason = f"problem_type={problem!r}" if built.problem_type is not None else _reason(own, problem, model.fixed_head)
+    written = Fact(f"{built.model_class}'s own {path.rsplit('.', 1)[-1]} ({reason})", built.at)
+    loss = losses.from_api(interp.kb, api(path), written)
+    if loss is not None:
+        loss = LossFn(loss.use._replace(written=written, spelling=path.rsplit(".", 1)[-1]), loss.labels_first, loss.certain, loss.function, loss.framework)
+        applied = interp.empty_call(call.frame, [logits, labels])
+        applied.node = call.node
+        apply_loss(interp, loss, applied)
+
+
+def _problem(own, built: ZooBuild, head: Head, labels) -> str | None:
+    if built.problem_type is not None:
+        return built.problem_type.value if isinstance(built.problem_type, Const) else None
+    if head.units is None:
+        return None  # num_labels from the checkpoint
+    if head.units.value == 1:
+        return own.one_unit
+    dtype = labels.dtype.value if labels is not None and labels.dtype is not None else None
+    if dtype is None and labels is not None and labels.format is not None and labels.format.value in ("class_ids", "binary"):
+        dtype = "int64"  # class ids from a source that makes them (a dataset, an encoder, torch.tensor([0, 2]))
+    kind = "float" if dtype == "float" else "int" if dtype is not None else None
+    return own.by_dtype.get(kind or "")
+
+
+def _reason(own, problem: str, head: Head) -> str:
+    if problem == own.one_unit:
+        return f"num_labels=1: {problem}"
+    return f"num_labels={head.units.value if head.units else '?'} and {'float' if own.by_dtype.get('float') == problem else 'int'} labels: {problem}"
 
 
 def _zoo_activation(interp, zoo: ModelZoo, api: Api, site):
@@ -110,6 +193,8 @@ def _heads_of(model: Opaque) -> tuple[str, ...]:
 
 
 def method(interp, obj: Value, name: str, site) -> Value | None:
+    if isinstance(obj, Record) and name == "get" and isinstance(key := site.value(0), Const):  # outputs.get("logits")
+        return obj.attrs.get(key.value, UNKNOWN)
     if isinstance(obj, Stack) and name in ("append", "add_module"):
         obj.layers.append(site.value(1 if name == "add_module" else 0, "module") or UNKNOWN)
         return obj if name == "append" else Const(None, site.at)

@@ -213,11 +213,12 @@ class Opaque(Module):
     """A model from elsewhere: a torchvision / keras.applications model (known head) or a loaded
     one (unknown head)."""
 
-    __slots__ = ("fixed_head",)
+    __slots__ = ("fixed_head", "built")
 
-    def __init__(self, head: Head, framework: str | None):
+    def __init__(self, head: Head, framework: str | None, built: Any = None):
         super().__init__(framework)
         self.fixed_head = head
+        self.built = built  # how a zoo built it, when its calls return more than the prediction (torch.ZooBuild)
 
 
 # --------------------------------------------------------------------------- user code

@@ -123,6 +123,7 @@ class Interpreter:
         self._active: set[int] = set()
         self._ran: set[int] = set()
         self._pending: list[Function] = []
+        self._lambdas: dict[int, ast.FunctionDef] = {}  # one function node per lambda, so recursion guards see it
         self._standalone: dict[int, Instance] = {}
         self._stars: list[str] = []
         self._fragment_names: dict[str, str] = {}
@@ -676,7 +677,13 @@ class Interpreter:
         return self.eval(node.value, frame)
 
     def eval_Lambda(self, node: ast.Lambda, frame: Frame) -> Value:
-        return UNKNOWN
+        """`lambda x, y: (x, tf.one_hot(y, 10))`: a function whose body returns the expression, so
+        that what calls it (`ds.map`, `compile(loss=…)`) runs it like any other."""
+        if id(node) not in self._lambdas:
+            body = ast.copy_location(ast.Return(node.body), node.body)
+            defined = ast.FunctionDef(name="<lambda>", args=node.args, body=[body], decorator_list=[], returns=None)
+            self._lambdas[id(node)] = ast.fix_missing_locations(ast.copy_location(defined, node))
+        return Function(self._lambdas[id(node)], frame, f"{frame.qualname}.<lambda>" if frame.qualname else "<lambda>")
 
     def eval_Yield(self, node: ast.Yield | ast.YieldFrom, frame: Frame) -> Value:
         frame.generator = True

@@ -541,9 +541,9 @@ def method(interp, obj: Value, name: str, site) -> Value | None:
 
 
 def _mapped(interp, data: Data, site) -> Value:
-    """`ds.map(preprocess)` over (inputs, labels) pairs, `preprocess` a function of the file: the
-    labels it returns second (the same ones, or `tf.one_hot(label, 10)` of them). Anything else (a
-    lambda, a function that returns something else, a dataset of feature dicts) is unknown."""
+    """`ds.map(preprocess)` over (inputs, labels) pairs, `preprocess` a function or a lambda of the
+    file: the labels it returns second (the same ones, or `tf.one_hot(label, 10)` of them). Anything
+    else (a function that returns something else, a dataset of feature dicts) is unknown."""
     fn = site.value(0, ("map_func", "function"))
     if data.labels is None or data.fields is not None or not isinstance(fn, Function) or site.unexpanded:
         return UNKNOWN

@@ -62,6 +62,8 @@ def _zoo_model(interp, zoo: ModelZoo, api: Api, site) -> Value:
         return UNKNOWN  # (masks, labels)
     where = (zoo.classes.position, (zoo.classes.keyword,)) if zoo.classes else (None, ())
     classes = site.value(*where)
+    if isinstance(classes, Const) and classes.value == 0:
+        return UNKNOWN  # timm's num_classes=0: no head, pooled features
     units = site.fact(classes.value, site.arg_node(*where)) if is_count(classes) else None
     if classes is None and zoo.default_classes and not site.unexpanded:
         units = site.fact(zoo.default_classes)

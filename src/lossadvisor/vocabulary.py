@@ -89,9 +89,20 @@ class ModelZoo(NamedTuple):
     # the method, and the endings of the class names that are classifiers
     builder: str | None = None
     suffixes: tuple[str, ...] = ()
+    prefix: str = ""  # …and how they begin (transformers' Keras classes: TF)
     except_prefixes: tuple[str, ...] = ()
     output: str | None = None  # calling the model gives an object whose field this holds the logits
     own_loss: OwnLoss | None = None
+
+    def builds(self, path: tuple[str, ...]) -> bool:
+        """Whether a call of `path` builds one of this zoo's models, for a zoo of classes: the class's
+        builder (AutoModelForSequenceClassification.from_pretrained); other zoos say so themselves."""
+        if self.builder is None:
+            return True
+        if len(path) != len(self.module) + 2 or path[-1] != self.builder:
+            return False
+        model_class = path[-2]
+        return model_class.startswith(self.prefix) and model_class.endswith(self.suffixes) and not model_class.startswith(self.except_prefixes)
 
 
 class TrainerHook(NamedTuple):
@@ -366,7 +377,8 @@ class Vocabulary:
 
     def model_zoo(self, api: Api) -> ModelZoo | None:
         fw = self.frameworks.get(api.framework or "")
-        return next((z for z in fw.model_zoos if api.under(*z.module)), None) if fw else None
+        zoos = [z for z in fw.model_zoos if api.under(*z.module)] if fw else []
+        return next((z for z in zoos if z.builds(api.path)), zoos[0] if zoos else None)
 
     def has_tensor_methods(self, framework: str | None) -> bool:
         return framework in self.frameworks and self.frameworks[framework].tensor_methods
@@ -507,7 +519,7 @@ def _zoo(z: dict[str, Any]) -> ModelZoo:
         _dotted(z["module"]), _arg(z.get("classes")), _arg(z.get("activation")), z.get("default_activation"),
         _arg(z.get("top")), tuple(z.get("heads") or ()), frozenset(z.get("except") or ()), frozenset(z.get("only") or ()),
         z.get("default_classes"), int(z.get("units_axis", -1)), tuple(z.get("tuple_when") or ()),
-        z.get("builder"), tuple(z.get("suffixes") or ()), tuple(z.get("except_prefixes") or ()), z.get("output"),
+        z.get("builder"), tuple(z.get("suffixes") or ()), z.get("prefix", ""), tuple(z.get("except_prefixes") or ()), z.get("output"),
         _own_loss(z["own_loss"]) if z.get("own_loss") else None,
     )  # fmt: skip
 

@@ -77,10 +77,7 @@ def _zoo_model(interp, zoo: ModelZoo, api: Api, site) -> Value:
 
 def _builds_a_model(zoo: ModelZoo, api: Api) -> bool:
     if zoo.builder is not None:  # AutoModelForSequenceClassification.from_pretrained
-        if len(api.path) != len(zoo.module) + 2 or api.name != zoo.builder:
-            return False
-        model_class = api.path[-2]
-        return model_class.endswith(zoo.suffixes) and not model_class.startswith(zoo.except_prefixes)
+        return zoo.builds(api.path)
     if len(api.path) != len(zoo.module) + 1 or api.name in zoo.excluded:
         return False
     if zoo.only:

@@ -36,7 +36,7 @@ def run_check(options: dict[str, Any]) -> int:
     with _progress(options) as bar:
         for settings, group in groups:  # one group per configuration file that applies
             part = check_paths(
-                group, settings, labels=options["labels"], loss=options["loss"], framework=settings.framework, stdin=stdin, progress=bar.file_done if bar else None,
+                group, settings, labels=options["labels"], labels_column=options["labels_column"], loss=options["loss"], framework=settings.framework, stdin=stdin, progress=bar.file_done if bar else None,
             )  # fmt: skip
             report.findings.extend(part.findings)
             report.coverage = report.coverage.combined(part.coverage)
@@ -136,9 +136,8 @@ def run_labels(file: Path, *, column: str | None = None, key: str | None = None,
     import contextlib
 
     from lossadvisor import progress as progress_line
-    from lossadvisor.labels.infer import read_profile
     from lossadvisor.readers import InputError
-    from lossadvisor.readers.label_file import profile_file
+    from lossadvisor.readers.label_file import profile_file, read_profiled
     from lossadvisor.recommend import losses_for
     from lossadvisor.render.labels import render_labels
 
@@ -146,7 +145,7 @@ def run_labels(file: Path, *, column: str | None = None, key: str | None = None,
     try:
         with contextlib.closing(bar) if bar else contextlib.nullcontext():
             profiled = profile_file(file, key=key, column=column, progress=bar)
-        reading = read_profile(profiled.profile)
+        reading = read_profiled(profiled)
     except InputError as exc:
         where = f":{exc.line}" if exc.line else ""
         print(f"lossadvisor: error: {file}{where}: {exc.message}", file=sys.stderr)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -273,29 +273,21 @@ def _fixed(array, width: int, counted: dict) -> np.ndarray:
 
 
 def _common_length(array) -> int | None:
-    """The row width when lists of one length hold a class axis: floats or booleans, or 0/1
-    integers with a value repeated in a row (a set of tags never repeats one); None for lists of
-    tag ids."""
+    """The row width when the lists hold a class axis (labels/tags.py says when); None for tag ids."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.types as types
 
+    from lossadvisor.labels.tags import class_axis_rows
+
     integers = types.is_integer(array.type.value_type)
-    lengths = pc.list_value_length(array).drop_null()
-    low, high = (m.as_py() for m in pc.min_max(lengths).values()) if len(lengths) else (None, None)
-    if low != high or high is None:
-        return None if integers else _uneven(array)
-    if not integers:
-        return high
+    lengths = pc.list_value_length(array).drop_null().to_numpy(zero_copy_only=False)
+    if not integers and (lengths.size == 0 or lengths.min() != lengths.max()):
+        _uneven(array)
     values = pc.list_flatten(array)
-    zero_one = pc.all(pc.is_in(values, value_set=pa.array([0, 1], type=values.type))).as_py()
-    return high if zero_one and _repeats(array) else None
-
-
-def _repeats(array) -> bool:
-    import pyarrow.compute as pc
-
-    return any(len(row) != len(set(row)) for row in pc.drop_null(array).slice(0, 1000).to_pylist())
+    zero_one = integers and pc.all(pc.is_in(values, value_set=pa.array([0, 1], type=values.type))).as_py()
+    repeats = zero_one and any(len(row) != len(set(row)) for row in pc.drop_null(array).slice(0, 1000).to_pylist())
+    return int(lengths[0]) if class_axis_rows(lengths, integers, bool(zero_one), repeats) else None
 
 
 def _uneven(array):
@@ -335,3 +327,19 @@ def _tags(batches: Iterator[Any], name: str, names: tuple[str, ...] | None, coun
         except ValueError as exc:
             raise InputError(f"column '{name}' holds lists of tag ids, and {exc}") from None
         counted["rows"] += len(array)
+
+
+def profile_arrow(array):
+    """The profile of one pyarrow array or chunked array (a pandas ArrowDtype partition), read as a
+    table's column of that type is."""
+    import pyarrow as pa
+
+    from lossadvisor.labels.profile import LabelProfile, profile_chunk
+    from lossadvisor.labels.tags import merge_widening
+
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    table = Table(pa.schema([("labels", array.type)]), None, lambda name: iter(chunks))
+    stream = _stream(table, "labels", _kind(array.type, "labels"), None)
+    parts = [c if isinstance(c, LabelProfile) else profile_chunk(c, stream.width) for c in stream.chunks]
+    merged = merge_widening(parts)
+    return merged if stream.width == 0 else replace(merged, shape=stream.read_shape())

@@ -47,6 +47,27 @@ def profile_tags(rows: np.ndarray, ids: np.ndarray, count: int, width: int = 0) 
     )  # fmt: skip
 
 
+def class_axis_rows(lengths: np.ndarray, integers: bool, zero_one: bool, repeats: bool) -> bool:
+    """Whether lists hold class-axis rows (one-hot, multi-hot, soft labels) rather than tag ids:
+    all of one length, and floats or booleans, or 0/1 integers with a value repeated in some row
+    (a set of tags never repeats one). `lengths`: of the non-null lists."""
+    if lengths.size == 0 or lengths.min() != lengths.max():
+        return False
+    return not integers or (zero_one and repeats)
+
+
+def merge_widening(parts: list[LabelProfile], at_least: int = 0) -> LabelProfile:
+    """`merge_all`, with multi-hot parts of different widths (tag lists) first widened to the
+    widest, and to `at_least` columns (the classes a schema declares)."""
+    from lossadvisor.labels.profile import merge_all
+
+    widths = {p.shape[-1] for p in parts if len(p.shape) == 2}
+    if len(widths) > 1 or max(widths, default=at_least) < at_least:
+        width = max([*widths, at_least])
+        parts = [pad_classes(p, width) for p in parts]
+    return merge_all(parts)
+
+
 def pad_classes(p: LabelProfile, width: int) -> LabelProfile:
     """`p` (multi-hot rows: values in {0, 1}, class-axis statistics kept) with zero columns added
     up to `width` columns. ValueError for any other profile: padding would change what it says."""

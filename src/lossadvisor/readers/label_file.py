@@ -139,7 +139,8 @@ def _consume(stream, after_chunk: Callable[[], None] | None = None, classes: int
     """Fold the chunks into one profile; value counting stops once there are too many values.
     A chunk may come profiled already (tag lists, each as wide as its largest id): such multi-hot
     profiles are widened to the widest before merging, and to `classes` at the end."""
-    from lossadvisor.labels.profile import LabelProfile, merge_all, profile_chunk
+    from lossadvisor.labels.profile import LabelProfile, profile_chunk
+    from lossadvisor.labels.tags import merge_widening
 
     result, pending = None, []
     for chunk in stream.chunks:
@@ -148,25 +149,15 @@ def _consume(stream, after_chunk: Callable[[], None] | None = None, classes: int
         track = result is None or result.values is not None
         pending.append(chunk if isinstance(chunk, LabelProfile) else profile_chunk(chunk, stream.width, track_values=track))
         if len(pending) == MERGE_EVERY or result is None or not track:  # histograms are big: merge at once
-            result = merge_all(_same_width([result, *pending] if result else pending))
+            result = merge_widening([result, *pending] if result else pending)
             pending = []
     if pending:
-        result = merge_all(_same_width([result, *pending] if result else pending))
+        result = merge_widening([result, *pending] if result else pending)
     if result is None:
         raise InputError("holds no labels")
     if stream.width == 0:  # tag lists: the class axis is as wide as the ids (or the declared classes)
-        return _same_width([result], classes)[0]
+        return merge_widening([result], classes)
     return replace(result, shape=stream.read_shape())
-
-
-def _same_width(parts: list, at_least: int = 0) -> list:
-    widths = {p.shape[-1] for p in parts if len(p.shape) == 2}
-    if len(widths) <= 1 and max(widths, default=0) >= at_least:
-        return parts
-    from lossadvisor.labels.tags import pad_classes
-
-    width = max([*widths, at_least])
-    return [pad_classes(p, width) for p in parts]
 
 
 # --------------------------------------------------------------------------- facts for the checks

@@ -33,9 +33,10 @@ FORMATS = {
     ".jsonl": "JSON Lines", ".ndjson": "JSON Lines",
 }  # fmt: skip
 EXTRA = "pip install 'lossadvisor[arrow]'"
-VALUES_PER_BATCH = 1 << 20  # Parquet batch: a million values (8 MiB of int64) of the label column
+VALUES_PER_BATCH = 1 << 18  # Parquet batch: a million values (8 MiB of int64) of the label column
 JSON_BLOCK_BYTES = 4 << 20
 FLAG = "--column (`labels.column` in a config)"
+MAX_STATE_CHARS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,6 @@ class Table:
     """An opened table: its column names and types, and the batches of one column."""
 
     schema: Any  # pyarrow.Schema
-    rows: int | None  # when the file says (Parquet's footer)
     batches: Any  # (column name) -> iterator of pyarrow arrays
 
 
@@ -100,18 +100,18 @@ def _open(path: Path, suffix: str) -> Table:
             for batch in parquet.iter_batches(batch_size=max(1, VALUES_PER_BATCH // width), columns=[name]):
                 yield batch.column(0)
 
-        return Table(parquet.schema_arrow, parquet.metadata.num_rows, parquet_batches)
+        return Table(parquet.schema_arrow, parquet_batches)
     if suffix in (".jsonl", ".ndjson"):
         import pyarrow.json as pj
 
         reader = pj.open_json(path, read_options=pj.ReadOptions(block_size=JSON_BLOCK_BYTES))
-        return Table(reader.schema, None, lambda name: (batch.column(name) for batch in reader))
+        return Table(reader.schema, lambda name: (batch.column(name) for batch in reader))
     with open(path, "rb") as fh:
         magic = fh.read(6)
     if magic == b"ARROW1":  # the IPC file format (Feather v2); else the stream format (`datasets` shards)
         reader = pa.ipc.open_file(pa.OSFile(str(path)))
         batches = lambda name: (reader.get_batch(i).column(name) for i in range(reader.num_record_batches))  # noqa: E731
-        return Table(reader.schema, None, batches)
+        return Table(reader.schema, batches)
     return _ipc_streams([path])
 
 
@@ -129,7 +129,7 @@ def _ipc_streams(paths: list[Path]) -> Table:
             for batch in reader:
                 yield batch.column(name)
 
-    return Table(first.schema, None, batches)
+    return Table(first.schema, batches)
 
 
 def _saved_dataset(folder: Path) -> Table:
@@ -138,7 +138,8 @@ def _saved_dataset(folder: Path) -> Table:
         splits = sorted(p.name for p in folder.iterdir() if (p / "state.json").is_file())
         raise InputError(f"a Hugging Face DatasetDict with splits {', '.join(splits) or '(none)'}: name one split's folder (e.g. {folder / (splits[0] if splits else 'train')})")
     try:
-        state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+        with open(folder / "state.json", encoding="utf-8") as fh:
+            state = json.loads(fh.read(MAX_STATE_CHARS))  # a few hundred bytes; more is not `datasets`' file
         files = [folder / entry["filename"] for entry in state["_data_files"]]
     except (ValueError, KeyError, TypeError):
         raise InputError("state.json does not list the dataset's data files (`_data_files`)") from None
@@ -197,7 +198,9 @@ def _unsupported(t, name: str):
 def _list_size(t) -> int:
     import pyarrow.types as types
 
-    return t.list_size if types.is_fixed_size_list(t) else 64 if types.is_list(t) or types.is_large_list(t) else 1
+    if types.is_fixed_size_list(t):
+        return t.list_size
+    return 64 if types.is_list(t) or types.is_large_list(t) else 1  # lists of varying length: a guess that bounds a batch
 
 
 # --------------------------------------------------------------------------- batches → chunks
@@ -207,12 +210,12 @@ def _stream(table: Table, name: str, kind: str, names: tuple[str, ...] | None) -
     counted = {"rows": 0}
     batches = table.batches(name)
     if kind == "scalar":
-        chunks, width = (_scalars(a, counted) for a in _guarded(batches, table)), 1
+        chunks, width = (_scalars(a, counted) for a in _guarded(batches)), 1
     elif kind == "fixed":
         width = table.schema.field(name).type.list_size
-        chunks = (_fixed(a, width, counted) for a in _guarded(batches, table))
+        chunks = (_fixed(a, width, counted) for a in _guarded(batches))
     else:
-        first, batches = _peek(_guarded(batches, table))
+        first, batches = _peek(_guarded(batches))
         width = _common_length(first)
         if width is None:
             chunks, width = _tags(batches, name, names, counted), 0
@@ -221,8 +224,8 @@ def _stream(table: Table, name: str, kind: str, names: tuple[str, ...] | None) -
     return LabelStream(None, width, chunks, lambda: (counted["rows"], *((width,) if width > 1 else ())), name)
 
 
-def _guarded(batches: Iterator[Any], table: Table) -> Iterator[Any]:
-    """The batches, turning pyarrow's errors met while reading into one line; an empty table says so."""
+def _guarded(batches: Iterator[Any]) -> Iterator[Any]:
+    """The batches, turning errors met while reading into one line; an empty table says so."""
     import pyarrow as pa
 
     seen = 0
@@ -231,7 +234,7 @@ def _guarded(batches: Iterator[Any], table: Table) -> Iterator[Any]:
             seen += len(array)
             if len(array):
                 yield array
-    except pa.ArrowException as exc:
+    except (pa.ArrowException, OSError) as exc:
         text = str(exc).strip().splitlines()
         raise InputError(f"unreadable data: {text[0] if text else type(exc).__name__}") from None
     if seen == 0:
@@ -338,7 +341,7 @@ def profile_arrow(array):
     from lossadvisor.labels.tags import merge_widening
 
     chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
-    table = Table(pa.schema([("labels", array.type)]), None, lambda name: iter(chunks))
+    table = Table(pa.schema([("labels", array.type)]), lambda name: iter(chunks))
     stream = _stream(table, "labels", _kind(array.type, "labels"), None)
     parts = [c if isinstance(c, LabelProfile) else profile_chunk(c, stream.width) for c in stream.chunks]
     merged = merge_widening(parts)

@@ -262,3 +262,43 @@ def test_pyarrow_is_imported_only_for_such_a_file(tmp_path: Path) -> None:
     )  # fmt: skip
     proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / "y.npy")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+# --------------------------------------------------------------------------- class folders
+
+
+def test_class_folders_count_every_sub_folder_and_the_files_at_any_depth(tmp_path: Path) -> None:
+    root = tmp_path / "train"
+    for name, files in (("cat", 4), ("dog", 2), ("eel", 0)):
+        (root / name).mkdir(parents=True)
+        for i in range(files):
+            (root / name / f"{i}.jpg").write_bytes(b"")
+    (root / "dog" / "more").mkdir()
+    (root / "dog" / "more" / "x.jpg").write_bytes(b"")
+    (root / "cat" / ".DS_Store").write_bytes(b"")  # hidden: not a sample
+    (root / ".cache").mkdir()  # hidden: not a class
+    (root / "README.md").write_bytes(b"")  # a file beside the classes: not a class
+    profiled = profile_file(root)
+    assert profiled.profile == profile(np.array([0] * 4 + [1] * 3))  # ids in sorted order of the names
+    reading = read_profiled(profiled)
+    assert (reading.format, reading.num_classes, reading.empty_classes) == ("class_ids", 3, ("2 (eel)",))
+    config = tmp_path / "train.yaml"
+    config.write_text("model:\n  output: {units: 2}\nloss: CrossEntropyLoss\nlabels: {file: train}\n")
+    (finding,) = check_paths([config]).findings
+    assert finding.code == "LA310" and "use 3 output units" in finding.message  # the empty class counts
+
+
+def test_counting_class_folders_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    from lossadvisor.labels import folders
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        for i in range(5):
+            (tmp_path / name / str(i)).write_bytes(b"")
+    monkeypatch.setattr(folders, "MAX_FILES", 7)
+    with pytest.raises(folders.InputError, match="more than 7 files"):
+        profile_file(tmp_path)
+    monkeypatch.setattr(folders, "MAX_FILES", 100)
+    monkeypatch.setattr(folders, "MAX_SECONDS", -1.0)
+    with pytest.raises(folders.InputError, match="took over"):
+        profile_file(tmp_path)

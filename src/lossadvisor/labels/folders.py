@@ -6,12 +6,14 @@ sub-folder an index and the head needs a unit for each.
 
 Only names are listed and counted, nothing is opened. Hidden entries ('.git', '.DS_Store') are not
 classes or samples; symbolic links to folders are not followed (a link cycle would never end).
-The walk is bounded: past MAX_FILES files it stops with an error rather than run for minutes.
+The walk is bounded: past MAX_FILES files or MAX_SECONDS (a `labels.file: /` in a config from
+someone else's repository) it stops with an error rather than run for minutes.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from lossadvisor.inputs import InputError
 from lossadvisor.labels.profile import LabelProfile
 
 MAX_FILES = 20_000_000  # ImageNet-21k has 14M images; counting 20M names takes about half a minute
+MAX_SECONDS = 60.0
 
 
 def profile_class_folders(root: Path) -> tuple[LabelProfile, tuple[str, ...]]:
@@ -33,7 +36,8 @@ def profile_class_folders(root: Path) -> tuple[LabelProfile, tuple[str, ...]]:
     if not classes:
         raise InputError("no class sub-folders: `lossadvisor labels DIR` reads a folder whose sub-folders are the classes (DIR/cat/…, DIR/dog/…)")
     budget = [MAX_FILES]
-    files = {name: _count_files(root / name, budget) for name in classes}
+    deadline = time.monotonic() + MAX_SECONDS
+    files = {name: _count_files(root / name, budget, deadline) for name in classes}
     present = [i for i, name in enumerate(classes) if files[name]]
     total = sum(files.values())
     if total == 0:
@@ -44,8 +48,8 @@ def profile_class_folders(root: Path) -> tuple[LabelProfile, tuple[str, ...]]:
     return profile, tuple(classes)
 
 
-def _count_files(folder: Path, budget: list[int]) -> int:
-    """Files under `folder`; `budget[0]` is how many more may be counted in all."""
+def _count_files(folder: Path, budget: list[int], deadline: float) -> int:
+    """Files under `folder`; `budget[0]` is how many more may be counted in all, until `deadline`."""
     count, pending = 0, [folder]
     while pending:
         try:
@@ -61,6 +65,8 @@ def _count_files(folder: Path, budget: list[int]) -> int:
             raise InputError(f"cannot read {folder.name}/: {exc.strerror or exc}") from None
         if count > budget[0]:
             raise InputError(f"more than {MAX_FILES:,} files in the class folders: too many to count")
+        if time.monotonic() > deadline:
+            raise InputError(f"counting the files of the class folders took over {MAX_SECONDS:g} s: is this a folder of class sub-folders?")
     budget[0] -= count
     return count
 

@@ -91,12 +91,13 @@ def test_a_dask_profile_feeds_the_checks(client, tmp_path) -> None:
     assert "labels take 7 integer values 0..6" in report.findings[0].message
 
 
-def test_a_frame_needs_its_column_named(client) -> None:
+def test_a_whole_frame_is_rows_of_its_columns_and_a_column_is_named(client) -> None:
     import dask.dataframe as dd
 
+    dummies = pd.get_dummies(pd.Series(IDS))  # one-hot columns: the class axis
+    assert lossadvisor.profile(dd.from_pandas(dummies, npartitions=3)) == numpy_profile(dummies.to_numpy())
+    assert lossadvisor.profile(dummies) == numpy_profile(dummies.to_numpy())
     frame = dd.from_pandas(pd.DataFrame({"id": IDS, "label": IDS}), npartitions=2)
-    with pytest.raises(TypeError, match="pass column='label'"):
-        lossadvisor.profile(frame)
     with pytest.raises(KeyError, match="did you mean `label`"):
         lossadvisor.profile(frame, column="lable")
 

@@ -1,7 +1,8 @@
 """`lossadvisor.profile(labels, column=None)`: labels where they already are.
 
 - a NumPy array, a list, a CPU tensor: profiled here (labels/profile.py);
-- a pandas Series or DataFrame column: its values, as below;
+- a pandas Series or DataFrame column: its values, as below; a whole DataFrame (pd.get_dummies) is
+  an array whose columns are the class axis, as before;
 - a Dask array, Series or DataFrame column: each block or partition is profiled on the worker that
   holds it, and the partial profiles are merged on the cluster in a tree; only profiles travel,
   never rows. A Dask array is first re-chunked so that only the sample axis is split (a class-axis
@@ -45,12 +46,12 @@ def profile(labels: Any, column: str | None = None) -> LabelProfile:
             from lossadvisor.suggest import did_you_mean
 
             raise KeyError(f"no column '{column}' (found: {', '.join(map(str, labels.columns))}){did_you_mean(column, map(str, labels.columns))}")
-        labels = labels[column]
-    elif frame:
-        raise TypeError("a DataFrame holds several columns: pass column='label'")
+        labels, frame = labels[column], False
+    elif frame and engine == "dask":  # its columns are the class axis (pd.get_dummies), as for pandas
+        labels = labels.to_dask_array(lengths=True)
     if engine == "dask":
         return _dask(labels)
-    if engine == "pandas":
+    if engine == "pandas" and not frame:
         return values_profile(labels)
     return profile_array(labels)
 

@@ -102,4 +102,3 @@ def _one_column(counts: dict[int, int], rows: int, missing: int) -> Vectors | No
         count=rows, sum_min=0.0 if zeros else 1.0 if rows else np.inf, sum_max=1.0 if ones else 0.0 if rows else -np.inf,
         sum_one=ones, argmax=np.array([rows], dtype=np.int64), ones=np.array([ones], dtype=np.int64),
     )  # fmt: skip
-

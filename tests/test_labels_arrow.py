@@ -175,6 +175,7 @@ def test_labels_recommend_check_and_configs_read_a_column(tables, tmp_path: Path
     proc = run_cli("recommend", "--labels", str(path), "--column", "tags", "--format", "json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["task"] == "multilabel"
     assert run_cli("recommend", "--column", "tags").returncode == 2
+    assert run_cli("check", "--labels-column", "tags", str(tmp_path)).stderr.startswith("lossadvisor: error: --labels-column picks")
     config = tmp_path / "train.yaml"
     config.write_text("model:\n  output: {units: 9, activation: softmax}\nloss: categorical_crossentropy\n")
     proc = run_cli("check", "--labels", str(path), "--labels-column", "tags", str(config))

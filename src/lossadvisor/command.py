@@ -21,6 +21,8 @@ def run_check(options: dict[str, Any]) -> int:
     from lossadvisor.readers import Source
 
     paths = list(options["paths"] or ["."])
+    if options["labels_column"] is not None and options["labels"] is None:
+        raise UsageError("--labels-column picks the label column of a --labels table; there is no --labels FILE")
     stdin = None
     if "-" in paths:
         if paths != ["-"]:

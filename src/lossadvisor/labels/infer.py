@@ -277,6 +277,9 @@ def _share(count: int, total: int) -> str:
 # --------------------------------------------------------------------------- the loss per framework
 
 
+# --------------------------------------------------------------------------- classes the source names
+
+
 def declare_classes(reading: Reading, names: tuple[str, ...], declared: str) -> Reading:
     """The reading when the source names its classes (a Hugging Face ClassLabel, class
     sub-folders): the class count is the source's, not the count of values that happen to occur,

@@ -156,6 +156,9 @@ def test_a_saved_dataset_gives_its_classlabel_count_and_names(tmp_path: Path) ->
     assert tags.profile == profile(_multi_hot(data["tags"], 6))  # 6 names, though id 5 never occurs
     assert read_profiled(tags).num_classes == 6
     assert read_profiled(profile_file(folder)).num_classes == 4  # `label` is taken by default
+    exported = tmp_path / "train.parquet"
+    datasets.Dataset.from_dict(data, features=features).to_parquet(str(exported))  # the features ride in the schema
+    assert read_profiled(profile_file(exported, column="label")).num_classes == 4
 
     splits = tmp_path / "splits"
     datasets.DatasetDict({"train": datasets.Dataset.from_dict(data, features=features)}).save_to_disk(str(splits))

@@ -7,6 +7,9 @@ stays cheap and pulls in neither numpy nor the engine):
     lossadvisor.check_paths(paths, lossadvisor.Settings(ignore=("LA5",)), labels="y.npy")
     lossadvisor.recommend("multiclass", framework="pytorch", classes=10)   -> Advice
     lossadvisor.profile(labels_array)                               -> LabelProfile
+    lossadvisor.profile(dask_array_or_series)                       -> LabelProfile (per partition, on the cluster)
+    lossadvisor.profile(spark_df, column="label")                   -> LabelProfile (per partition, on the executors)
+    lossadvisor.check_paths(["model.py"], labels=profile)           -> Report, with those labels paired
     lossadvisor.profile_batches(loader_targets)                     -> LabelProfile (merged)
 
 `check_paths` does not read configuration files: pass `Settings` (the command line's
@@ -24,7 +27,7 @@ __all__ = ["check_paths", "recommend", "profile", "profile_batches", "Settings",
 _LAZY = {
     "check_paths": ("lossadvisor.engine", "check_paths"),
     "recommend": ("lossadvisor.recommend", "recommend"),
-    "profile": ("lossadvisor.labels.profile", "profile"),
+    "profile": ("lossadvisor.labels.engines", "profile"),
     "profile_batches": ("lossadvisor.labels.profile", "profile_batches"),
     "Settings": ("lossadvisor.settings", "Settings"),
 }

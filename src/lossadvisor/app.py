@@ -107,7 +107,8 @@ def recommend(
     task: Annotated[Optional[str], typer.Option("--task", "-t", metavar="TASK", help="Problem type: binary, multiclass, multilabel, regression, … (aliases accepted).")] = None,
     framework: Annotated[str, typer.Option("--framework", metavar="NAME", help="Framework to advise for: keras, tf_keras, pytorch, jax (or an alias such as torch), or all.")] = "all",
     classes: Annotated[Optional[int], typer.Option("--classes", metavar="N", min=2, help="Number of classes (sets the output units); classification tasks only.")] = None,
-    labels: Annotated[Optional[Path], typer.Option("--labels", metavar="FILE", help="Infer the problem type from a label file.")] = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", metavar="FILE", help="Infer the problem type from a label file (or a folder of class sub-folders, or a saved Hugging Face dataset).")] = None,
+    column: Annotated[Optional[str], typer.Option("--column", metavar="COLUMN", help="The label column of a --labels table, by name or 0-based index.")] = None,
     output_format: Annotated[RecommendFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text, json or markdown.")] = RecommendFormat.text,
     color: Annotated[Color, typer.Option("--color", metavar="WHEN", help="Colour the text output: auto, always or never.")] = Color.auto,
 ) -> None:
@@ -123,12 +124,14 @@ def recommend(
     except UsageError as exc:
         raise fail(str(exc)) from None
     evidence = None
+    if column is not None and labels is None:
+        raise fail("--column picks the label column of a --labels table; there is no --labels FILE")
     if labels is not None:
         from lossadvisor.recommend import infer_task_from_file
         from lossadvisor.readers import InputError
 
         try:
-            inferred = infer_task_from_file(labels)
+            inferred = infer_task_from_file(labels, column)
         except InputError as exc:
             raise fail(f"{labels}: {exc.message}") from None
         task = task or inferred.task
@@ -196,8 +199,8 @@ def _ask(classes: Optional[int], framework: str, color: bool) -> tuple[str, Opti
 
 @app.command(short_help="Profile a label file and the losses that fit it.")
 def labels(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A label file: .npy, .npz, .csv, .tsv or .txt.", show_default=False)],
-    column: Annotated[Optional[str], typer.Option("--column", metavar="COLUMN", help="CSV column, by name or 0-based index.")] = None,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A label file (.npy, .npz, .csv, .tsv, .txt; .parquet, .arrow, .feather, .jsonl with lossadvisor[arrow]), a folder of class sub-folders, or a Hugging Face dataset saved with save_to_disk.", show_default=False)],
+    column: Annotated[Optional[str], typer.Option("--column", metavar="COLUMN", help="The label column of a table, by name or 0-based index.")] = None,
     key: Annotated[Optional[str], typer.Option("--key", metavar="NAME", help="Array name inside an .npz file.")] = None,
     output_format: Annotated[AdviceFormat, typer.Option("--format", "-f", metavar="FORMAT", help="Output format: text or json.")] = AdviceFormat.text,
     color: Annotated[Color, typer.Option("--color", metavar="WHEN", help="Colour the text output: auto, always or never.")] = Color.auto,

@@ -21,6 +21,8 @@ def run_check(options: dict[str, Any]) -> int:
     from lossadvisor.readers import Source
 
     paths = list(options["paths"] or ["."])
+    if options["labels_column"] is not None and options["labels"] is None:
+        raise UsageError("--labels-column picks the label column of a --labels table; there is no --labels FILE")
     stdin = None
     if "-" in paths:
         if paths != ["-"]:
@@ -36,7 +38,7 @@ def run_check(options: dict[str, Any]) -> int:
     with _progress(options) as bar:
         for settings, group in groups:  # one group per configuration file that applies
             part = check_paths(
-                group, settings, labels=options["labels"], loss=options["loss"], framework=settings.framework, stdin=stdin, progress=bar.file_done if bar else None,
+                group, settings, labels=options["labels"], labels_column=options["labels_column"], loss=options["loss"], framework=settings.framework, stdin=stdin, progress=bar.file_done if bar else None,
             )  # fmt: skip
             report.findings.extend(part.findings)
             report.coverage = report.coverage.combined(part.coverage)
@@ -136,9 +138,8 @@ def run_labels(file: Path, *, column: str | None = None, key: str | None = None,
     import contextlib
 
     from lossadvisor import progress as progress_line
-    from lossadvisor.labels.infer import read_profile
     from lossadvisor.readers import InputError
-    from lossadvisor.readers.label_file import profile_file
+    from lossadvisor.readers.label_file import profile_file, read_profiled
     from lossadvisor.recommend import losses_for
     from lossadvisor.render.labels import render_labels
 
@@ -146,7 +147,7 @@ def run_labels(file: Path, *, column: str | None = None, key: str | None = None,
     try:
         with contextlib.closing(bar) if bar else contextlib.nullcontext():
             profiled = profile_file(file, key=key, column=column, progress=bar)
-        reading = read_profile(profiled.profile)
+        reading = read_profiled(profiled)
     except InputError as exc:
         where = f":{exc.line}" if exc.line else ""
         print(f"lossadvisor: error: {file}{where}: {exc.message}", file=sys.stderr)

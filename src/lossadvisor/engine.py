@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from pathlib import Path
 
 from lossadvisor.facts import Fact, LossUse, Position, TrainingSetup, merge_labels
@@ -330,23 +330,31 @@ def check_paths(
     paths: Iterable[str | Path],
     settings: Settings | None = None,
     *,
-    labels: str | Path | None = None,
+    labels: str | Path | Any | None = None,
+    labels_column: str | None = None,
     loss: str | None = None,
     framework: str | None = None,
     stdin: Source | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> Report:
     """Check files and directories; the public entry point (`lossadvisor.check_paths`).
+    `labels`: a label file (or folder) to pair with every setup, or a `LabelProfile` made where the
+    labels live (`lossadvisor.profile(dask_array)`); `labels_column`: the column of a label table.
     `progress(done, total, path)` is called as each file is done."""
     settings = settings or Settings(framework=framework)
-    pairing = Pairing(Path(labels) if labels else None, loss, framework or settings.framework)
+    named = Path(labels) if isinstance(labels, (str, Path)) and str(labels) else None  # "" : no labels
+    pairing = Pairing(named, loss, framework or settings.framework)
     report = Report()
     paired_labels = None
+    if labels is not None and not isinstance(labels, (str, Path)):
+        from lossadvisor.readers.label_file import profile_facts
+
+        paired_labels = profile_facts(labels, display="labels")  # a LabelProfile (TypeError for anything else)
     if pairing.labels_file is not None:
         from lossadvisor.readers.label_file import label_facts
 
         try:
-            paired_labels = label_facts(pairing.labels_file, display=str(labels))
+            paired_labels = label_facts(pairing.labels_file, display=str(labels), column=labels_column)
         except InputError as exc:  # the label file is bad input; every other file is still checked
             report.findings.append(_input_error(str(labels), exc))
     sources: list[Source | Finding] = [stdin] if stdin is not None else list(iter_sources(paths, settings))

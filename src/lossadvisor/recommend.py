@@ -362,11 +362,10 @@ class Inference:
     reading: Reading | None = field(default=None, repr=False)
 
 
-def infer_task_from_file(path: Path) -> Inference:
-    from lossadvisor.labels.infer import read_profile
-    from lossadvisor.readers.label_file import profile_file
+def infer_task_from_file(path: Path, column: str | None = None) -> Inference:
+    from lossadvisor.readers.label_file import profile_file, read_profiled
 
-    reading = read_profile(profile_file(path).profile)
+    reading = read_profiled(profile_file(path, column=column))
     first = reading.fits[0]
     return Inference(first.task, first.classes, reading.summary(), reading)
 

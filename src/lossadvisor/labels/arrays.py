@@ -176,7 +176,9 @@ def choose(names: list[str], wanted: str | int | None, *, what: str, flag: str) 
     if wanted is not None:
         if str(wanted) in names:
             return str(wanted)
-        raise InputError(f"no {what} '{wanted}' (found: {_listing(names)})")
+        from lossadvisor.suggest import did_you_mean
+
+        raise InputError(f"no {what} '{wanted}' (found: {_listing(names)}){did_you_mean(str(wanted), names)}")
     lowered = {n.lower(): n for n in names}
     for candidate in LABEL_NAMES:
         if candidate in lowered:

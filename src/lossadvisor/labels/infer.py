@@ -42,7 +42,7 @@ class Reading:
     maximum: float | None = None
     ignore: tuple[tuple[int, int], ...] = ()  # (value, count)
     classes: tuple[tuple[Any, int], ...] = ()  # class distribution, most frequent first
-    empty_classes: tuple[int, ...] = ()  # class columns with no positive label (one-hot / multi-hot)
+    empty_classes: tuple[Any, ...] = ()  # class columns with no positive label (one-hot / multi-hot), declared classes never seen
     per_row: float | None = None  # mean positive labels per row (multi-hot)
     outlier_share: float | None = None
     caveat: str | None = None  # what else the labels could be
@@ -275,3 +275,32 @@ def _share(count: int, total: int) -> str:
 
 
 # --------------------------------------------------------------------------- the loss per framework
+
+
+# --------------------------------------------------------------------------- classes the source names
+
+
+def declare_classes(reading: Reading, names: tuple[str, ...], declared: str) -> Reading:
+    """The reading when the source names its classes (a Hugging Face ClassLabel, class
+    sub-folders): the class count is the source's, not the count of values that happen to occur,
+    and the classes that never occur are listed as empty. `declared` says where the names come
+    from ("the ClassLabel names", "class sub-folders")."""
+    k = len(names)
+    shown = ", ".join(names[:5]) + (", …" if k > 5 else "")
+    evidence = f"{reading.evidence}; {declared} {k} classes ({shown})"
+    seen = {value for value, _ in reading.classes}
+    if reading.format == "class_names":
+        fmt, empty = "class_names", tuple(n for n in names if n not in seen)
+    elif reading.format in ("class_ids", "binary", "counts") and reading.profile.integral and len(reading.profile.shape) == 1:
+        fmt, empty = ("binary" if k == 2 else "class_ids"), tuple(f"{i} ({name})" for i, name in enumerate(names) if i not in seen)
+    else:  # one-hot / multi-hot rows (already as wide as the names), or values no class list explains
+        return replace(reading, evidence=evidence)
+    if k == 2 and reading.num_classes == 2:
+        fits = reading.fits
+    else:
+        fits = (Fit("binary", None, "binary"), Fit("multiclass", 2, "a 2-class multiclass")) if k == 2 else (Fit("multiclass", k, f"multiclass with {k} classes"),)
+    if fmt == "class_names":
+        return replace(reading, evidence=evidence, fits=fits, num_classes=k, empty_classes=empty, caveat=None)
+    # ids 0..k-1 by the source's definition, even when the first or last class never occurs here
+    low, high = min(reading.minimum, 0), max(reading.maximum, k - 1)
+    return replace(reading, format=fmt, evidence=evidence, fits=fits, num_classes=k, empty_classes=empty, caveat=None, minimum=low, maximum=high)

@@ -1,4 +1,5 @@
-"""Label files (.npy, .npz, .csv, .tsv, .txt) → a profile → `LabelFacts` for the checks.
+"""Label files (.npy, .npz, .csv, .tsv, .txt; with pyarrow also Parquet, Arrow IPC / Feather, JSON
+Lines and `save_to_disk` folders) and class folders → a profile → `LabelFacts` for the checks.
 
 Three ways in:
 - `label_facts(path)`: a config's `labels.file`, or `lossadvisor check --labels FILE`. The whole
@@ -9,6 +10,10 @@ Three ways in:
   the evidence says so. A table or archive that does not say which column or array holds the labels
   is not a label file: it yields no setup.
 - `profile_file(path)`: the profile itself, for `lossadvisor labels` and `recommend --labels`.
+
+The pyarrow formats (labels/arrow.py) and folders are read when named (`labels`, `--labels`,
+`labels.file`), never while walking a directory: a data lake's Parquet files are not label files
+to profile on every `lossadvisor check .`.
 """
 
 from __future__ import annotations
@@ -34,23 +39,41 @@ class ProfiledFile:
     profile: object  # LabelProfile (numpy is imported lazily)
     name: str | None  # the .npz array or the table column read
     sample_note: str | None = None  # "profiled the first …" when only a part was read
+    classes: tuple[str, ...] | None = None  # the class names the source declares (a ClassLabel, class folders)
+    declared_by: str = ""  # where those names come from, as the evidence says it
+
+
+def read_profiled(profiled: ProfiledFile):
+    """The reading (labels/infer.py) of a profiled file, with the classes its source declares."""
+    from lossadvisor.labels.infer import declare_classes, read_profile
+
+    reading = read_profile(profiled.profile)
+    return declare_classes(reading, profiled.classes, profiled.declared_by) if profiled.classes else reading
 
 
 def profile_file(
     path: Path, *, key: str | None = None, column: str | int | None = None, data: bytes | None = None, sample: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ProfiledFile:  # fmt: skip
-    """Profile a label file. Raises InputError for a file that is not one (or is broken).
+    """Profile a label file (or folder). Raises InputError for a file that is not one (or is broken).
     `progress(bytes_read, size)` is called after each chunk."""
+    from lossadvisor.labels.arrow import FORMATS
+
+    if data is None and path.is_dir():
+        if key is not None:
+            raise InputError("a key (--key) picks an array inside an .npz file; this is a folder")
+        return _profile_folder(path, column)
     if data is None and not path.is_file():
         raise InputError("no such file" if not path.exists() else "not a file")
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(f"label files are {', '.join(SUFFIXES)}; got '{suffix or path.name}'")
+    if suffix not in SUFFIXES and suffix not in FORMATS:
+        raise InputError(f"label files are {', '.join(SUFFIXES + tuple(FORMATS))} or a folder; got '{suffix or path.name}'")
     if key is not None and suffix != ".npz":
         raise InputError("a key (--key) picks an array inside an .npz file; this is not one")
-    if column is not None and suffix not in TABLES:
-        raise InputError("a column (--column) picks a column of a .csv, .tsv or .txt file; this is not one")
+    if column is not None and suffix not in TABLES and suffix not in FORMATS:
+        raise InputError("a column (--column) picks a column of a table (.csv, .tsv, .txt, .parquet, .arrow, .feather, .jsonl); this is not one")
+    if suffix in FORMATS and data is None:
+        return _profile_table(path, column)
     try:
         return _profile_stream(path, suffix, key, column, data, sample, progress)
     except OSError as exc:
@@ -80,6 +103,26 @@ def _profile_stream(
     return ProfiledFile(profile, stream.name, _sample_note(profile.shape, stream.shape, sample))
 
 
+def _profile_table(path: Path, column: str | int | None) -> ProfiledFile:
+    """A column of a pyarrow table file, or of a `save_to_disk` folder."""
+    from lossadvisor.labels.arrow import open_column
+
+    stream, names = open_column(path, column)
+    profile = _consume(stream, classes=len(names) if names else 0)  # no byte position to show progress with
+    return ProfiledFile(profile, stream.name, classes=names, declared_by="the ClassLabel names")
+
+
+def _profile_folder(path: Path, column: str | int | None) -> ProfiledFile:
+    if (path / "state.json").is_file() or (path / "dataset_dict.json").is_file():
+        return _profile_table(path, column)  # a Hugging Face `save_to_disk` folder
+    if column is not None:
+        raise InputError("a column (--column) picks a column of a table; this is a folder of class sub-folders")
+    from lossadvisor.labels.folders import profile_class_folders
+
+    profile, classes = profile_class_folders(path)
+    return ProfiledFile(profile, None, classes=classes, declared_by="the folder has")
+
+
 def _sample_note(read: tuple[int, ...], declared: tuple[int, ...] | None, sample: bool) -> str | None:
     if not sample:
         return None
@@ -92,23 +135,28 @@ def _open_binary(path: Path, data: bytes | None) -> BinaryIO:
     return io.BytesIO(data) if data is not None else open(path, "rb")
 
 
-def _consume(stream, after_chunk: Callable[[], None] | None = None):
-    """Fold the chunks into one profile; value counting stops once there are too many values."""
-    from lossadvisor.labels.profile import merge_all, profile_chunk
+def _consume(stream, after_chunk: Callable[[], None] | None = None, classes: int = 0):
+    """Fold the chunks into one profile; value counting stops once there are too many values.
+    A chunk may come profiled already (tag lists, each as wide as its largest id): such multi-hot
+    profiles are widened to the widest before merging, and to `classes` at the end."""
+    from lossadvisor.labels.profile import LabelProfile, profile_chunk
+    from lossadvisor.labels.tags import merge_widening
 
     result, pending = None, []
     for chunk in stream.chunks:
         if after_chunk is not None:
             after_chunk()
         track = result is None or result.values is not None
-        pending.append(profile_chunk(chunk, stream.width, track_values=track))
+        pending.append(chunk if isinstance(chunk, LabelProfile) else profile_chunk(chunk, stream.width, track_values=track))
         if len(pending) == MERGE_EVERY or result is None or not track:  # histograms are big: merge at once
-            result = merge_all([result, *pending] if result else pending)
+            result = merge_widening([result, *pending] if result else pending)
             pending = []
     if pending:
-        result = merge_all([result, *pending] if result else pending)
+        result = merge_widening([result, *pending] if result else pending)
     if result is None:
         raise InputError("holds no labels")
+    if stream.width == 0:  # tag lists: the class axis is as wide as the ids (or the declared classes)
+        return merge_widening([result], classes)
     return replace(result, shape=stream.read_shape())
 
 
@@ -143,10 +191,17 @@ def _dtype_category(numpy_dtype: str, at: Position, how: str) -> Fact[str] | Non
     return Fact(category, at, how) if category is not None else None
 
 
-def _facts(profiled: ProfiledFile, display: str) -> LabelFacts:
-    from lossadvisor.labels.infer import read_profile
+def profile_facts(profile, display: str) -> LabelFacts:
+    """The facts of a profile made elsewhere (`lossadvisor.profile(...)` on a Dask or Spark column)."""
+    from lossadvisor.labels.profile import LabelProfile
 
-    reading = read_profile(profiled.profile)
+    if not isinstance(profile, LabelProfile):
+        raise TypeError(f"labels= takes a label file's path or a LabelProfile, not {type(profile).__name__}")
+    return _facts(ProfiledFile(profile, None), display)
+
+
+def _facts(profiled: ProfiledFile, display: str) -> LabelFacts:
+    reading = read_profiled(profiled)
     evidence = reading.evidence
     if note := profiled.sample_note:
         evidence += f" ({note})"

@@ -28,7 +28,7 @@ from lossadvisor.readers.python.frames import Frame, Origin
 from lossadvisor.readers.python.imports import Api, api, binding, names_training
 from lossadvisor.readers.python.values import (
     UNKNOWN, Class, Const, Data, Differentiated, Each, Function, Instance, Items, Labels, LossFn, Mapping, Member, Score,
-    Module, Pairing, Record, Ref, Super, Tensor, Value,
+    Module, Opaque, Pairing, Record, Ref, Super, Tensor, Value,
 )  # fmt: skip
 
 MAX_DEPTH = 6  # nested calls into user functions
@@ -108,6 +108,7 @@ class Interpreter:
             shapes.factory,
         ]  # fmt: skip
         self.method_handlers: list[MethodHandler] = [keras.method, torch.method, jax.method, labels.method, stdlib.method]
+        self._zoo_output = torch.model_output
         self.pairings: list[Pairing] = []
         self.thresholds: list[tuple[Head, Fact[str]]] = []  # `outputs > 0.5`, `torch.round(outputs)`: a cut at 0.5
         self.losses: list[LossFn] = []
@@ -539,6 +540,9 @@ class Interpreter:
             return self.run_function(callee, call)
         if isinstance(callee, Class):
             return self.instantiate(callee, call)
+        if isinstance(callee, Opaque) and callee.built is not None:  # transformers: an output object
+            callee.uses["called"] = self.tick()
+            return self._zoo_output(self, callee, call)  # readers.python.torch.model_output
         if isinstance(callee, Module):
             return prediction.apply_module(self, callee, call)
         if isinstance(callee, LossFn):

@@ -31,10 +31,6 @@ def apply_module(interp, module: Module, call) -> Value:
     module.uses["called"] = interp.tick()  # `model(x)`: a layer of another model, or eager inference
     if isinstance(module, Instance):
         return call_instance(interp, module, call)
-    if isinstance(module, Opaque) and module.built is not None:  # transformers: an output object
-        from lossadvisor.readers.python import torch
-
-        return torch.model_output(interp, module, call)
     incoming = call.value(0, ("inputs", "input", "x"))
     return through(interp, module, incoming if incoming is not None else UNKNOWN, call.frame, call)
 

@@ -8,6 +8,7 @@ stays cheap and pulls in neither numpy nor the engine):
     lossadvisor.recommend("multiclass", framework="pytorch", classes=10)   -> Advice
     lossadvisor.profile(labels_array)                               -> LabelProfile
     lossadvisor.profile_batches(loader_targets)                     -> LabelProfile (merged)
+    lossadvisor.guard(nn.CrossEntropyLoss())                        -> the loss, inspecting its first calls
 
 `check_paths` does not read configuration files: pass `Settings` (the command line's
 `[tool.lossadvisor]` keys, as fields: select, extend_select, ignore, per_file_ignores, severity,
@@ -19,7 +20,9 @@ from __future__ import annotations
 import sys as _sys
 
 __version__ = "0.1.0"
-__all__ = ["check_paths", "recommend", "profile", "profile_batches", "Settings", "__version__"]
+__all__ = [
+    "check_paths", "recommend", "profile", "profile_batches", "Settings", "guard", "LossAdvisorWarning", "LossAdvisorError", "__version__",
+]  # fmt: skip
 
 _LAZY = {
     "check_paths": ("lossadvisor.engine", "check_paths"),
@@ -27,6 +30,9 @@ _LAZY = {
     "profile": ("lossadvisor.labels.profile", "profile"),
     "profile_batches": ("lossadvisor.labels.profile", "profile_batches"),
     "Settings": ("lossadvisor.settings", "Settings"),
+    "guard": ("lossadvisor.guard", "guard"),
+    "LossAdvisorWarning": ("lossadvisor.guard", "LossAdvisorWarning"),
+    "LossAdvisorError": ("lossadvisor.guard", "LossAdvisorError"),
 }
 
 

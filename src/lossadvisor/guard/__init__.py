@@ -20,6 +20,7 @@ from typing import Any
 __all__ = ["guard", "LossAdvisorWarning", "LossAdvisorError"]
 
 ON = ("warn", "raise")
+TRACED = ("note", "callback")
 
 
 class LossAdvisorWarning(UserWarning):
@@ -38,15 +39,20 @@ class LossAdvisorError(ValueError):
         self.codes = list(codes or [])
 
 
-def guard(loss: Any, *, batches: int = 3, on: str = "warn") -> Any:
+def guard(loss: Any, *, batches: int = 3, on: str = "warn", traced: str = "note") -> Any:
     """Guard `loss` (a PyTorch loss module or function, a Keras loss, an optax loss function).
 
     PyTorch modules are guarded in place and returned (same object, same state_dict): their
     `forward` is inspected for `batches` calls and then restored. Functions and Keras losses come
     back wrapped. A loss the guard does not know comes back unchanged, with one warning saying so.
+    `traced` (JAX: optax, and Keras on the JAX backend) says what to do with traced arrays under
+    jit or grad: "note" (say once that they are not inspected) or "callback" (inspect them
+    through jax.debug.callback).
     """
     if on not in ON:
         raise ValueError(f"guard(on={on!r}): expected one of {', '.join(map(repr, ON))}")
+    if traced not in TRACED:
+        raise ValueError(f"guard(traced={traced!r}): expected one of {', '.join(map(repr, TRACED))}")
     if isinstance(batches, bool) or not isinstance(batches, int) or batches < 0:
         raise ValueError(f"guard(batches={batches!r}): expected a whole number ≥ 0")
     from lossadvisor.guard import spec
@@ -68,7 +74,7 @@ def guard(loss: Any, *, batches: int = 3, on: str = "warn") -> Any:
 
         step_aside_warning(f"{qualified.strip('.')} is not a PyTorch, Keras or optax loss")
         return loss
-    return adapter.guard(loss, framework=framework, batches=batches, on=on)
+    return adapter.guard(loss, framework=framework, batches=batches, on=on, traced=traced)
 
 
 def _is_function(obj: Any) -> bool:

@@ -29,6 +29,10 @@ def step_aside_warning(why: str) -> None:
     warnings.warn(LossAdvisorWarning(f"lossadvisor guard stepped aside: {why}; the loss runs unchanged and is not inspected"), stacklevel=user_stacklevel())
 
 
+def note(text: str) -> None:
+    warnings.warn(LossAdvisorWarning(f"lossadvisor guard: {text}"), stacklevel=user_stacklevel())
+
+
 class Watch:
     """One guarded loss: `look(inspection)` runs `inspection()` (returning Seen findings) on the
     first `batches` calls and reports each code once."""
@@ -40,6 +44,12 @@ class Watch:
         self.said: set[str] = set()
         self.stepped_aside: str | None = None
         self.findings: list[tuple[str, str]] = []  # everything reported, in order (for tests and tools)
+        self.noted: set[str] = set()  # notes said once (traced calls not inspected)
+
+    def note_once(self, key: str, text: str) -> None:
+        if key not in self.noted:
+            self.noted.add(key)
+            note(text)
 
     @property
     def active(self) -> bool:

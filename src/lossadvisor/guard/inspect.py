@@ -126,7 +126,7 @@ def softmax_over_batch_axis(spec: LossSpec, pred: np.ndarray, tol: float) -> See
 
 def prediction_form(spec: LossSpec, pred: np.ndarray, tol: float, activation: str | None) -> list[Seen]:
     axis = _axis(spec, pred)
-    where = f"dim {axis}" if axis is not None else "the classes"
+    where = f"{'dim' if spec.framework not in ('keras', 'tf_keras', 'jax') else 'axis'} {axis}" if axis is not None else "the classes"
     if not np.isfinite(pred).all():
         return []  # a diverged model is not a form mistake
     if spec.input == "logits":

@@ -28,7 +28,8 @@ from lossadvisor.guard.inspect import BFLOAT16_TOLERANCE, inspect, tolerance
 MAX_VALUES = 1 << 22  # larger predictions are inspected on their first samples only
 
 
-def guard(loss: Any, *, framework: str, batches: int, on: str) -> Any:
+def guard(loss: Any, *, framework: str, batches: int, on: str, traced: str = "note") -> Any:
+    """`traced` is JAX's; torch.compile is handled without it (see the module's docstring)."""
     if isinstance(loss, torch.nn.Module):
         return _guard_module(loss, framework, batches, on)
     return _guard_function(loss, framework, batches, on)

@@ -12,7 +12,9 @@ same machine load, and every step is timed with perf_counter. Printed:
   steady state        the median step time after those steps, guarded against plain, as a %
                       overhead (goal: at most 1 %; a module guard is out of the loop by then, so
                       this is the noise floor of the measurement; a function guard keeps one test).
-                      A second plain loop, run alongside, shows that noise.
+                      A second plain loop, run alongside, shows that noise;
+  pass-through        what a guarded loss adds per call after its inspected calls, with timeit on a
+                      tiny batch, and as a share of a plain training step.
 
 Torch uses one thread (torch.set_num_threads(1)) so the two loops do not fight over cores.
 """
@@ -103,7 +105,29 @@ def main() -> int:
           f"+{1e3 * statistics.median(per_first):.2f} ms per inspected step (a plain step: {plain_ms:.2f} ms)")  # fmt: skip
     print(f"  steady state (steps {k + 1}..{args.steps}): {guarded_ms:.3f} ms guarded vs {plain_ms:.3f} ms plain per step: "
           f"{overhead:+.2f} % (goal ≤ {GOAL_PERCENT:g} %); a second plain loop: {noise:+.2f} % (the noise)")  # fmt: skip
+    per_call = pass_through_cost(make_plain, k)
+    print(f"  the pass-through alone (timeit, {CALLS // 4} calls on a (8, 10) batch, best of 9 alternating rounds): {1e6 * per_call:+.2f} µs per call, "
+          f"{100 * per_call / (plain_ms / 1e3):+.4f} % of a plain step")  # fmt: skip
     return 0 if overhead <= GOAL_PERCENT else 1
+
+
+CALLS = 20000
+
+
+def pass_through_cost(make_plain, batches: int) -> float:
+    """What a guarded loss adds per call once its inspected calls are over: the same calls to the plain
+    and the guarded loss, timed with timeit on a tiny batch (so that the loss's own work is small)."""
+    import timeit
+
+    x, y = torch.randn(8, 10), torch.randint(0, 10, (8,))
+    plain, guarded = make_plain(), lossadvisor.guard(make_plain(), batches=batches)
+    for _ in range(batches):
+        guarded(x, y)
+    best = {"plain": float("inf"), "guarded": float("inf")}
+    for _ in range(9):  # alternating rounds: both see the same load; the best round of each is its cost
+        for name, f in (("plain", plain), ("guarded", guarded)):
+            best[name] = min(best[name], timeit.timeit(lambda f=f: f(x, y), number=CALLS // 4) / (CALLS // 4))
+    return best["guarded"] - best["plain"]
 
 
 if __name__ == "__main__":

@@ -309,3 +309,16 @@ def test_import_lossadvisor_imports_no_framework():
     code = "import sys, lossadvisor; lossadvisor.LossAdvisorWarning; print(sorted(m for m in ('torch', 'keras', 'jax', 'numpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_readme_example_prints_what_the_readme_shows(tmp_path):
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Guard a training loop\n", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```console\n$ python train.py\n", 1)[1].split("```", 1)[0].splitlines()
+    (tmp_path / "train.py").write_text(code, encoding="utf-8")
+    out = subprocess.run([sys.executable, "train.py"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    got = (out.stderr + out.stdout).replace(str(tmp_path / "train.py"), "/tmp/demo/train.py").splitlines()
+    assert got == shown

@@ -1,5 +1,6 @@
 """The first-batch guard on real PyTorch losses: every check fires on its mistake, stays silent on the
 correct setups around it (the precision matrix), and never changes the loss or its gradient."""
+# lossadvisor: noqa: LA101 -- the double softmaxes here are planted for the guard to find
 
 from __future__ import annotations
 

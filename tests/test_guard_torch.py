@@ -323,3 +323,14 @@ def test_the_readme_example_prints_what_the_readme_shows(tmp_path):
     out = subprocess.run([sys.executable, "train.py"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
     got = (out.stderr + out.stdout).replace(str(tmp_path / "train.py"), "/tmp/demo/train.py").splitlines()
     assert got == shown
+
+
+def test_under_cpu_autocast_it_judges_bfloat16_outputs():
+    torch.manual_seed(0)
+    head, x, y = nn.Linear(8, C), torch.randn(N, 8), ids()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = head(x)
+        assert logits.dtype == torch.bfloat16
+        assert codes(lossadvisor.guard(nn.CrossEntropyLoss()), logits, y) == []
+        assert codes(lossadvisor.guard(nn.CrossEntropyLoss()), logits.softmax(1).bfloat16(), y) == ["LA101"]
+        assert codes(lossadvisor.guard(nn.NLLLoss()), logits.log_softmax(1).bfloat16(), y) == []

@@ -53,13 +53,13 @@ def find(name: str, framework: str, args: dict[str, Any]) -> LossSpec | None:
         if param.ignores_label and (not param.frameworks or framework in param.frameworks):
             value = args.get(param.name, param.default)
             ignore = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    reduction = args.get("reduction", (loss.params.get("reduction") or knowledge.Param("reduction")).default)
     family = family_of(framework)
+    expected = kb.expected_input(loss.id, match.framework, match.spelling.name, args)
     return LossSpec(
         name=name,
         loss_id=loss.id,
         framework=framework,
-        input=kb.expected_input(loss.id, match.framework, match.spelling.name, args),
+        input=expected,
         link=loss.link,
         targets=kb.accepted_targets(loss.id, match.framework, match.spelling.name, args),
         class_axis=_per_framework(loss.class_axis, framework, family, -1),
@@ -68,9 +68,18 @@ def find(name: str, framework: str, args: dict[str, Any]) -> LossSpec | None:
         target_input=kb.expected_target(loss.id, match.framework, match.spelling.name, args),
         mismatched_shapes=_per_framework(loss.mismatched_shapes, framework, family, None),
         target_dtype=dict(_per_framework(loss.target_dtype, framework, family, {}) or {}),
-        reduction_warning=loss.id == "kl_div" and family == "pytorch" and reduction == "mean",
+        reduction_warning=_mean_kl(loss, framework, expected, args),
         target_position=loss.target_position or 1,
     )  # fmt: skip
+
+
+def _mean_kl(loss: knowledge.Loss, framework: str, expected: str, args: dict[str, Any]) -> bool:
+    """LA502, read as checks/advice.py reads it: a KL on log-probabilities whose framework takes a
+    `reduction` argument (PyTorch's KLDivLoss), left at 'mean'."""
+    reduction = loss.params.get("reduction")
+    if reduction is None or (reduction.frameworks and framework not in reduction.frameworks) or expected != "log_distribution":
+        return False
+    return args.get("reduction", reduction.default) == "mean" and "log_target" in loss.params
 
 
 def _per_framework(table: dict[str, Any], framework: str, family: str, default: Any) -> Any:

@@ -82,6 +82,9 @@ FIRING = {
     ),
     "LA110 softmax over the batch": ("LA110", lambda: (g(nn.CrossEntropyLoss()), fresh_logits().softmax(0), ids())),
     "LA110 log_softmax over the batch into NLLLoss": ("LA110", lambda: (g(nn.NLLLoss()), fresh_logits().log_softmax(0), ids())),
+    "LA110 log_softmax over CTCLoss's batch (T,N,C)": (
+        "LA110", lambda: (g(nn.CTCLoss()), fresh_logits(20, 6, 4).movedim(1, -1).log_softmax(1), torch.randint(1, 6, (4, 5)), torch.full((4,), 20), torch.full((4,), 5))
+    ),
     "LA205 (N,1) against (N,) into MSELoss": ("LA205", lambda: (g(nn.MSELoss()), fresh_logits(N, 1), torch.randn(N))),
     "LA205 (N,1) against (N,) into PoissonNLLLoss": ("LA205", lambda: (g(nn.PoissonNLLLoss()), fresh_logits(N, 1), torch.ones(N))),
     "LA205 (N,) against (N,1) into BCEWithLogitsLoss": ("LA205", lambda: (g(nn.BCEWithLogitsLoss()), fresh_logits(N, 1)[:, 0], torch.ones(N, 1))),

@@ -109,16 +109,17 @@ def is_log_distribution(values: np.ndarray, axis: int, tol: float) -> bool:
 
 def softmax_over_batch_axis(spec: LossSpec, pred: np.ndarray, tol: float) -> Seen | None:
     """LA110: a softmax (or log_softmax) whose vectors sum to 1 along the batch axis, not the classes."""
-    if spec.link not in ("softmax", "log_softmax") or pred.ndim < 2 or pred.shape[0] < 2:
+    batch = spec.batch_axis or 0  # CTCLoss reads (T, N, C)
+    if spec.link not in ("softmax", "log_softmax") or pred.ndim < 2 or pred.shape[batch] < 2:
         return None
     axis = _axis(spec, pred)
-    if axis is None or axis == 0:
+    if axis is None or axis == batch:
         return None
     for check, what in ((is_distribution, "softmax"), (is_log_distribution, "log_softmax")):
-        if check(pred, 0, tol) and not check(pred, axis, tol):
+        if check(pred, batch, tol) and not check(pred, axis, tol):
             return Seen("LA110", (
-                f"LA110 [guard] {spec.name} got a {what} taken over dim 0, the batch: its values sum to 1 "
-                f"over the {pred.shape[0]} samples of the batch, not over the classes (dim {axis}); "
+                f"LA110 [guard] {spec.name} got a {what} taken over dim {batch}, the batch: its values sum to 1 "
+                f"over the {pred.shape[batch]} samples of the batch, not over the classes (dim {axis}); "
                 f"take it over dim {axis}" + (", or drop it: the loss applies it itself" if spec.input == "logits" else "")
             ))  # fmt: skip
     return None
@@ -287,12 +288,12 @@ def _kl_target(spec: LossSpec, target: np.ndarray, axis: int, tol: float) -> lis
         return []
     if spec.target_input == "distribution" and finite.min() < -tol:
         if is_log_distribution(target, axis, tol):
-            fix = "pass log_target=True" if spec.framework == "pytorch" else "use the loss's log-target form"
-            return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as probabilities, but the target rows are log-probabilities (all ≤ 0, logsumexp 0): {fix}, or exp() them")]
+            fix = {"pytorch": "pass log_target=True, or exp() them", "jax": "use kl_divergence_with_log_targets, or exp() them"}.get(spec.framework, "exp() them")
+            return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as probabilities, but the target rows are log-probabilities (all ≤ 0, logsumexp 0): {fix}")]
         return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as probabilities, but the targets go down to {finite.min():.3g}: a teacher's raw logits? softmax them first")]
     if spec.target_input == "log_distribution" and finite.max() > tol:
         if is_distribution(target, axis, tol):
-            fix = "drop log_target=True" if spec.framework == "pytorch" else "use the loss's probability-target form"
+            fix = "drop log_target=True" if spec.framework == "pytorch" else "use kl_divergence" if spec.framework == "jax" else "pass them as they are"
             return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as log-probabilities, but the target rows are probabilities (in [0, 1], summing to 1): {fix}, or take log_softmax of the teacher")]
         return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as log-probabilities (all ≤ 0), but the targets go up to {finite.max():.3g}: take log_softmax of the teacher")]
     return []

@@ -46,6 +46,12 @@ def model(units: int = 4, activation: str | None = None, outputs: dict | None = 
     return keras.Model(inputs, keras.layers.Dense(units, activation=activation)(inputs))
 
 
+def _softmax_over_batch() -> keras.Model:
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((8,))
+    return keras.Model(inputs, keras.layers.Softmax(axis=0)(keras.layers.Dense(4)(inputs)))
+
+
 def fit(net: keras.Model, loss, y) -> list[str]:
     def go():
         net.compile(optimizer="adam", loss=loss)
@@ -68,6 +74,8 @@ KERAS_FIRING = {
     "LA304 multi-hot into CategoricalCrossentropy": (
         "LA304", lambda: fit(model(), lossadvisor.guard(keras.losses.CategoricalCrossentropy(from_logits=True)), np.clip(ONE_HOT + np.roll(ONE_HOT, 1, axis=1), 0, 1))
     ),
+    "LA110 softmax over the batch axis": ("LA110", lambda: fit(_softmax_over_batch(), lossadvisor.guard(keras.losses.CategoricalCrossentropy()), ONE_HOT)),
+    "LA305 real targets into BCE": ("LA305", lambda: fit(model(1), lossadvisor.guard(keras.losses.BinaryCrossentropy(from_logits=True)), RNG.uniform(0, 30, 64).astype("float32"))),
     "LA313 NaN targets into MSE": ("LA313", lambda: fit(model(1), lossadvisor.guard(keras.losses.MeanSquaredError()), np.where(np.arange(64) == 3, np.nan, 1.0).astype("float32"))),
 }
 

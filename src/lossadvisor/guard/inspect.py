@@ -118,16 +118,24 @@ def softmax_over_batch_axis(spec: LossSpec, pred: np.ndarray, tol: float) -> See
     for check, what in ((is_distribution, "softmax"), (is_log_distribution, "log_softmax")):
         if check(pred, batch, tol) and not check(pred, axis, tol):
             return Seen("LA110", (
-                f"LA110 [guard] {spec.name} got a {what} taken over dim {batch}, the batch: its values sum to 1 "
-                f"over the {pred.shape[batch]} samples of the batch, not over the classes (dim {axis}); "
-                f"take it over dim {axis}" + (", or drop it: the loss applies it itself" if spec.input == "logits" else "")
+                f"LA110 [guard] {spec.name} got a {what} taken over {_axis_word(spec)} {batch}, the batch: its values sum to 1 "
+                f"over the {pred.shape[batch]} samples of the batch, not over the classes ({_axis_word(spec)} {axis}); "
+                f"take it over {_axis_word(spec)} {axis}" + (", or drop it: the loss applies it itself" if spec.input == "logits" else "")
             ))  # fmt: skip
     return None
 
 
+def _axis_word(spec: LossSpec) -> str:
+    """PyTorch says dim, the others axis (frameworks.yaml `axis_word`)."""
+    from lossadvisor import knowledge
+
+    fw = knowledge.load().vocabulary.frameworks.get(spec.framework)
+    return fw.axis_word if fw else "axis"
+
+
 def prediction_form(spec: LossSpec, pred: np.ndarray, tol: float, activation: str | None) -> list[Seen]:
     axis = _axis(spec, pred)
-    where = f"{'dim' if spec.framework not in ('keras', 'tf_keras', 'jax') else 'axis'} {axis}" if axis is not None else "the classes"
+    where = f"{_axis_word(spec)} {axis}" if axis is not None else "the classes"
     if not np.isfinite(pred).all():
         return []  # a diverged model is not a form mistake
     if spec.input == "logits":

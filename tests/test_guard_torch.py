@@ -242,12 +242,33 @@ def test_a_guarded_module_is_the_same_module_and_steps_out_after_its_batches():
     loss = nn.CrossEntropyLoss(weight=torch.ones(C))
     before = {k: v.clone() for k, v in loss.state_dict().items()}
     guarded = lossadvisor.guard(loss, batches=2)
-    assert guarded is loss and "forward" in vars(loss)
+    assert guarded is loss and len(loss._forward_pre_hooks) == 1
     reported = codes(loss, fresh_logits().softmax(1), ids()) + codes(loss, fresh_logits().softmax(1), ids())
     assert reported == ["LA101"]  # once per finding
-    assert "forward" not in vars(loss)  # the class's own forward again: nothing in the way
+    assert not loss._forward_pre_hooks and not loss._forward_pre_hooks_with_kwargs  # PyTorch's hook-free path again
     assert codes(loss, fresh_logits().softmax(1), ids(N, 9)) == []  # no longer inspected
     assert loss.state_dict().keys() == before.keys() and all(torch.equal(loss.state_dict()[k], v) for k, v in before.items())
+
+
+def test_a_guarded_model_can_be_deep_copied_and_pickled():
+    """EMA copies and torch.save of a whole model take the criterion along, hook and all."""
+    import copy
+    import pickle
+
+    model = nn.Module()
+    model.criterion = lossadvisor.guard(nn.CrossEntropyLoss())
+    for clone in (copy.deepcopy(model), torch.load(_saved(model), weights_only=False), pickle.loads(pickle.dumps(model))):
+        assert codes(clone.criterion, fresh_logits().softmax(1), ids()) == ["LA101"]
+    assert codes(model.criterion, fresh_logits().softmax(1), ids()) == ["LA101"]  # each copy has its own watch
+
+
+def _saved(model):
+    import io
+
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    buffer.seek(0)
+    return buffer
 
 
 def test_batches_sets_how_many_calls_are_inspected():
@@ -272,7 +293,7 @@ def test_an_unknown_loss_comes_back_unchanged_with_one_note():
     mine = MyLoss()
     with pytest.warns(LossAdvisorWarning, match="stepped aside: MyLoss is not a loss lossadvisor knows"):
         assert lossadvisor.guard(mine) is mine
-    assert "forward" not in vars(mine)
+    assert not mine._forward_pre_hooks
 
 
 def test_bad_arguments_are_refused():

@@ -140,7 +140,11 @@ def prediction_form(spec: LossSpec, pred: np.ndarray, tol: float, activation: st
         return []  # a diverged model is not a form mistake
     if spec.input == "logits":
         if axis is not None and is_distribution(pred, axis, tol):
-            return [Seen("LA101", f"LA101 [guard] {spec.name} got rows that are already probabilities (all in [0, 1], summing to 1 over {where}): it applies {spec.link or 'the activation'} itself; remove the softmax and feed the logits")]
+            return [Seen("LA101", (
+                f"LA101 [guard] {spec.name} got rows that are already probabilities (all in [0, 1], summing to 1 "
+                f"over {where}): it applies {spec.link or 'the activation'} itself; remove the softmax and feed "
+                "the logits"
+            ))]
         if spec.link == "sigmoid" and _sigmoid_output(pred, activation):
             shown = f"the output of a {activation}" if activation in ("sigmoid", "softmax") else f"values all in [0, 1] from {pred.min():.3g} to {pred.max():.3g}"
             return [Seen("LA101", f"LA101 [guard] {spec.name} got {shown}: it applies the sigmoid itself; remove the {activation or 'sigmoid'} and feed the logits")]
@@ -149,15 +153,25 @@ def prediction_form(spec: LossSpec, pred: np.ndarray, tol: float, activation: st
     elif spec.input in ("distribution", "probabilities"):
         low, high = float(pred.min(initial=0.0)), float(pred.max(initial=0.0))
         if low < -tol or high > 1 + tol:
-            fix = "pass from_logits=True" if spec.framework in ("keras", "tf_keras") else "feed the logits to the loss's logits form (BCEWithLogitsLoss)" if spec.framework == "pytorch" else "use the loss's logits form"
-            return [Seen("LA102", f"LA102 [guard] {spec.name} expects probabilities, but it got values from {low:.3g} to {high:.3g}, outside [0, 1]: these are logits (or log-probabilities); {fix}")]
+            fix = {"keras": "pass from_logits=True", "tf_keras": "pass from_logits=True", "pytorch": "feed the logits to the loss's logits form (BCEWithLogitsLoss)"}
+            fix = fix.get(spec.framework, "use the loss's logits form")
+            return [Seen("LA102", (
+                f"LA102 [guard] {spec.name} expects probabilities, but it got values from {low:.3g} to "
+                f"{high:.3g}, outside [0, 1]: these are logits (or log-probabilities); {fix}"
+            ))]
     elif spec.input == "log_distribution":
         if axis is not None and is_distribution(pred, axis, tol):
-            return [Seen("LA103", f"LA103 [guard] {spec.name} expects log-probabilities, but it got rows that are probabilities (in [0, 1], summing to 1 over {where}): apply log_softmax instead of softmax")]
+            return [Seen("LA103", (
+                f"LA103 [guard] {spec.name} expects log-probabilities, but it got rows that are probabilities (in "
+                f"[0, 1], summing to 1 over {where}): apply log_softmax instead of softmax"
+            ))]
         high = float(pred.max(initial=-np.inf))
         if high > tol:
             alternative = " (or drop the activation and use CrossEntropyLoss)" if spec.loss_id == "nll" else ""
-            return [Seen("LA103", f"LA103 [guard] {spec.name} expects log-probabilities (all ≤ 0), but it got values up to {high:.3g}: these are logits; apply log_softmax first{alternative}")]
+            return [Seen("LA103", (
+                f"LA103 [guard] {spec.name} expects log-probabilities (all ≤ 0), but it got values up to "
+                f"{high:.3g}: these are logits; apply log_softmax first{alternative}"
+            ))]
     return []
 
 
@@ -183,7 +197,10 @@ def target_checks(spec: LossSpec, pred: np.ndarray, target: np.ndarray, tol: flo
         allowed_inf = spec.target_input == "log_distribution"  # log 0 = -inf is a fine log-target
         bad = ~np.isfinite(target) & ~(np.isneginf(target) if allowed_inf else False)
         if bad.any():
-            return [Seen("LA313", f"LA313 [guard] the targets given to {spec.name} contain {int(bad.sum())} NaN or infinite values: the loss of every batch that holds one is NaN; drop or impute them")]
+            return [Seen("LA313", (
+                f"LA313 [guard] the targets given to {spec.name} contain {int(bad.sum())} NaN or infinite values: "
+                "the loss of every batch that holds one is NaN; drop or impute them"
+            ))]
     found: list[Seen] = []
     axis = _axis(spec, pred)
     classes = pred.shape[axis] if axis is not None else None
@@ -200,12 +217,23 @@ def target_checks(spec: LossSpec, pred: np.ndarray, target: np.ndarray, tol: flo
         if as_ids:
             found.extend(_class_ids(spec, target, classes))
         elif dense and not takes_dense and _one_hot(target, axis):
-            found.append(Seen("LA303", f"LA303 [guard] {spec.name} needs integer class ids, but the targets are one-hot rows of the prediction's shape {target.shape}: pass y.argmax({axis}), or use the loss's one-hot form"))
+            found.append(Seen("LA303", (
+                f"LA303 [guard] {spec.name} needs integer class ids, but the targets are one-hot rows of the "
+                f"prediction's shape {target.shape}: pass y.argmax({axis}), or use the loss's one-hot form"
+            )))
     elif takes_dense and not takes_ids and axis is not None and _whole(target):
         if target.shape == ids_shape or (axis == pred.ndim - 1 and target.shape == (*ids_shape, 1)):
-            found.append(Seen("LA302", f"LA302 [guard] {spec.name} needs one-hot targets of the prediction's shape {pred.shape}, but the targets are class ids of shape {target.shape} (values {_span(target)}): use the loss's sparse form, or one-hot encode them"))
+            found.append(Seen("LA302", (
+                f"LA302 [guard] {spec.name} needs one-hot targets of the prediction's shape {pred.shape}, but the "
+                f"targets are class ids of shape {target.shape} (values {_span(target)}): use the loss's sparse "
+                "form, or one-hot encode them"
+            )))
     if takes_dense and spec.link == "softmax" and dense and axis is not None and _multi_hot(target, axis):
-        found.append(Seen("LA304", f"LA304 [guard] {spec.name} makes the classes compete (softmax), but some target rows have several 1s (multi-hot): use a sigmoid loss on logits (BCEWithLogitsLoss, binary_crossentropy(from_logits=True)), one unit per class"))
+        found.append(Seen("LA304", (
+            f"LA304 [guard] {spec.name} makes the classes compete (softmax), but some target rows have "
+            "several 1s (multi-hot): use a sigmoid loss on logits (BCEWithLogitsLoss, "
+            "binary_crossentropy(from_logits=True)), one unit per class"
+        )))
     if targets and targets <= {"binary", "multi_hot", "unit_interval"}:
         found.extend(_binary_targets(spec, target))
     found.extend(_broadcast(spec, pred, target))
@@ -233,7 +261,11 @@ def _class_ids(spec: LossSpec, target: np.ndarray, classes: int) -> list[Seen]:
     if strays:
         argument = "ignore_class" if spec.framework in ("keras", "tf_keras") else "ignore_index"
         told = f"(it ignores {spec.ignore} only)" if spec.ignore is not None else "(it ignores nothing)"
-        return [Seen("LA311", f"LA311 [guard] the class ids given to {spec.name} contain {', '.join(map(str, strays))}, which looks like an \"ignore\" label the loss is not told to ignore {told}: pass {argument}={strays[-1]}, or remap it")]
+        return [Seen("LA311", (
+            f"LA311 [guard] the class ids given to {spec.name} contain {', '.join(map(str, strays))}, which "
+            f"looks like an \"ignore\" label the loss is not told to ignore {told}: pass "
+            f"{argument}={strays[-1]}, or remap it"
+        ))]
     if low >= 1 and high == classes:
         hint = "the ids look 1-based: subtract 1"
     else:
@@ -247,9 +279,15 @@ def _shape_of_ids(spec: LossSpec, pred: np.ndarray, target: np.ndarray, axis: in
     if spec.framework != "pytorch" or axis != 1 or target.shape == ids_shape:
         return []
     if target.ndim == pred.ndim and target.shape[1] == 1 and target.shape[:1] + target.shape[2:] == ids_shape:
-        return [Seen("LA207", f"LA207 [guard] {spec.name} takes class ids of shape {ids_shape} against scores {pred.shape}, but the target {target.shape} has an extra axis of size 1: pass y.squeeze(1).long()")]
+        return [Seen("LA207", (
+            f"LA207 [guard] {spec.name} takes class ids of shape {ids_shape} against scores {pred.shape}, but "
+            f"the target {target.shape} has an extra axis of size 1: pass y.squeeze(1).long()"
+        ))]
     if pred.ndim >= 3 and target.shape == pred.shape[:-1]:
-        return [Seen("LA206", f"LA206 [guard] {spec.name} reads the classes on dim 1, but the scores {pred.shape} carry them last (channels-last) against targets {target.shape}: pass scores.movedim(-1, 1)")]
+        return [Seen("LA206", (
+            f"LA206 [guard] {spec.name} reads the classes on dim 1, but the scores {pred.shape} carry them "
+            f"last (channels-last) against targets {target.shape}: pass scores.movedim(-1, 1)"
+        ))]
     return []
 
 
@@ -282,7 +320,11 @@ def _binary_targets(spec: LossSpec, target: np.ndarray) -> list[Seen]:
         return [Seen("LA307", f"LA307 [guard] {spec.name} needs 0/1 targets, but the targets are ±1: map -1 to 0 (y = (y + 1) / 2), or use a hinge loss")]
     if _whole(values) and low >= 0:
         classes = int(high) + 1
-        return [Seen("LA301", f"LA301 [guard] {spec.name} treats every output as an independent yes/no, but the targets are class ids {_span(values)} ({classes} classes): use a softmax crossentropy on logits (CrossEntropyLoss, SparseCategoricalCrossentropy(from_logits=True)) with one unit per class")]
+        return [Seen("LA301", (
+            f"LA301 [guard] {spec.name} treats every output as an independent yes/no, but the targets are "
+            f"class ids {_span(values)} ({classes} classes): use a softmax crossentropy on logits "
+            "(CrossEntropyLoss, SparseCategoricalCrossentropy(from_logits=True)) with one unit per class"
+        ))]
     return [Seen("LA305", f"LA305 [guard] {spec.name} is a classification loss, but the targets span {_span(values)}, outside [0, 1]: use a regression loss (MSE, MAE, Huber)")]
 
 
@@ -298,12 +340,21 @@ def _kl_target(spec: LossSpec, target: np.ndarray, axis: int, tol: float) -> lis
         if is_log_distribution(target, axis, tol):
             fix = {"pytorch": "pass log_target=True, or exp() them", "jax": "use kl_divergence_with_log_targets, or exp() them"}.get(spec.framework, "exp() them")
             return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as probabilities, but the target rows are log-probabilities (all ≤ 0, logsumexp 0): {fix}")]
-        return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as probabilities, but the targets go down to {finite.min():.3g}: a teacher's raw logits? softmax them first")]
+        return [Seen("LA108", (
+            f"LA108 [guard] {spec.name} reads the target as probabilities, but the targets go down to "
+            f"{finite.min():.3g}: a teacher's raw logits? softmax them first"
+        ))]
     if spec.target_input == "log_distribution" and finite.max() > tol:
         if is_distribution(target, axis, tol):
             fix = "drop log_target=True" if spec.framework == "pytorch" else "use kl_divergence" if spec.framework == "jax" else "pass them as they are"
-            return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as log-probabilities, but the target rows are probabilities (in [0, 1], summing to 1): {fix}, or take log_softmax of the teacher")]
-        return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as log-probabilities (all ≤ 0), but the targets go up to {finite.max():.3g}: take log_softmax of the teacher")]
+            return [Seen("LA108", (
+                f"LA108 [guard] {spec.name} reads the target as log-probabilities, but the target rows are "
+                f"probabilities (in [0, 1], summing to 1): {fix}, or take log_softmax of the teacher"
+            ))]
+        return [Seen("LA108", (
+            f"LA108 [guard] {spec.name} reads the target as log-probabilities (all ≤ 0), but the targets go "
+            f"up to {finite.max():.3g}: take log_softmax of the teacher"
+        ))]
     return []
 
 
@@ -318,7 +369,10 @@ def _broadcast(spec: LossSpec, pred: np.ndarray, target: np.ndarray) -> list[See
     if joint == pred.shape:
         return []
     what = "broadcasts to " + str(joint) if spec.mismatched_shapes == "broadcasts" else "refuses (ValueError)"
-    return [Seen("LA205", f"LA205 [guard] {spec.name} got predictions {pred.shape} and targets {target.shape}, which it {what}: make them the same shape (pred.squeeze(-1), or y.view(-1, 1))")]
+    return [Seen("LA205", (
+        f"LA205 [guard] {spec.name} got predictions {pred.shape} and targets {target.shape}, which it "
+        f"{what}: make them the same shape (pred.squeeze(-1), or y.view(-1, 1))"
+    ))]
 
 
 def _dtype(spec: LossSpec, target: np.ndarray, label_format: str) -> list[Seen]:

@@ -1,9 +1,9 @@
 """The guard for PyTorch losses: modules (guarded in place) and functions (wrapped).
 
-A module keeps its identity, class and state_dict: the guard sets an instance attribute `forward`
-that inspects, then calls the class's own forward, and deletes itself after the last inspected
-call, so the module is exactly what it was. A function comes back wrapped; after the inspected
-calls the wrapper is one counter test and the call.
+A module keeps its identity, class and state_dict: the guard registers a forward pre-hook that
+inspects and removes itself after the last inspected call, so the module is exactly what it was
+(PyTorch's hook-free fast path). A function comes back wrapped; after the inspected calls the
+wrapper is one counter test and the call.
 
 The inspection works on copies (`detach()`, under `torch.no_grad()`, moved to the CPU, at most
 MAX_VALUES values), so the loss value and its gradient are the unwrapped loss's, bit for bit.
@@ -37,27 +37,35 @@ def guard(loss: Any, *, framework: str, batches: int, on: str, traced: str = "no
 
 def _guard_module(module: torch.nn.Module, framework: str, batches: int, on: str) -> torch.nn.Module:
     name = type(module).__name__
-    if getattr(module.__dict__.get("forward"), "lossadvisor_watch", None) is not None:
+    if any(isinstance(h, Inspection) for h in module._forward_pre_hooks.values()):
         return module  # guarded already
     if specs.find(name, framework, _arguments(module)) is None:
         step_aside_warning(f"{name} is not a loss lossadvisor knows (rules/losses.yaml)")
         return module
     if batches == 0:
         return module
-    watch = Watch(name, batches, on)
-    own_forward = type(module).forward
-    parameters = _parameter_names(own_forward)
-
-    def forward(*args: Any, **kwargs: Any) -> Any:
-        if not torch.compiler.is_compiling():
-            watch.look(lambda: _inspect(name, framework, _arguments(module), parameters, args, kwargs))
-            if not watch.active:
-                module.__dict__.pop("forward", None)  # back to the class's forward: nothing left in the way
-        return own_forward(module, *args, **kwargs)
-
-    forward.lossadvisor_watch = watch  # type: ignore[attr-defined]
-    module.forward = forward
+    hook = Inspection(name, framework, Watch(name, batches, on), _parameter_names(type(module).forward))
+    hook.key = module.register_forward_pre_hook(hook, with_kwargs=True).id
     return module
+
+
+class Inspection:
+    """The forward pre-hook that inspects a module's first calls and then removes itself, so that the
+    module is back on PyTorch's hook-free path. A plain object, not a closure: a guarded module can
+    still be deep-copied (EMA models) and pickled (torch.save of a whole model)."""
+
+    def __init__(self, name: str, framework: str, watch: Watch, parameters: list[str]):
+        self.name, self.framework, self.watch, self.parameters = name, framework, watch, parameters
+        self.key: int | None = None
+
+    def __call__(self, module: torch.nn.Module, args: tuple, kwargs: dict) -> None:
+        if torch.compiler.is_compiling():
+            return None
+        self.watch.look(lambda: _inspect(self.name, self.framework, _arguments(module), self.parameters, args, kwargs))
+        if not self.watch.active:
+            module._forward_pre_hooks.pop(self.key, None)  # what RemovableHandle.remove() does
+            module._forward_pre_hooks_with_kwargs.pop(self.key, None)
+        return None
 
 
 def _guard_function(fn: Any, framework: str, batches: int, on: str) -> Any:

@@ -42,8 +42,8 @@ class LossAdvisorError(ValueError):
 def guard(loss: Any, *, batches: int = 3, on: str = "warn", traced: str = "note") -> Any:
     """Guard `loss` (a PyTorch loss module or function, a Keras loss, an optax loss function).
 
-    PyTorch modules are guarded in place and returned (same object, same state_dict): their
-    `forward` is inspected for `batches` calls and then restored. Functions and Keras losses come
+    PyTorch modules are guarded in place and returned (same object, same state_dict): a forward
+    pre-hook inspects `batches` calls and then removes itself. Functions and Keras losses come
     back wrapped. A loss the guard does not know comes back unchanged, with one warning saying so.
     `traced` (JAX: optax, and Keras on the JAX backend) says what to do with traced arrays under
     jit or grad: "note" (say once that they are not inspected) or "callback" (inspect them

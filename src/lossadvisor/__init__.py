@@ -11,6 +11,7 @@ stays cheap and pulls in neither numpy nor the engine):
     lossadvisor.profile(spark_df, column="label")                   -> LabelProfile (per partition, on the executors)
     lossadvisor.check_paths(["model.py"], labels=profile)           -> Report, with those labels paired
     lossadvisor.profile_batches(loader_targets)                     -> LabelProfile (merged)
+    lossadvisor.guard(nn.CrossEntropyLoss())                        -> the loss, inspecting its first calls
 
 `check_paths` does not read configuration files: pass `Settings` (the command line's
 `[tool.lossadvisor]` keys, as fields: select, extend_select, ignore, per_file_ignores, severity,
@@ -22,7 +23,9 @@ from __future__ import annotations
 import sys as _sys
 
 __version__ = "0.1.0"
-__all__ = ["check_paths", "recommend", "profile", "profile_batches", "Settings", "__version__"]
+__all__ = [
+    "check_paths", "recommend", "profile", "profile_batches", "Settings", "guard", "LossAdvisorWarning", "LossAdvisorError", "__version__",
+]  # fmt: skip
 
 _LAZY = {
     "check_paths": ("lossadvisor.engine", "check_paths"),
@@ -30,6 +33,9 @@ _LAZY = {
     "profile": ("lossadvisor.labels.engines", "profile"),
     "profile_batches": ("lossadvisor.labels.profile", "profile_batches"),
     "Settings": ("lossadvisor.settings", "Settings"),
+    "guard": ("lossadvisor.guard", "guard"),
+    "LossAdvisorWarning": ("lossadvisor.guard", "LossAdvisorWarning"),
+    "LossAdvisorError": ("lossadvisor.guard", "LossAdvisorError"),
 }
 
 

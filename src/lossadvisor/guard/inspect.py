@@ -1,0 +1,392 @@
+"""What the guard sees in one batch: small checks over numpy copies of a loss's prediction and target.
+
+Framework-neutral: the torch, Keras and JAX adapters turn their tensors into numpy arrays and call
+`inspect(spec, prediction, target)`. Every check answers only when the values leave no doubt,
+because a guard that warns on a correct setup gets removed:
+
+- "already probabilities" needs every row (along the class axis, at least 2 classes) in [0, 1] and
+  summing to 1 within the dtype's rounding, with at least two independent constraints in the batch
+  (2 rows, or 1 row of 3 classes): logits of a fresh model are small but never do that;
+- for a sigmoid loss (`BCEWithLogitsLoss`), values in (0, 1) alone prove nothing: a fresh model's
+  logits can all sit in (0, 1) (a bias set to a positive class prior), and a fresh sigmoid's outputs
+  all sit near 0.5. So it is said only when the framework shows the sigmoid (`grad_fn`), or when at
+  least 16 values all lie in [0, 1] yet span it (some ≤ 0.05, some ≥ 0.95): logits that wide never
+  stop at exactly 0 and 1;
+- "logits into a probability loss" needs a value outside [0, 1]; "not log-probabilities" a value
+  above 0 (log p ≤ 0), or rows that are plainly probabilities;
+- target checks read integer-valued targets only as class ids, and only where the loss takes class
+  ids; 0/1 rows only as one-hot or multi-hot where the prediction has their shape.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from lossadvisor.guard.spec import LossSpec
+from lossadvisor.labels.infer import IGNORE_CANDIDATES
+
+SPAN_VALUES = 16  # values a "sigmoid output" verdict from the values alone needs
+SPAN_EDGE = 0.05  # ... some at most this, some at least 1 - this
+
+
+class Seen(NamedTuple):
+    code: str
+    message: str
+
+
+def tolerance(dtype: np.dtype | str) -> float:
+    """How far a row sum of probabilities in this dtype strays from 1 (rounding only)."""
+    try:
+        eps = float(np.finfo(np.dtype(dtype)).eps)
+    except (TypeError, ValueError):
+        eps = float(np.finfo(np.float32).eps)
+    return max(1e-4, 4 * eps)
+
+
+BFLOAT16_TOLERANCE = 4 * 2.0**-7  # bfloat16 has no numpy dtype: the adapters pass this instead
+
+
+def inspect(spec: LossSpec, prediction: np.ndarray, target: np.ndarray | None, *, tol: float, activation: str | None = None) -> list[Seen]:
+    """Everything that is wrong with one call, as (code, message) pairs; [] when nothing is sure."""
+    found: list[Seen] = []
+    pred = np.asarray(prediction, dtype=np.float64)
+    if spec.reduction_warning:
+        found.append(Seen("LA502", f"LA502 [guard] {spec.name} uses reduction='mean', which divides by every element, not by the batch size: pass reduction='batchmean'"))
+    over_batch = softmax_over_batch_axis(spec, pred, tol)
+    if over_batch:
+        found.append(over_batch)
+    else:
+        found.extend(prediction_form(spec, pred, tol, activation))
+    if target is not None:
+        found.extend(target_checks(spec, pred, np.asarray(target), tol))
+    return found
+
+
+# --------------------------------------------------------------------------- rows along an axis
+
+
+def _axis(spec: LossSpec, pred: np.ndarray) -> int | None:
+    """The class axis of this prediction, when it has one of at least 2 classes."""
+    if pred.ndim < 1:
+        return None
+    axis = spec.class_axis if spec.class_axis < pred.ndim else -1
+    if pred.ndim == 1 and axis != -1 and axis != 0:
+        return None
+    return axis % pred.ndim if pred.shape[axis] >= 2 else None
+
+
+def _constraints(pred: np.ndarray, axis: int) -> int:
+    rows = pred.size // max(pred.shape[axis], 1)
+    return rows * (pred.shape[axis] - 1)
+
+
+def is_distribution(values: np.ndarray, axis: int, tol: float) -> bool:
+    """Every vector along `axis` in [0, 1] and summing to 1: a softmax output."""
+    if values.size == 0 or values.shape[axis] < 2 or _constraints(values, axis) < 2 or not np.isfinite(values).all():
+        return False
+    if values.min() < -tol or values.max() > 1 + tol:
+        return False
+    return bool(np.abs(values.sum(axis=axis) - 1).max() <= tol * max(1.0, np.sqrt(values.shape[axis])))
+
+
+def is_log_distribution(values: np.ndarray, axis: int, tol: float) -> bool:
+    """Every vector along `axis` at most 0 and with logsumexp 0: a log_softmax output."""
+    if values.size == 0 or values.shape[axis] < 2 or _constraints(values, axis) < 2:
+        return False
+    if np.isnan(values).any() or np.isposinf(values).any() or values.max() > tol:
+        return False
+    top = values.max(axis=axis, keepdims=True)
+    if not np.isfinite(top).all():
+        return False
+    lse = np.log(np.exp(values - top).sum(axis=axis)) + np.squeeze(top, axis=axis)
+    return bool(np.abs(lse).max() <= tol * max(1.0, np.sqrt(values.shape[axis])))
+
+
+# --------------------------------------------------------------------------- the prediction
+
+
+def softmax_over_batch_axis(spec: LossSpec, pred: np.ndarray, tol: float) -> Seen | None:
+    """LA110: a softmax (or log_softmax) whose vectors sum to 1 along the batch axis, not the classes."""
+    batch = spec.batch_axis or 0  # CTCLoss reads (T, N, C)
+    if spec.link not in ("softmax", "log_softmax") or pred.ndim < 2 or pred.shape[batch] < 2:
+        return None
+    axis = _axis(spec, pred)
+    if axis is None or axis == batch:
+        return None
+    for check, what in ((is_distribution, "softmax"), (is_log_distribution, "log_softmax")):
+        if check(pred, batch, tol) and not check(pred, axis, tol):
+            return Seen("LA110", (
+                f"LA110 [guard] {spec.name} got a {what} taken over {_axis_word(spec)} {batch}, the batch: its values sum to 1 "
+                f"over the {pred.shape[batch]} samples of the batch, not over the classes ({_axis_word(spec)} {axis}); "
+                f"take it over {_axis_word(spec)} {axis}" + (", or drop it: the loss applies it itself" if spec.input == "logits" else "")
+            ))  # fmt: skip
+    return None
+
+
+def _axis_word(spec: LossSpec) -> str:
+    """PyTorch says dim, the others axis (frameworks.yaml `axis_word`)."""
+    from lossadvisor import knowledge
+
+    fw = knowledge.load().vocabulary.frameworks.get(spec.framework)
+    return fw.axis_word if fw else "axis"
+
+
+def prediction_form(spec: LossSpec, pred: np.ndarray, tol: float, activation: str | None) -> list[Seen]:
+    axis = _axis(spec, pred)
+    where = f"{_axis_word(spec)} {axis}" if axis is not None else "the classes"
+    if not np.isfinite(pred).all():
+        return []  # a diverged model is not a form mistake
+    if spec.input == "logits":
+        if axis is not None and is_distribution(pred, axis, tol):
+            return [Seen("LA101", (
+                f"LA101 [guard] {spec.name} got rows that are already probabilities (all in [0, 1], summing to 1 "
+                f"over {where}): it applies {spec.link or 'the activation'} itself; remove the softmax and feed "
+                "the logits"
+            ))]
+        if spec.link == "sigmoid" and _sigmoid_output(pred, activation):
+            shown = f"the output of a {activation}" if activation in ("sigmoid", "softmax") else f"values all in [0, 1] from {pred.min():.3g} to {pred.max():.3g}"
+            return [Seen("LA101", f"LA101 [guard] {spec.name} got {shown}: it applies the sigmoid itself; remove the {activation or 'sigmoid'} and feed the logits")]
+        if spec.link == "sigmoid" and activation == "log_sigmoid":
+            return [Seen("LA101", f"LA101 [guard] {spec.name} got the output of a log_sigmoid: it applies the sigmoid itself; remove the log_sigmoid and feed the logits")]
+    elif spec.input in ("distribution", "probabilities"):
+        low, high = float(pred.min(initial=0.0)), float(pred.max(initial=0.0))
+        if low < -tol or high > 1 + tol:
+            fix = {"keras": "pass from_logits=True", "tf_keras": "pass from_logits=True", "pytorch": "feed the logits to the loss's logits form (BCEWithLogitsLoss)"}
+            fix = fix.get(spec.framework, "use the loss's logits form")
+            return [Seen("LA102", (
+                f"LA102 [guard] {spec.name} expects probabilities, but it got values from {low:.3g} to "
+                f"{high:.3g}, outside [0, 1]: these are logits (or log-probabilities); {fix}"
+            ))]
+    elif spec.input == "log_distribution":
+        if axis is not None and is_distribution(pred, axis, tol):
+            return [Seen("LA103", (
+                f"LA103 [guard] {spec.name} expects log-probabilities, but it got rows that are probabilities (in "
+                f"[0, 1], summing to 1 over {where}): apply log_softmax instead of softmax"
+            ))]
+        high = float(pred.max(initial=-np.inf))
+        if high > tol:
+            alternative = " (or drop the activation and use CrossEntropyLoss)" if spec.loss_id == "nll" else ""
+            return [Seen("LA103", (
+                f"LA103 [guard] {spec.name} expects log-probabilities (all ≤ 0), but it got values up to "
+                f"{high:.3g}: these are logits; apply log_softmax first{alternative}"
+            ))]
+    return []
+
+
+def _sigmoid_output(pred: np.ndarray, activation: str | None) -> bool:
+    if pred.size == 0 or pred.min() < 0 or pred.max() > 1:
+        return False
+    if activation in ("sigmoid", "softmax"):
+        return True
+    return pred.size >= SPAN_VALUES and pred.min() <= SPAN_EDGE and pred.max() >= 1 - SPAN_EDGE
+
+
+# --------------------------------------------------------------------------- the target
+
+
+def _whole(values: np.ndarray) -> bool:
+    return values.dtype.kind in "iub" or (values.dtype.kind == "f" and bool(np.all(np.isfinite(values))) and bool(np.all(values == np.round(values))))
+
+
+def target_checks(spec: LossSpec, pred: np.ndarray, target: np.ndarray, tol: float) -> list[Seen]:
+    if target.dtype.kind not in "iubf":
+        return []
+    if target.dtype.kind == "f":
+        allowed_inf = spec.target_input == "log_distribution"  # log 0 = -inf is a fine log-target
+        bad = ~np.isfinite(target) & ~(np.isneginf(target) if allowed_inf else False)
+        if bad.any():
+            return [Seen("LA313", (
+                f"LA313 [guard] the targets given to {spec.name} contain {int(bad.sum())} NaN or infinite values: "
+                "the loss of every batch that holds one is NaN; drop or impute them"
+            ))]
+    found: list[Seen] = []
+    axis = _axis(spec, pred)
+    classes = pred.shape[axis] if axis is not None else None
+    ids_shape = pred.shape[:axis] + pred.shape[axis + 1 :] if axis is not None else None
+    dense = target.shape == pred.shape
+    targets = set(spec.targets)
+    takes_ids, takes_dense = "class_ids" in targets, bool(targets & {"one_hot", "distribution"})
+
+    if spec.target_input is not None:
+        found.extend(_kl_target(spec, target, axis if axis is not None else -1, tol))
+    elif takes_ids and axis is not None and spec.batch_axis is None:
+        found.extend(_shape_of_ids(spec, pred, target, axis, ids_shape))
+        as_ids = target.shape == ids_shape or (spec.framework != "pytorch" and axis == pred.ndim - 1 and target.shape == (*ids_shape, 1))
+        if as_ids:
+            found.extend(_class_ids(spec, target, classes))
+        elif dense and not takes_dense and _one_hot(target, axis):
+            found.append(Seen("LA303", (
+                f"LA303 [guard] {spec.name} needs integer class ids, but the targets are one-hot rows of the "
+                f"prediction's shape {target.shape}: pass y.argmax({axis}), or use the loss's one-hot form"
+            )))
+    elif takes_dense and not takes_ids and axis is not None and _whole(target):
+        if target.shape == ids_shape or (axis == pred.ndim - 1 and target.shape == (*ids_shape, 1)):
+            found.append(Seen("LA302", (
+                f"LA302 [guard] {spec.name} needs one-hot targets of the prediction's shape {pred.shape}, but the "
+                f"targets are class ids of shape {target.shape} (values {_span(target)}): use the loss's sparse "
+                "form, or one-hot encode them"
+            )))
+    if takes_dense and spec.link == "softmax" and dense and axis is not None and _multi_hot(target, axis):
+        found.append(Seen("LA304", (
+            f"LA304 [guard] {spec.name} makes the classes compete (softmax), but some target rows have "
+            "several 1s (multi-hot): use a sigmoid loss on logits (BCEWithLogitsLoss, "
+            "binary_crossentropy(from_logits=True)), one unit per class"
+        )))
+    if targets and targets <= {"binary", "multi_hot", "unit_interval"}:
+        found.extend(_binary_targets(spec, target))
+    found.extend(_broadcast(spec, pred, target))
+    found.extend(_dtype(spec, target, "class_ids" if takes_ids and target.shape == ids_shape else "distribution" if dense and takes_dense else "any"))
+    return found
+
+
+def _span(values: np.ndarray) -> str:
+    return f"{_number(values.min())}..{_number(values.max())}" if values.size else "none"
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:.3g}"
+
+
+def _class_ids(spec: LossSpec, target: np.ndarray, classes: int) -> list[Seen]:
+    values = target if spec.ignore is None else target[target != spec.ignore]
+    if values.size == 0 or not _whole(values):
+        return []
+    low, high = int(values.min()), int(values.max())
+    if low >= 0 and high < classes:
+        return []
+    strays = sorted(int(v) for v in IGNORE_CANDIDATES if v != spec.ignore and (v < 0 or v >= classes) and bool((values == v).any()))
+    if strays:
+        argument = "ignore_class" if spec.framework in ("keras", "tf_keras") else "ignore_index"
+        told = f"(it ignores {spec.ignore} only)" if spec.ignore is not None else "(it ignores nothing)"
+        return [Seen("LA311", (
+            f"LA311 [guard] the class ids given to {spec.name} contain {', '.join(map(str, strays))}, which "
+            f"looks like an \"ignore\" label the loss is not told to ignore {told}: pass "
+            f"{argument}={strays[-1]}, or remap it"
+        ))]
+    if low >= 1 and high == classes:
+        hint = "the ids look 1-based: subtract 1"
+    else:
+        hint = f"class ids must lie in [0, {classes})"
+    return [Seen("LA310", f"LA310 [guard] the class ids given to {spec.name} span {low}..{high}, but the prediction has {classes} classes: {hint}")]
+
+
+def _shape_of_ids(spec: LossSpec, pred: np.ndarray, target: np.ndarray, axis: int, ids_shape: tuple[int, ...]) -> list[Seen]:
+    """LA207 (an axis of size 1 where the classes are) and LA206 (channels-last scores), PyTorch only:
+    Keras and optax read the classes on the last axis and take (N, 1) ids."""
+    if spec.framework != "pytorch" or axis != 1 or target.shape == ids_shape:
+        return []
+    if target.ndim == pred.ndim and target.shape[1] == 1 and target.shape[:1] + target.shape[2:] == ids_shape:
+        return [Seen("LA207", (
+            f"LA207 [guard] {spec.name} takes class ids of shape {ids_shape} against scores {pred.shape}, but "
+            f"the target {target.shape} has an extra axis of size 1: pass y.squeeze(1).long()"
+        ))]
+    if pred.ndim >= 3 and target.shape == pred.shape[:-1]:
+        return [Seen("LA206", (
+            f"LA206 [guard] {spec.name} reads the classes on dim 1, but the scores {pred.shape} carry them "
+            f"last (channels-last) against targets {target.shape}: pass scores.movedim(-1, 1)"
+        ))]
+    return []
+
+
+def _one_hot(target: np.ndarray, axis: int) -> bool:
+    if target.size == 0 or target.shape[axis] < 2 or not _zero_one(target):
+        return False
+    return bool(np.all(target.sum(axis=axis) == 1))
+
+
+def _multi_hot(target: np.ndarray, axis: int) -> bool:
+    if target.size == 0 or not _zero_one(target):
+        return False
+    return bool(np.any(target.sum(axis=axis) >= 2))
+
+
+def _zero_one(target: np.ndarray) -> bool:
+    return bool(np.all((target == 0) | (target == 1)))
+
+
+def _binary_targets(spec: LossSpec, target: np.ndarray) -> list[Seen]:
+    if target.size == 0:
+        return []
+    values = target if spec.ignore is None else target[target != spec.ignore]
+    if values.size == 0:
+        return []
+    low, high = float(values.min()), float(values.max())
+    if low >= 0 and high <= 1:
+        return []
+    if low == -1 and high == 1 and bool(np.all((values == -1) | (values == 1))):
+        return [Seen("LA307", f"LA307 [guard] {spec.name} needs 0/1 targets, but the targets are ±1: map -1 to 0 (y = (y + 1) / 2), or use a hinge loss")]
+    if _whole(values) and low >= 0:
+        classes = int(high) + 1
+        return [Seen("LA301", (
+            f"LA301 [guard] {spec.name} treats every output as an independent yes/no, but the targets are "
+            f"class ids {_span(values)} ({classes} classes): use a softmax crossentropy on logits "
+            "(CrossEntropyLoss, SparseCategoricalCrossentropy(from_logits=True)) with one unit per class"
+        ))]
+    return [Seen("LA305", f"LA305 [guard] {spec.name} is a classification loss, but the targets span {_span(values)}, outside [0, 1]: use a regression loss (MSE, MAE, Huber)")]
+
+
+def _kl_target(spec: LossSpec, target: np.ndarray, axis: int, tol: float) -> list[Seen]:
+    """LA108: a KL target in the other form than the loss reads (log_target, the spelling)."""
+    if target.size == 0 or target.ndim == 0:
+        return []
+    axis = axis if -target.ndim <= axis < target.ndim else -1
+    finite = target[np.isfinite(target)]
+    if finite.size == 0:
+        return []
+    if spec.target_input == "distribution" and finite.min() < -tol:
+        if is_log_distribution(target, axis, tol):
+            fix = {"pytorch": "pass log_target=True, or exp() them", "jax": "use kl_divergence_with_log_targets, or exp() them"}.get(spec.framework, "exp() them")
+            return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as probabilities, but the target rows are log-probabilities (all ≤ 0, logsumexp 0): {fix}")]
+        return [Seen("LA108", (
+            f"LA108 [guard] {spec.name} reads the target as probabilities, but the targets go down to "
+            f"{finite.min():.3g}: a teacher's raw logits? softmax them first"
+        ))]
+    if spec.target_input == "log_distribution" and finite.max() > tol:
+        if is_distribution(target, axis, tol):
+            fix = "drop log_target=True" if spec.framework == "pytorch" else "use kl_divergence" if spec.framework == "jax" else "pass them as they are"
+            return [Seen("LA108", (
+                f"LA108 [guard] {spec.name} reads the target as log-probabilities, but the target rows are "
+                f"probabilities (in [0, 1], summing to 1): {fix}, or take log_softmax of the teacher"
+            ))]
+        return [Seen("LA108", (
+            f"LA108 [guard] {spec.name} reads the target as log-probabilities (all ≤ 0), but the targets go "
+            f"up to {finite.max():.3g}: take log_softmax of the teacher"
+        ))]
+    return []
+
+
+def _broadcast(spec: LossSpec, pred: np.ndarray, target: np.ndarray) -> list[Seen]:
+    """LA205: PyTorch's element-wise losses broadcast (N, 1) against (N,) to (N, N), or refuse it."""
+    if spec.mismatched_shapes is None or pred.shape == target.shape:
+        return []
+    try:
+        joint = np.broadcast_shapes(pred.shape, target.shape)
+    except ValueError:
+        return []
+    if joint == pred.shape:
+        return []
+    what = "broadcasts to " + str(joint) if spec.mismatched_shapes == "broadcasts" else "refuses (ValueError)"
+    return [Seen("LA205", (
+        f"LA205 [guard] {spec.name} got predictions {pred.shape} and targets {target.shape}, which it "
+        f"{what}: make them the same shape (pred.squeeze(-1), or y.view(-1, 1))"
+    ))]
+
+
+def _dtype(spec: LossSpec, target: np.ndarray, label_format: str) -> list[Seen]:
+    """LA315: a target dtype the framework refuses (losses.yaml `target_dtype`), said before it raises."""
+    table = spec.target_dtype
+    wanted = table.get(label_format) or table.get("any")
+    if not wanted:
+        return []
+    kind = str(target.dtype)
+    if kind in wanted or ("float" in wanted and target.dtype.kind == "f"):
+        return []
+    if label_format == "class_ids" and target.dtype.kind == "f" and _whole(target):
+        how = "float class ids; a float target is read as probabilities only with the prediction's shape"
+    else:
+        how = f"{kind} targets"
+    fix = ".long()" if "int64" in wanted else ".float()"
+    return [Seen("LA315", f"LA315 [guard] {spec.name} takes {' or '.join(wanted)} targets here, but it got {how}: convert them with `y{fix}`")]

@@ -82,6 +82,13 @@ def test_one_loss_read_twice_is_reported_once(tmp_path):
     assert [(f.line, f.code) for f in report.findings] == [(2, "LA002")]
 
 
+def test_one_loss_applied_twice_on_a_line_to_two_softmaxes_is_reported_once(tmp_path):
+    code = "from torch import nn\nloss = nn.CrossEntropyLoss()\nnet = nn.Linear(3, 2)\nv = loss(net(a).softmax(1), y) + loss(net(b).softmax(1), y)\n"
+    _write(tmp_path / "t.py", code)
+    report = check_paths([tmp_path / "t.py"], Settings())
+    assert [(f.line, f.code) for f in report.findings] == [(2, "LA101")]
+
+
 @pytest.mark.parametrize("suffix", [".py", ".ipynb"])
 def test_checking_code_keeps_numpy_yaml_and_rich_unimported(tmp_path, suffix):
     from lossadvisor import knowledge

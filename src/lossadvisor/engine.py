@@ -363,10 +363,20 @@ def check_paths(
     report.findings.extend(missing)
     report.coverage = Coverage(unreadable=len(report.findings))  # a bad --labels file, missing paths
     for source, checked in zip(files, _check_all(files, settings, pairing, paired_labels, progress)):
-        report.findings.extend(dict.fromkeys(checked.findings))  # one loss read with two heads: one LA002, not two
+        report.findings.extend(_distinct(checked.findings))
         report.coverage = report.coverage.combined(checked.coverage(source))
     report.findings.sort(key=lambda f: f.sort_key)
     return report
+
+
+def _distinct(findings: Iterable[Finding]) -> list[Finding]:
+    """Each finding once as the user reads it: one loss read with two heads gives one LA002, and a
+    loss applied twice on one line to two softmaxes (`f(x.softmax(1)) + f(y.softmax(1))`) one LA101,
+    although the two differ in the column of the softmax they relate to."""
+    seen: dict[tuple, Finding] = {}
+    for f in findings:
+        seen.setdefault((f.code, f.path, f.cell, f.line, f.column, f.message), f)
+    return list(seen.values())
 
 
 # Below this many files, starting worker processes costs more than it saves.

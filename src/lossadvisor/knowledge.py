@@ -206,6 +206,27 @@ class Knowledge:
     def loss_names(self, framework: str | None = None) -> list[str]:
         return sorted({n for (fw, n) in self._loss_index if framework in (None, fw)})
 
+    def logits_form(self, loss_id: str, framework: str | None, spelling: str | None, stabler: bool = False) -> str | None:
+        """How a loss takes logits: an argument of the same loss (Keras' from_logits) before another
+        spelling (PyTorch's BCEWithLogitsLoss, tf.nn's *_with_logits). With `stabler`, only a form
+        that is: an argument marked `fused: false` (Keras focal losses: the activation, then the
+        clipped probability loss) takes logits but is no stabler."""
+        loss = self.losses[loss_id]
+        own = next((s for s in loss.spellings(framework or "") if s.name == spelling), None)
+        for param in loss.params.values() if own is None or own.own_arguments else ():
+            if param.frameworks and framework and framework not in param.frameworks:
+                continue
+            for value, change in param.when.items():
+                if change.get("input") == "logits" and (change.get("fused", True) or not stabler):
+                    return f"pass {param.name}={python_literal(value)}"
+        # F.binary_cross_entropy -> F.binary_cross_entropy_with_logits, BCELoss -> BCEWithLogitsLoss
+        class_style = (spelling or "")[:1].isupper()
+        spellings = sorted(loss.spellings(framework or "keras"), key=lambda s: s.name[:1].isupper() != class_style)
+        for candidate in spellings:
+            if candidate.input == "logits" and not candidate.strings_only:
+                return f"use `{candidate.name}` on the logits"
+        return None
+
     def expected_input(self, loss_id: str, framework: str | None, spelling: str | None, args: dict[str, Any]) -> str:
         """The prediction form a loss expects, given the spelling and the arguments passed."""
         loss = self.losses[loss_id]

@@ -74,25 +74,9 @@ class Context:
         return f"{self.loss_written}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
     def logits_form(self, stabler: bool = False) -> str | None:
-        """How this loss takes logits, read from losses.yaml: an argument of the same loss (Keras'
-        from_logits) before another spelling (PyTorch's BCEWithLogitsLoss, tf.nn's *_with_logits).
-        With `stabler`, only a form that is: an argument marked `fused: false` (Keras focal losses:
-        the activation, then the clipped probability loss) takes logits but is no stabler."""
+        """How this loss takes logits (Knowledge.logits_form)."""
         assert self.loss is not None
-        own = next((s for s in self.loss.spellings(self.framework or "") if s.name == self.spelling), None)
-        for param in self.loss.params.values() if own is None or own.own_arguments else ():
-            if param.frameworks and self.framework and self.framework not in param.frameworks:
-                continue
-            for value, change in param.when.items():
-                if change.get("input") == "logits" and (change.get("fused", True) or not stabler):
-                    return f"pass {param.name}={python_literal(value)}"
-        # F.binary_cross_entropy -> F.binary_cross_entropy_with_logits, BCELoss -> BCEWithLogitsLoss
-        class_style = (self.spelling or "")[:1].isupper()
-        spellings = sorted(self.loss.spellings(self.framework or "keras"), key=lambda s: s.name[:1].isupper() != class_style)
-        for spelling in spellings:
-            if spelling.input == "logits" and not spelling.strings_only:
-                return f"use `{spelling.name}` on the logits"
-        return None
+        return self.kb.logits_form(self.loss.id, self.framework, self.spelling, stabler)
 
     def sparse_form(self) -> str | None:
         """The same loss on integer class ids, spelled in this framework with the same input form

@@ -153,8 +153,9 @@ def prediction_form(spec: LossSpec, pred: np.ndarray, tol: float, activation: st
     elif spec.input in ("distribution", "probabilities"):
         low, high = float(pred.min(initial=0.0)), float(pred.max(initial=0.0))
         if low < -tol or high > 1 + tol:
-            fix = {"keras": "pass from_logits=True", "tf_keras": "pass from_logits=True", "pytorch": "feed the logits to the loss's logits form (BCEWithLogitsLoss)"}
-            fix = fix.get(spec.framework, "use the loss's logits form")
+            from lossadvisor import knowledge
+
+            fix = knowledge.load().logits_form(spec.loss_id, spec.framework, spec.spelling) or "use the loss's logits form"
             return [Seen("LA102", (
                 f"LA102 [guard] {spec.name} expects probabilities, but it got values from {low:.3g} to "
                 f"{high:.3g}, outside [0, 1]: these are logits (or log-probabilities); {fix}"

@@ -25,6 +25,7 @@ class LossSpec(NamedTuple):
     target_dtype: dict[str, list[str]]  # label format -> the dtypes it takes (LA315)
     reduction_warning: bool  # KLDivLoss(reduction='mean') (LA502)
     target_position: int  # which positional argument is the target
+    spelling: str  # the losses.yaml spelling it matched (what Knowledge.logits_form reads)
 
 
 def framework_of(qualified: str) -> str | None:
@@ -70,6 +71,7 @@ def find(name: str, framework: str, args: dict[str, Any]) -> LossSpec | None:
         target_dtype=dict(_per_framework(loss.target_dtype, framework, family, {}) or {}),
         reduction_warning=_mean_kl(loss, framework, expected, args),
         target_position=loss.target_position or 1,
+        spelling=match.spelling.name,
     )  # fmt: skip
 
 

@@ -145,6 +145,14 @@ def _key(value: Any) -> str:
     return str(value)
 
 
+def spell_loss(choice: dict[str, Any]) -> str:
+    """A tasks.yaml loss choice as code: `CrossEntropyLoss(label_smoothing=0.1)`."""
+    if "name" not in choice:
+        return "a custom loss"
+    args = ", ".join(f"{k}={v!r}" for k, v in (choice.get("args") or {}).items())
+    return f"{choice['name']}({args})"
+
+
 def python_literal(value: str) -> str:
     """A `when:` key (YAML text, as `_key` spells it) as Python writes it: true -> True."""
     return {"true": "True", "false": "False", "null": "None"}.get(str(value), str(value))
@@ -205,6 +213,15 @@ class Knowledge:
 
     def loss_names(self, framework: str | None = None) -> list[str]:
         return sorted({n for (fw, n) in self._loss_index if framework in (None, fw)})
+
+    def recommended_loss(self, task_id: str, framework: str | None) -> str | None:
+        """The stable-form loss tasks.yaml recommends for a problem type in a framework's family, as
+        code (`CrossEntropyLoss()`, `SparseCategoricalCrossentropy(from_logits=True)`); None when it
+        names none there."""
+        task = self.tasks.get(task_id)
+        found = self.vocabulary.frameworks.get(framework or "")
+        choice = (task.raw.get("loss") or {}).get(found.family) if task and found else None
+        return spell_loss(choice) if choice else None
 
     def logits_form(self, loss_id: str, framework: str | None, spelling: str | None, stabler: bool = False) -> str | None:
         """How a loss takes logits: an argument of the same loss (Keras' from_logits) before another

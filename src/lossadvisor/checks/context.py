@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from lossadvisor.facts import Position, TrainingSetup
-from lossadvisor.knowledge import Activation, Knowledge, Loss, Param, Task, python_literal
+from lossadvisor.knowledge import Activation, Knowledge, Loss, Param, Task, python_literal, spell_loss
 
 
 class Context:
@@ -210,9 +210,9 @@ class Context:
         choices = task.raw.get("loss") or {}
         choice = choices.get(family) if family else None
         if not choice:
-            parts = [_spell(c) for c in choices.values() if c]
+            parts = [spell_loss(c) for c in choices.values() if c]
             return " / ".join(parts) or "a dedicated loss"
-        return _spell(self._for_these_labels(choice))
+        return spell_loss(self._for_these_labels(choice))
 
     def _for_these_labels(self, choice: dict[str, Any]) -> dict[str, Any]:
         """The recommended loss in the form that takes the labels as they are: one-hot rows get the
@@ -230,13 +230,3 @@ class Context:
         names.sort(key=lambda n: n[:1].isupper() != style)
         return {**choice, "name": names[0]} if names else choice
 
-
-def _spell(choice: dict[str, Any]) -> str:
-    if "name" not in choice:
-        return "a custom loss"
-    args = ", ".join(f"{k}={_py(v)}" for k, v in (choice.get("args") or {}).items())
-    return f"{choice['name']}({args})"
-
-
-def _py(value: Any) -> str:
-    return repr(value)

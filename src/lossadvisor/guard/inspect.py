@@ -260,7 +260,7 @@ def _class_ids(spec: LossSpec, target: np.ndarray, classes: int) -> list[Seen]:
         return []
     strays = sorted(int(v) for v in IGNORE_CANDIDATES if v != spec.ignore and (v < 0 or v >= classes) and bool((values == v).any()))
     if strays:
-        argument = "ignore_class" if spec.framework in ("keras", "tf_keras") else "ignore_index"
+        argument = spec.ignore_argument or "an ignore argument"
         told = f"(it ignores {spec.ignore} only)" if spec.ignore is not None else "(it ignores nothing)"
         return [Seen("LA311", (
             f"LA311 [guard] the class ids given to {spec.name} contain {', '.join(map(str, strays))}, which "
@@ -321,10 +321,12 @@ def _binary_targets(spec: LossSpec, target: np.ndarray) -> list[Seen]:
         return [Seen("LA307", f"LA307 [guard] {spec.name} needs 0/1 targets, but the targets are ±1: map -1 to 0 (y = (y + 1) / 2), or use a hinge loss")]
     if _whole(values) and low >= 0:
         classes = int(high) + 1
+        from lossadvisor import knowledge
+
+        instead = knowledge.load().recommended_loss("multiclass", spec.framework) or "a softmax crossentropy on logits"
         return [Seen("LA301", (
             f"LA301 [guard] {spec.name} treats every output as an independent yes/no, but the targets are "
-            f"class ids {_span(values)} ({classes} classes): use a softmax crossentropy on logits "
-            "(CrossEntropyLoss, SparseCategoricalCrossentropy(from_logits=True)) with one unit per class"
+            f"class ids {_span(values)} ({classes} classes): use {instead} with one unit per class"
         ))]
     return [Seen("LA305", f"LA305 [guard] {spec.name} is a classification loss, but the targets span {_span(values)}, outside [0, 1]: use a regression loss (MSE, MAE, Huber)")]
 

@@ -20,6 +20,7 @@ class LossSpec(NamedTuple):
     class_axis: int  # the prediction's axis of classes
     batch_axis: int | None  # where it is not the first (CTC's time-major input)
     ignore: int | None  # the label value it ignores (ignore_index, ignore_class)
+    ignore_argument: str | None  # the argument that sets it; None when the loss has none
     target_input: str | None  # what a target that is a distribution must be (KL)
     mismatched_shapes: str | None  # what it does with (N, 1) against (N,): broadcasts / raises
     target_dtype: dict[str, list[str]]  # label format -> the dtypes it takes (LA315)
@@ -49,11 +50,12 @@ def find(name: str, framework: str, args: dict[str, Any]) -> LossSpec | None:
     if match.framework not in (framework, fw.inherits if fw else None):
         return None
     loss = match.loss
-    ignore = None
+    ignore, ignore_argument = None, None
     for param in loss.params.values():
         if param.ignores_label and (not param.frameworks or framework in param.frameworks):
             value = args.get(param.name, param.default)
             ignore = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+            ignore_argument = param.name
     family = family_of(framework)
     expected = kb.expected_input(loss.id, match.framework, match.spelling.name, args)
     return LossSpec(
@@ -66,6 +68,7 @@ def find(name: str, framework: str, args: dict[str, Any]) -> LossSpec | None:
         class_axis=_per_framework(loss.class_axis, framework, family, -1),
         batch_axis=_per_framework(loss.batch_axis, framework, family, None),
         ignore=ignore,
+        ignore_argument=ignore_argument,
         target_input=kb.expected_target(loss.id, match.framework, match.spelling.name, args),
         mismatched_shapes=_per_framework(loss.mismatched_shapes, framework, family, None),
         target_dtype=dict(_per_framework(loss.target_dtype, framework, family, {}) or {}),

@@ -345,6 +345,8 @@ def test_sklearn_datasets_give_the_targets_label_sources_yaml_says():  # label_s
             assert y.ndim == 2 and y.shape[1] == default and set(np.unique(y)) <= {0, 1}
         elif spec["format"] == "continuous":
             assert y.dtype.kind == "f" and len(np.unique(y)) > 20
+            if "range" in spec:  # the documented span LA312 compares a bounded head with
+                assert (y.min(), y.max()) == tuple(spec["range"]), dotted
         else:
             assert y.ndim == 1 and sorted(np.unique(y)) == list(range(default)), dotted
         if isinstance(classes, list):  # the argument that sets the count, where the table says

@@ -222,7 +222,8 @@ def _sklearn_dataset(known: dict, dotted: str, site) -> Value:
         if site.unexpanded or not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
             return UNKNOWN  # centers=[[0, 0], [1, 1]], n_classes=k: not a number this file shows
     fmt = "binary" if spec["format"] == "class_ids" and classes == 2 else spec["format"]
-    labels = Labels(_facts(site.fact(fmt), classes, *_value_range(fmt, classes), f"`{dotted.rsplit('.', 1)[-1]}()`"))
+    span = spec.get("range") or _value_range(fmt, classes)  # a regression target's documented range
+    labels = Labels(_facts(site.fact(fmt), classes, *span, f"`{dotted.rsplit('.', 1)[-1]}()`"))
     if generator or site.const(None, known["return_x_y"]) is True:
         return Items([UNKNOWN, labels])
     return Record({known["bunch_target"]: labels})

@@ -128,6 +128,7 @@ class Rule(NamedTuple):
     docs: dict[str, Any]
     default_enabled: bool = True
     supersedes: tuple[str, ...] = ()  # codes this rule makes redundant on the same setup
+    guard: dict[str, str] = {}  # what the first-batch guard says, by case (fields filled by guard/inspect.py)
 
 
 def _num(value: Any) -> float:
@@ -397,7 +398,7 @@ def _label_format(key: str, v: dict[str, Any]) -> LabelFormat:
 def _rule(r: dict[str, Any]) -> Rule:
     return Rule(
         r["code"], r["name"], r["severity"], r["message"], r.get("fix"), r.get("docs") or {},
-        r.get("default_enabled", True), tuple(r.get("supersedes") or ()),
+        r.get("default_enabled", True), tuple(r.get("supersedes") or ()), dict(r.get("guard") or {}),
     )  # fmt: skip
 
 

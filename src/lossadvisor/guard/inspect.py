@@ -36,6 +36,13 @@ class Seen(NamedTuple):
     message: str
 
 
+def _said(code: str, case: str = "default", **fields: object) -> Seen:
+    """A finding in the words of its rule's `guard:` messages (rules/checks/CODE.yaml)."""
+    from lossadvisor import knowledge
+
+    return Seen(code, f"{code} [guard] " + knowledge.load().rules[code].guard[case].format(**fields))
+
+
 def tolerance(dtype: np.dtype | str) -> float:
     """How far a row sum of probabilities in this dtype strays from 1 (rounding only)."""
     try:
@@ -53,7 +60,7 @@ def inspect(spec: LossSpec, prediction: np.ndarray, target: np.ndarray | None, *
     found: list[Seen] = []
     pred = np.asarray(prediction, dtype=np.float64)
     if spec.reduction_warning:
-        found.append(Seen("LA502", f"LA502 [guard] {spec.name} uses reduction='mean', which divides by every element, not by the batch size: pass reduction='batchmean'"))
+        found.append(_said("LA502", name=spec.name))
     over_batch = softmax_over_batch_axis(spec, pred, tol)
     if over_batch:
         found.append(over_batch)
@@ -117,11 +124,8 @@ def softmax_over_batch_axis(spec: LossSpec, pred: np.ndarray, tol: float) -> See
         return None
     for check, what in ((is_distribution, "softmax"), (is_log_distribution, "log_softmax")):
         if check(pred, batch, tol) and not check(pred, axis, tol):
-            return Seen("LA110", (
-                f"LA110 [guard] {spec.name} got a {what} taken over {_axis_word(spec)} {batch}, the batch: its values sum to 1 "
-                f"over the {pred.shape[batch]} samples of the batch, not over the classes ({_axis_word(spec)} {axis}); "
-                f"take it over {_axis_word(spec)} {axis}" + (", or drop it: the loss applies it itself" if spec.input == "logits" else "")
-            ))  # fmt: skip
+            case = "applied_by_the_loss" if spec.input == "logits" else "default"
+            return _said("LA110", case, name=spec.name, what=what, axis_word=_axis_word(spec), batch=batch, samples=pred.shape[batch], axis=axis)
     return None
 
 
@@ -140,39 +144,29 @@ def prediction_form(spec: LossSpec, pred: np.ndarray, tol: float, activation: st
         return []  # a diverged model is not a form mistake
     if spec.input == "logits":
         if axis is not None and is_distribution(pred, axis, tol):
-            return [Seen("LA101", (
-                f"LA101 [guard] {spec.name} got rows that are already probabilities (all in [0, 1], summing to 1 "
-                f"over {where}): it applies {spec.link or 'the activation'} itself; remove the softmax and feed "
-                "the logits"
-            ))]
+            return [_said("LA101", "probabilities", name=spec.name, where=where, link=spec.link or "the activation")]
         if spec.link == "sigmoid" and _sigmoid_output(pred, activation):
             shown = f"the output of a {activation}" if activation in ("sigmoid", "softmax") else f"values all in [0, 1] from {pred.min():.3g} to {pred.max():.3g}"
-            return [Seen("LA101", f"LA101 [guard] {spec.name} got {shown}: it applies the sigmoid itself; remove the {activation or 'sigmoid'} and feed the logits")]
+            return [_said("LA101", "sigmoid", name=spec.name, shown=shown, activation=activation or "sigmoid")]
         if spec.link == "sigmoid" and activation == "log_sigmoid":
-            return [Seen("LA101", f"LA101 [guard] {spec.name} got the output of a log_sigmoid: it applies the sigmoid itself; remove the log_sigmoid and feed the logits")]
+            return [_said("LA101", "log_sigmoid", name=spec.name)]
     elif spec.input in ("distribution", "probabilities"):
         low, high = float(pred.min(initial=0.0)), float(pred.max(initial=0.0))
         if low < -tol or high > 1 + tol:
             from lossadvisor import knowledge
 
             fix = knowledge.load().logits_form(spec.loss_id, spec.framework, spec.spelling) or "use the loss's logits form"
-            return [Seen("LA102", (
-                f"LA102 [guard] {spec.name} expects probabilities, but it got values from {low:.3g} to "
-                f"{high:.3g}, outside [0, 1]: these are logits (or log-probabilities); {fix}"
-            ))]
+            return [_said("LA102", name=spec.name, low=f"{low:.3g}", high=f"{high:.3g}", fix=fix)]
     elif spec.input == "log_distribution":
         if axis is not None and is_distribution(pred, axis, tol):
-            return [Seen("LA103", (
-                f"LA103 [guard] {spec.name} expects log-probabilities, but it got rows that are probabilities (in "
-                f"[0, 1], summing to 1 over {where}): apply log_softmax instead of softmax"
-            ))]
+            return [_said("LA103", "probabilities", name=spec.name, where=where)]
         high = float(pred.max(initial=-np.inf))
         if high > tol:
-            alternative = " (or drop the activation and use CrossEntropyLoss)" if spec.loss_id == "nll" else ""
-            return [Seen("LA103", (
-                f"LA103 [guard] {spec.name} expects log-probabilities (all ≤ 0), but it got values up to "
-                f"{high:.3g}: these are logits; apply log_softmax first{alternative}"
-            ))]
+            from lossadvisor import knowledge
+
+            fused = knowledge.load().recommended_loss("multiclass", spec.framework) if spec.loss_id == "nll" else None
+            instead = f" (or drop the activation and use {fused})" if fused else ""
+            return [_said("LA103", "logits", name=spec.name, high=f"{high:.3g}", instead=instead)]
     return []
 
 
@@ -198,10 +192,7 @@ def target_checks(spec: LossSpec, pred: np.ndarray, target: np.ndarray, tol: flo
         allowed_inf = spec.target_input == "log_distribution"  # log 0 = -inf is a fine log-target
         bad = ~np.isfinite(target) & ~(np.isneginf(target) if allowed_inf else False)
         if bad.any():
-            return [Seen("LA313", (
-                f"LA313 [guard] the targets given to {spec.name} contain {int(bad.sum())} NaN or infinite values: "
-                "the loss of every batch that holds one is NaN; drop or impute them"
-            ))]
+            return [_said("LA313", name=spec.name, count=int(bad.sum()))]
     found: list[Seen] = []
     axis = _axis(spec, pred)
     classes = pred.shape[axis] if axis is not None else None
@@ -218,23 +209,15 @@ def target_checks(spec: LossSpec, pred: np.ndarray, target: np.ndarray, tol: flo
         if as_ids:
             found.extend(_class_ids(spec, target, classes))
         elif dense and not takes_dense and _one_hot(target, axis):
-            found.append(Seen("LA303", (
-                f"LA303 [guard] {spec.name} needs integer class ids, but the targets are one-hot rows of the "
-                f"prediction's shape {target.shape}: pass y.argmax({axis}), or use the loss's one-hot form"
-            )))
+            found.append(_said("LA303", name=spec.name, shape=target.shape, axis=axis))
     elif takes_dense and not takes_ids and axis is not None and _whole(target):
         if target.shape == ids_shape or (axis == pred.ndim - 1 and target.shape == (*ids_shape, 1)):
-            found.append(Seen("LA302", (
-                f"LA302 [guard] {spec.name} needs one-hot targets of the prediction's shape {pred.shape}, but the "
-                f"targets are class ids of shape {target.shape} (values {_span(target)}): use the loss's sparse "
-                "form, or one-hot encode them"
-            )))
+            found.append(_said("LA302", name=spec.name, pred_shape=pred.shape, shape=target.shape, span=_span(target)))
     if takes_dense and spec.link == "softmax" and dense and axis is not None and _multi_hot(target, axis):
-        found.append(Seen("LA304", (
-            f"LA304 [guard] {spec.name} makes the classes compete (softmax), but some target rows have "
-            "several 1s (multi-hot): use a sigmoid loss on logits (BCEWithLogitsLoss, "
-            "binary_crossentropy(from_logits=True)), one unit per class"
-        )))
+        from lossadvisor import knowledge
+
+        instead = knowledge.load().recommended_loss("multilabel", spec.framework) or "a sigmoid loss on logits"
+        found.append(_said("LA304", name=spec.name, instead=instead))
     if targets and targets <= {"binary", "multi_hot", "unit_interval"}:
         found.extend(_binary_targets(spec, target))
     found.extend(_broadcast(spec, pred, target))
@@ -261,17 +244,10 @@ def _class_ids(spec: LossSpec, target: np.ndarray, classes: int) -> list[Seen]:
     strays = sorted(int(v) for v in IGNORE_CANDIDATES if v != spec.ignore and (v < 0 or v >= classes) and bool((values == v).any()))
     if strays:
         argument = spec.ignore_argument or "an ignore argument"
-        told = f"(it ignores {spec.ignore} only)" if spec.ignore is not None else "(it ignores nothing)"
-        return [Seen("LA311", (
-            f"LA311 [guard] the class ids given to {spec.name} contain {', '.join(map(str, strays))}, which "
-            f"looks like an \"ignore\" label the loss is not told to ignore {told}: pass "
-            f"{argument}={strays[-1]}, or remap it"
-        ))]
-    if low >= 1 and high == classes:
-        hint = "the ids look 1-based: subtract 1"
-    else:
-        hint = f"class ids must lie in [0, {classes})"
-    return [Seen("LA310", f"LA310 [guard] the class ids given to {spec.name} span {low}..{high}, but the prediction has {classes} classes: {hint}")]
+        told = f"it ignores {spec.ignore} only" if spec.ignore is not None else "it ignores nothing"
+        return [_said("LA311", name=spec.name, strays=", ".join(map(str, strays)), told=told, argument=argument, value=strays[-1])]
+    case = "one_based" if low >= 1 and high == classes else "default"
+    return [_said("LA310", case, name=spec.name, low=low, high=high, classes=classes)]
 
 
 def _shape_of_ids(spec: LossSpec, pred: np.ndarray, target: np.ndarray, axis: int, ids_shape: tuple[int, ...]) -> list[Seen]:
@@ -280,15 +256,9 @@ def _shape_of_ids(spec: LossSpec, pred: np.ndarray, target: np.ndarray, axis: in
     if spec.framework != "pytorch" or axis != 1 or target.shape == ids_shape:
         return []
     if target.ndim == pred.ndim and target.shape[1] == 1 and target.shape[:1] + target.shape[2:] == ids_shape:
-        return [Seen("LA207", (
-            f"LA207 [guard] {spec.name} takes class ids of shape {ids_shape} against scores {pred.shape}, but "
-            f"the target {target.shape} has an extra axis of size 1: pass y.squeeze(1).long()"
-        ))]
+        return [_said("LA207", name=spec.name, ids_shape=ids_shape, pred_shape=pred.shape, shape=target.shape)]
     if pred.ndim >= 3 and target.shape == pred.shape[:-1]:
-        return [Seen("LA206", (
-            f"LA206 [guard] {spec.name} reads the classes on dim 1, but the scores {pred.shape} carry them "
-            f"last (channels-last) against targets {target.shape}: pass scores.movedim(-1, 1)"
-        ))]
+        return [_said("LA206", name=spec.name, pred_shape=pred.shape, shape=target.shape)]
     return []
 
 
@@ -318,17 +288,14 @@ def _binary_targets(spec: LossSpec, target: np.ndarray) -> list[Seen]:
     if low >= 0 and high <= 1:
         return []
     if low == -1 and high == 1 and bool(np.all((values == -1) | (values == 1))):
-        return [Seen("LA307", f"LA307 [guard] {spec.name} needs 0/1 targets, but the targets are ±1: map -1 to 0 (y = (y + 1) / 2), or use a hinge loss")]
+        return [_said("LA307", name=spec.name)]
     if _whole(values) and low >= 0:
         classes = int(high) + 1
         from lossadvisor import knowledge
 
         instead = knowledge.load().recommended_loss("multiclass", spec.framework) or "a softmax crossentropy on logits"
-        return [Seen("LA301", (
-            f"LA301 [guard] {spec.name} treats every output as an independent yes/no, but the targets are "
-            f"class ids {_span(values)} ({classes} classes): use {instead} with one unit per class"
-        ))]
-    return [Seen("LA305", f"LA305 [guard] {spec.name} is a classification loss, but the targets span {_span(values)}, outside [0, 1]: use a regression loss (MSE, MAE, Huber)")]
+        return [_said("LA301", name=spec.name, span=_span(values), classes=classes, instead=instead)]
+    return [_said("LA305", name=spec.name, span=_span(values))]
 
 
 def _kl_target(spec: LossSpec, target: np.ndarray, axis: int, tol: float) -> list[Seen]:
@@ -342,22 +309,13 @@ def _kl_target(spec: LossSpec, target: np.ndarray, axis: int, tol: float) -> lis
     if spec.target_input == "distribution" and finite.min() < -tol:
         if is_log_distribution(target, axis, tol):
             fix = {"pytorch": "pass log_target=True, or exp() them", "jax": "use kl_divergence_with_log_targets, or exp() them"}.get(spec.framework, "exp() them")
-            return [Seen("LA108", f"LA108 [guard] {spec.name} reads the target as probabilities, but the target rows are log-probabilities (all ≤ 0, logsumexp 0): {fix}")]
-        return [Seen("LA108", (
-            f"LA108 [guard] {spec.name} reads the target as probabilities, but the targets go down to "
-            f"{finite.min():.3g}: a teacher's raw logits? softmax them first"
-        ))]
+            return [_said("LA108", "log_targets", name=spec.name, fix=fix)]
+        return [_said("LA108", "teacher_logits", name=spec.name, low=f"{finite.min():.3g}")]
     if spec.target_input == "log_distribution" and finite.max() > tol:
         if is_distribution(target, axis, tol):
             fix = "drop log_target=True" if spec.framework == "pytorch" else "use kl_divergence" if spec.framework == "jax" else "pass them as they are"
-            return [Seen("LA108", (
-                f"LA108 [guard] {spec.name} reads the target as log-probabilities, but the target rows are "
-                f"probabilities (in [0, 1], summing to 1): {fix}, or take log_softmax of the teacher"
-            ))]
-        return [Seen("LA108", (
-            f"LA108 [guard] {spec.name} reads the target as log-probabilities (all ≤ 0), but the targets go "
-            f"up to {finite.max():.3g}: take log_softmax of the teacher"
-        ))]
+            return [_said("LA108", "probability_targets", name=spec.name, fix=fix)]
+        return [_said("LA108", "not_log_probabilities", name=spec.name, high=f"{finite.max():.3g}")]
     return []
 
 
@@ -372,10 +330,7 @@ def _broadcast(spec: LossSpec, pred: np.ndarray, target: np.ndarray) -> list[See
     if joint == pred.shape:
         return []
     what = "broadcasts to " + str(joint) if spec.mismatched_shapes == "broadcasts" else "refuses (ValueError)"
-    return [Seen("LA205", (
-        f"LA205 [guard] {spec.name} got predictions {pred.shape} and targets {target.shape}, which it "
-        f"{what}: make them the same shape (pred.squeeze(-1), or y.view(-1, 1))"
-    ))]
+    return [_said("LA205", name=spec.name, pred_shape=pred.shape, shape=target.shape, what=what)]
 
 
 def _dtype(spec: LossSpec, target: np.ndarray, label_format: str) -> list[Seen]:
@@ -392,4 +347,4 @@ def _dtype(spec: LossSpec, target: np.ndarray, label_format: str) -> list[Seen]:
     else:
         how = f"{kind} targets"
     fix = ".long()" if "int64" in wanted else ".float()"
-    return [Seen("LA315", f"LA315 [guard] {spec.name} takes {' or '.join(wanted)} targets here, but it got {how}: convert them with `y{fix}`")]
+    return [_said("LA315", name=spec.name, wanted=" or ".join(wanted), how=how, fix=fix)]

@@ -1,8 +1,12 @@
 """PyTorch beyond its layers (which `layers` reads): model zoos whose classifiers end in a Linear
-layer, heads replaced by fine-tuning, and `nn.Sequential.append`.
+layer, heads replaced by fine-tuning, trainers that apply the loss themselves, and
+`nn.Sequential.append`.
 
     model = torchvision.models.resnet18(num_classes=10)     logits; `model.fc = …` replaces the head
     model.classifier[6] = nn.Linear(4096, 10)               still logits
+    AutoModelForSequenceClassification.from_pretrained(…, num_labels=3)
+                                                            `model(…).logits`; with labels=, its own loss
+    create_supervised_trainer(model, optimizer, loss_fn)    the loss applied to the model's output
     class Net(nn.Module): def forward(...)                  an Instance, run by the interpreter
 
 Loss objects and functions are read by `losses`; `F.softmax` & co. by `activations`.
@@ -16,9 +20,9 @@ from typing import NamedTuple
 
 from lossadvisor.facts import Fact, Head, Position
 from lossadvisor.readers.python import activations, losses
+from lossadvisor.readers.python.imports import api
 from lossadvisor.readers.python.layers import activation_argument, argument_place
 from lossadvisor.readers.python.values import UNKNOWN, UNKNOWN_HEAD, Const, Layer, LossFn, Module, Opaque, Record, Stack, Tensor, Value, is_count
-from lossadvisor.readers.python.imports import api
 from lossadvisor.vocabulary import Api, ModelZoo
 
 def call(interp, api: Api, site) -> Value | None:

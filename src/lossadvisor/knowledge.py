@@ -256,6 +256,27 @@ class Knowledge:
         loss = self.losses[loss_id]
         return self._form(loss, framework, spelling, args, "target_input", loss.target_input)
 
+    def target_form_change(self, loss_id: str, framework: str | None, spelling: str | None, args: dict[str, Any], got: str) -> tuple[str, str, Any] | None:
+        """What makes the loss read a target of form `got` (a teacher's log-probabilities into KL):
+        ("pass", argument, value) for an argument that says so (log_target=True), ("drop", argument,
+        value) for one passed that says otherwise, ("use", spelling, None) for another spelling of
+        the same loss (optax kl_divergence_with_log_targets); None when nothing does."""
+        loss = self.losses[loss_id]
+        for name, param in loss.params.items():
+            if param.frameworks and framework and framework not in param.frameworks:
+                continue
+            current = args.get(name, param.default)
+            for value in param.when:
+                if _key(current) != value and self.expected_target(loss_id, framework, spelling, {**args, name: value}) == got:
+                    return ("pass", name, value)
+            if name in args and _key(current) != _key(param.default):
+                if self.expected_target(loss_id, framework, spelling, {**args, name: param.default}) == got:
+                    return ("drop", name, current)
+        for other in loss.spellings(framework or ""):
+            if other.name != spelling and not other.strings_only and self.expected_target(loss_id, framework, other.name, args) == got:
+                return ("use", other.name, None)
+        return None
+
     def _form(self, loss: Loss, framework: str | None, spelling: str | None, args: dict[str, Any], field: str, form: Any) -> Any:
         """`field` (input, target_input) as the loss sets it, then its spelling, then its arguments."""
         if spelling and framework:

@@ -221,12 +221,9 @@ def _target_fix(c: Context, got: str) -> str:
     """The argument that makes the loss take the target as it is (log_target=True), else what to
     apply to the target."""
     assert c.loss is not None
-    for param in c.loss.params.values():
-        if param.frameworks and c.framework and c.framework not in param.frameworks:
-            continue
-        for value, change in param.when.items():
-            if change.get("target_input") == got and str(c.loss_args.get(param.name, param.default)).lower() != value:
-                return f"pass {param.name}={python_literal(value)}"
+    change = c.kb.target_form_change(c.loss.id, c.framework, c.spelling, c.loss_args, got)
+    if change is not None and change[0] == "pass":
+        return f"pass {change[1]}={python_literal(change[2])}"
     wanted = c.kb.expected_target(c.loss.id, c.framework, c.spelling, c.loss_args)
     return "take log_softmax of the target" if wanted in LOG_FORMS else "take softmax of the target (a teacher's logits: softmax(logits / T))"
 

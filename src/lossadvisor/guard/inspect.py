@@ -308,15 +308,29 @@ def _kl_target(spec: LossSpec, target: np.ndarray, axis: int, tol: float) -> lis
         return []
     if spec.target_input == "distribution" and finite.min() < -tol:
         if is_log_distribution(target, axis, tol):
-            fix = {"pytorch": "pass log_target=True, or exp() them", "jax": "use kl_divergence_with_log_targets, or exp() them"}.get(spec.framework, "exp() them")
+            change = _target_change(spec, "log_distribution")
+            fix = f"{change}, or exp() them" if change else "exp() them"
             return [_said("LA108", "log_targets", name=spec.name, fix=fix)]
         return [_said("LA108", "teacher_logits", name=spec.name, low=f"{finite.min():.3g}")]
     if spec.target_input == "log_distribution" and finite.max() > tol:
         if is_distribution(target, axis, tol):
-            fix = "drop log_target=True" if spec.framework == "pytorch" else "use kl_divergence" if spec.framework == "jax" else "pass them as they are"
+            fix = _target_change(spec, "distribution") or "pass them as they are"
             return [_said("LA108", "probability_targets", name=spec.name, fix=fix)]
         return [_said("LA108", "not_log_probabilities", name=spec.name, high=f"{finite.max():.3g}")]
     return []
+
+
+def _target_change(spec: LossSpec, got: str) -> str | None:
+    """What makes the loss read the target as it is, from losses.yaml (log_target=True, another
+    spelling); None when nothing does."""
+    from lossadvisor import knowledge
+    from lossadvisor.knowledge import python_literal
+
+    change = knowledge.load().target_form_change(spec.loss_id, spec.framework, spec.spelling, spec.args, got)
+    if change is None:
+        return None
+    how, name, value = change
+    return f"use {name}" if how == "use" else f"{how} {name}={python_literal(str(value).lower())}"
 
 
 def _broadcast(spec: LossSpec, pred: np.ndarray, target: np.ndarray) -> list[Seen]:

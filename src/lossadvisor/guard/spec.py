@@ -27,6 +27,7 @@ class LossSpec(NamedTuple):
     reduction_warning: bool  # KLDivLoss(reduction='mean') (LA502)
     target_position: int  # which positional argument is the target
     spelling: str  # the losses.yaml spelling it matched (what Knowledge.logits_form reads)
+    args: dict[str, Any]  # the arguments it was built or called with
 
 
 def framework_of(qualified: str) -> str | None:
@@ -75,6 +76,7 @@ def find(name: str, framework: str, args: dict[str, Any]) -> LossSpec | None:
         reduction_warning=_mean_kl(loss, framework, expected, args),
         target_position=loss.target_position or 1,
         spelling=match.spelling.name,
+        args=dict(args),
     )  # fmt: skip
 
 
